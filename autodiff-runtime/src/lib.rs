@@ -1,1 +1,40 @@
-pub use autodiff_macros::differentiable; pub use ndarray;
+//! Reverse-mode automatic differentiation for Rust by source transformation.
+//!
+//! Put `#[differentiable]` on an ordinary `f64` function and get, at compile time, native
+//! `grad_*` and `value_and_grad_*` functions beside it:
+//!
+//! ```
+//! use autodiff_runtime::differentiable;
+//!
+//! #[differentiable]
+//! fn f(x: f64, y: f64) -> f64 {
+//!     let mut s = 0.0;
+//!     for k in 1..=3 {
+//!         s += (x * k as f64).sin() * y;
+//!     }
+//!     s
+//! }
+//!
+//! let (dx, dy) = grad_f(0.5, 2.0);
+//! let expected_dx: f64 = (1..=3).map(|k| k as f64 * (0.5 * k as f64).cos() * 2.0).sum();
+//! assert!((dx - expected_dx).abs() < 1e-12);
+//! let (value, _) = value_and_grad_f(0.5, 2.0);
+//! assert_eq!(value, f(0.5, 2.0));
+//! # let _ = dy;
+//! ```
+//!
+//! See the repository README for the supported syntax and how it works.
+
+extern crate self as autodiff_runtime;
+
+pub use autodiff_macros::differentiable;
+pub use ndarray;
+
+mod seq;
+pub use seq::{Counter, Seq, SeqIter};
+
+#[doc(hidden)]
+pub mod __rt {
+    pub use crate::rt::*;
+}
+mod rt;

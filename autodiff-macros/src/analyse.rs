@@ -1,0 +1,260 @@
+//! Activity and to-be-recorded analysis over the SSA IR.
+//!
+//! *Active* values depend on an active input (varied) and influence the output (useful); only
+//! they get adjoints. *Needed* values are primal values the reverse sweep reads. Values defined
+//! at the top level of the body stay in scope for the reverse sweep; values defined inside a
+//! branch or loop body are recomputed there from what they depend on, so their operands are
+//! needed too. A loop's carried values that are needed are the only things recorded on a tape:
+//! everything else is recomputed or still in scope.
+
+use crate::ir::*;
+use crate::rules;
+
+pub struct Analysis {
+    pub active: Vec<bool>,
+    pub needed: Vec<bool>,
+}
+
+#[derive(Clone, Copy)]
+enum Def {
+    Param,
+    Let { top: bool },
+    Merge { top: bool },
+    Out { top: bool },
+    Entry,
+    Index,
+}
+
+struct Graph<'f> {
+    forward: Vec<Vec<ValId>>,
+    backward: Vec<Vec<ValId>>,
+    def: Vec<Def>,
+    lets: Vec<Option<&'f Let>>,
+    merge_of: Vec<Option<(&'f If, usize)>>,
+    out_of: Vec<Option<&'f Loop>>,
+}
+
+pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
+    let n = func.values.len();
+    let mut g = Graph {
+        forward: vec![vec![]; n],
+        backward: vec![vec![]; n],
+        def: vec![Def::Param; n],
+        lets: vec![None; n],
+        merge_of: vec![None; n],
+        out_of: vec![None; n],
+    };
+    g.block(&func.body, true);
+
+    let varied = reach(&g.forward, active_params.iter().copied());
+    let useful = reach(&g.backward, func.result.val());
+    let active: Vec<bool> = (0..n).map(|v| varied[v] && useful[v]).collect();
+
+    let mut needed = vec![false; n];
+    let mut work = vec![];
+    initial_needs(&func.body, &active, &mut work);
+    while let Some(v) = work.pop() {
+        if needed[v] {
+            continue;
+        }
+        needed[v] = true;
+        match g.def[v] {
+            Def::Param | Def::Entry | Def::Index => {}
+            Def::Let { top: true } | Def::Merge { top: true } | Def::Out { top: true } => {}
+            Def::Let { top: false } => {
+                if let Some(l) = g.lets[v] {
+                    work.extend(op_operands(&l.op).iter().filter_map(|o| o.val()));
+                }
+            }
+            Def::Merge { top: false } => {
+                if let Some((i, m)) = g.merge_of[v] {
+                    work.extend(i.cond.val());
+                    work.extend(i.merges[m].then_val.val());
+                    work.extend(i.merges[m].else_val.val());
+                }
+            }
+            Def::Out { top: false } => {
+                // The loop must run again where this value is recomputed.
+                if let Some(l) = g.out_of[v] {
+                    for c in &l.carried {
+                        work.extend(c.init.val());
+                        work.extend(c.next.val());
+                    }
+                    work.extend(loop_control(l));
+                    work.extend(l.exit.as_ref().and_then(Operand::val));
+                }
+            }
+        }
+    }
+    Analysis { active, needed }
+}
+
+fn reach(edges: &[Vec<ValId>], start: impl IntoIterator<Item = ValId>) -> Vec<bool> {
+    let mut seen = vec![false; edges.len()];
+    let mut stack: Vec<ValId> = start.into_iter().collect();
+    while let Some(v) = stack.pop() {
+        if seen[v] {
+            continue;
+        }
+        seen[v] = true;
+        stack.extend(edges[v].iter().copied());
+    }
+    seen
+}
+
+impl<'f> Graph<'f> {
+    fn edge(&mut self, from: &Operand, to: ValId) {
+        if let Operand::Val(f) = from {
+            self.forward[*f].push(to);
+            self.backward[to].push(*f);
+        }
+    }
+
+    fn block(&mut self, b: &'f Block, top: bool) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Let(l) => {
+                    self.def[l.dst] = Def::Let { top };
+                    self.lets[l.dst] = Some(l);
+                    for o in differentiable_operands(&l.op) {
+                        self.edge(o, l.dst);
+                    }
+                }
+                Stmt::If(i) => {
+                    self.block(&i.then_block, false);
+                    self.block(&i.else_block, false);
+                    for (k, m) in i.merges.iter().enumerate() {
+                        self.def[m.dst] = Def::Merge { top };
+                        self.merge_of[m.dst] = Some((i, k));
+                        self.edge(&m.then_val, m.dst);
+                        self.edge(&m.else_val, m.dst);
+                    }
+                }
+                Stmt::Loop(l) => {
+                    if let LoopHead::Range { index, .. } = &l.head {
+                        self.def[*index] = Def::Index;
+                    }
+                    for c in &l.carried {
+                        self.def[c.entry] = Def::Entry;
+                        self.def[c.out] = Def::Out { top };
+                        self.out_of[c.out] = Some(l);
+                        self.edge(&c.init, c.entry);
+                        self.edge(&Operand::Val(c.entry), c.out);
+                    }
+                    self.block(&l.body, false);
+                    for c in &l.carried {
+                        self.edge(&c.next, c.entry);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Operands through which a derivative can flow.
+fn differentiable_operands(op: &Op) -> Vec<&Operand> {
+    match op {
+        Op::Copy { src, .. } => vec![src],
+        Op::Neg(a) | Op::CastFloat(a) => vec![a],
+        Op::Arith(_, a, b) => vec![a, b],
+        Op::Math(MathFn::Signum, _) => vec![],
+        Op::Math(MathFn::Powi, args) => vec![&args[0]],
+        Op::Math(_, args) => args.iter().collect(),
+        Op::Call { args, .. } => args.iter().collect(),
+        Op::Inactive(_) => vec![],
+    }
+}
+
+/// Every operand (what recomputing the operation reads).
+pub fn op_operands(op: &Op) -> Vec<&Operand> {
+    match op {
+        Op::Copy { src, .. } => vec![src],
+        Op::Neg(a) | Op::CastFloat(a) => vec![a],
+        Op::Arith(_, a, b) => vec![a, b],
+        Op::Math(_, args) | Op::Call { args, .. } => args.iter().collect(),
+        Op::Inactive(InactiveOp::Not(a)) | Op::Inactive(InactiveOp::Cast(a, _)) => vec![a],
+        Op::Inactive(InactiveOp::Binary(_, a, b)) => vec![a, b],
+    }
+}
+
+fn loop_control(l: &Loop) -> Vec<ValId> {
+    let mut v = vec![];
+    if let LoopHead::Range { range, .. } = &l.head {
+        v.extend(range.lo.val());
+        v.extend(range.hi.val());
+        for a in &range.adaptors {
+            if let Adaptor::StepBy(s) = a {
+                v.extend(s.val());
+            }
+        }
+    }
+    v
+}
+
+/// Primal values that the reverse sweep reads directly.
+fn initial_needs(b: &Block, active: &[bool], work: &mut Vec<ValId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Let(l) if active[l.dst] => match &l.op {
+                Op::Call { args, .. } => work.extend(args.iter().filter_map(Operand::val)),
+                op => {
+                    let operands = op_operands(op);
+                    let act: Vec<bool> = operands
+                        .iter()
+                        .map(|o| o.val().is_some_and(|v| active[v]))
+                        .collect();
+                    for need in rules::needs(op, &act) {
+                        match need {
+                            rules::Need::Operand(i) => work.extend(operands[i].val()),
+                            rules::Need::Result => work.push(l.dst),
+                        }
+                    }
+                }
+            },
+            Stmt::Let(_) => {}
+            Stmt::If(i) => {
+                if has_reverse_if(i, active) {
+                    work.extend(i.cond.val());
+                }
+                initial_needs(&i.then_block, active, work);
+                initial_needs(&i.else_block, active, work);
+            }
+            Stmt::Loop(l) => {
+                if has_reverse_loop(l, active) {
+                    work.extend(loop_control(l));
+                }
+                initial_needs(&l.body, active, work);
+            }
+        }
+    }
+}
+
+pub fn has_reverse(b: &Block, active: &[bool]) -> bool {
+    b.stmts.iter().any(|s| match s {
+        Stmt::Let(l) => active[l.dst],
+        Stmt::If(i) => has_reverse_if(i, active),
+        Stmt::Loop(l) => has_reverse_loop(l, active),
+    })
+}
+
+pub fn has_reverse_if(i: &If, active: &[bool]) -> bool {
+    i.merges.iter().any(|m| active[m.dst])
+        || has_reverse(&i.then_block, active)
+        || has_reverse(&i.else_block, active)
+}
+
+pub fn has_reverse_loop(l: &Loop, active: &[bool]) -> bool {
+    l.carried.iter().any(|c| active[c.entry] || active[c.out]) || has_reverse(&l.body, active)
+}
+
+/// Entries of `l` to record on its tape, in carried order.
+pub fn recorded(l: &Loop, an: &Analysis) -> Vec<ValId> {
+    if !has_reverse_loop(l, &an.active) {
+        return vec![];
+    }
+    l.carried
+        .iter()
+        .map(|c| c.entry)
+        .filter(|e| an.needed[*e])
+        .collect()
+}

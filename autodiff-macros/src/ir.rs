@@ -1,0 +1,271 @@
+//! The intermediate form between lowering and code generation.
+//!
+//! Every value is defined exactly once (SSA). A function body is a [`Block`] of statements, each
+//! either one primitive operation (`Let`), a structured `If`, or a structured `Loop`; `break`,
+//! `continue` and `return` have already been lowered to boolean flags and guards, so later stages
+//! see only structured code. Where a variable is assigned in a branch or a loop, the places where
+//! its versions meet are explicit: [`Merge`] after an `If`, [`Carried`] around a `Loop`.
+
+use proc_macro2::{Ident, Span, TokenStream};
+
+/// Index of a value in [`Func::values`].
+pub type ValId = usize;
+
+pub struct ValueInfo {
+    /// The Rust local that holds the value in generated code.
+    pub ident: Ident,
+    /// The user's name for it, if it is a version of a user variable (used in docs of the tape).
+    pub user_name: Option<String>,
+}
+
+/// An argument of an operation: a value, or a constant written by the user (literal or path).
+#[derive(Clone)]
+pub enum Operand {
+    Val(ValId),
+    Const(TokenStream),
+}
+
+impl Operand {
+    pub fn val(&self) -> Option<ValId> {
+        match self {
+            Operand::Val(v) => Some(*v),
+            Operand::Const(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// The `f64` math functions of the contract. The receiver is operand 0.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MathFn {
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Sinh,
+    Cosh,
+    Tanh,
+    Asinh,
+    Acosh,
+    Atanh,
+    Exp,
+    Exp2,
+    ExpM1,
+    Ln,
+    Ln1p,
+    Log,
+    Log2,
+    Log10,
+    Sqrt,
+    Cbrt,
+    Powi,
+    Powf,
+    Abs,
+    Signum,
+    Max,
+    Min,
+    Clamp,
+    Hypot,
+    MulAdd,
+    Recip,
+    ToDegrees,
+    ToRadians,
+}
+
+impl MathFn {
+    /// (method name, number of arguments besides the receiver)
+    pub const ALL: &'static [(&'static str, MathFn, usize)] = &[
+        ("sin", MathFn::Sin, 0),
+        ("cos", MathFn::Cos, 0),
+        ("tan", MathFn::Tan, 0),
+        ("asin", MathFn::Asin, 0),
+        ("acos", MathFn::Acos, 0),
+        ("atan", MathFn::Atan, 0),
+        ("atan2", MathFn::Atan2, 1),
+        ("sinh", MathFn::Sinh, 0),
+        ("cosh", MathFn::Cosh, 0),
+        ("tanh", MathFn::Tanh, 0),
+        ("asinh", MathFn::Asinh, 0),
+        ("acosh", MathFn::Acosh, 0),
+        ("atanh", MathFn::Atanh, 0),
+        ("exp", MathFn::Exp, 0),
+        ("exp2", MathFn::Exp2, 0),
+        ("exp_m1", MathFn::ExpM1, 0),
+        ("ln", MathFn::Ln, 0),
+        ("ln_1p", MathFn::Ln1p, 0),
+        ("log", MathFn::Log, 1),
+        ("log2", MathFn::Log2, 0),
+        ("log10", MathFn::Log10, 0),
+        ("sqrt", MathFn::Sqrt, 0),
+        ("cbrt", MathFn::Cbrt, 0),
+        ("powi", MathFn::Powi, 1),
+        ("powf", MathFn::Powf, 1),
+        ("abs", MathFn::Abs, 0),
+        ("signum", MathFn::Signum, 0),
+        ("max", MathFn::Max, 1),
+        ("min", MathFn::Min, 1),
+        ("clamp", MathFn::Clamp, 2),
+        ("hypot", MathFn::Hypot, 1),
+        ("mul_add", MathFn::MulAdd, 2),
+        ("recip", MathFn::Recip, 0),
+        ("to_degrees", MathFn::ToDegrees, 0),
+        ("to_radians", MathFn::ToRadians, 0),
+    ];
+
+    pub fn lookup(name: &str) -> Option<(MathFn, usize)> {
+        Self::ALL
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, f, arity)| (*f, *arity))
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, f, _)| *f == self)
+            .map(|(n, _, _)| *n)
+            .unwrap_or("?")
+    }
+
+    pub fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|(n, _, _)| *n)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+pub enum Op {
+    /// `a` (also `*a` when `deref`), optionally with the user's type annotation.
+    Copy {
+        src: Operand,
+        ty: Option<Box<syn::Type>>,
+        deref: bool,
+    },
+    Neg(Operand),
+    Arith(Arith, Operand, Operand),
+    Math(MathFn, Vec<Operand>),
+    /// `a as f64`: the identity for derivatives.
+    CastFloat(Operand),
+    /// An operation that never carries a derivative: integer arithmetic, `%`, comparisons,
+    /// `!`, bit operations, casts to integer types. Emitted exactly as the user wrote it, with
+    /// operands substituted.
+    Inactive(InactiveOp),
+    /// A call to another `#[differentiable]` function.
+    Call {
+        path: syn::Path,
+        args: Vec<Operand>,
+    },
+}
+
+pub enum InactiveOp {
+    Not(Operand),
+    /// A binary operator that is never differentiated (`%`, `==`, `<`, `&`, `|`, `^`, `<<`, ...).
+    Binary(syn::BinOp, Operand, Operand),
+    Cast(Operand, Box<syn::Type>),
+}
+
+pub struct Let {
+    pub dst: ValId,
+    pub op: Op,
+    pub span: Span,
+}
+
+/// After an `If`, `dst` is `then_val` if the condition held, else `else_val`.
+pub struct Merge {
+    pub dst: ValId,
+    pub then_val: Operand,
+    pub else_val: Operand,
+}
+
+pub struct If {
+    pub cond: Operand,
+    pub then_block: Block,
+    pub else_block: Block,
+    pub merges: Vec<Merge>,
+}
+
+/// A variable assigned in a loop body: `entry` is its value at the start of an iteration
+/// (`init` for the first), `next` its value at the end, `out` its value after the loop.
+pub struct Carried {
+    pub entry: ValId,
+    pub init: Operand,
+    pub next: Operand,
+    pub out: ValId,
+}
+
+/// `lo..hi`, `lo..=hi`, then `.rev()` / `.step_by(k)` in the order written.
+pub struct RangeSpec {
+    pub lo: Operand,
+    pub hi: Operand,
+    pub inclusive: bool,
+    pub adaptors: Vec<Adaptor>,
+}
+
+pub enum Adaptor {
+    Rev,
+    StepBy(Operand),
+}
+
+pub enum LoopHead {
+    /// `for index in range`
+    Range { index: ValId, range: RangeSpec },
+    /// `loop` and `while` (whose condition is lowered into the body as a break flag).
+    Forever,
+}
+
+pub struct Loop {
+    pub id: usize,
+    pub head: LoopHead,
+    pub carried: Vec<Carried>,
+    pub body: Block,
+    /// Evaluated at the end of every iteration: leave the loop when true (`break`, `return`, or a
+    /// `while` condition that failed). `None` when the loop can only end by exhausting its range.
+    pub exit: Option<Operand>,
+    pub span: Span,
+}
+
+pub enum Stmt {
+    Let(Let),
+    If(If),
+    Loop(Loop),
+}
+
+#[derive(Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+}
+
+/// What the parameter's type makes of it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ParamKind {
+    /// `f64`: active by default, gradient `f64`.
+    Scalar,
+    /// Anything else: a constant.
+    Other,
+}
+
+pub struct Param {
+    pub ident: Ident,
+    pub ty: Box<syn::Type>,
+    pub kind: ParamKind,
+    pub val: ValId,
+}
+
+pub struct Func {
+    pub params: Vec<Param>,
+    pub body: Block,
+    pub result: Operand,
+    pub values: Vec<ValueInfo>,
+}

@@ -1,0 +1,1326 @@
+//! Lowering: the user's function body (syn) to the SSA IR of `ir.rs`.
+//!
+//! User variables are renamed to fresh values at every assignment; the scope stack maps each
+//! name to its current value. Where control flow joins, the versions meet explicitly: an `If`
+//! gets merges for the variables either branch changed, a `Loop` carries the variables its body
+//! assigns. `break`, `continue` and `return` set boolean flags (ordinary variables named so that
+//! no user name can clash, such as `#brk`) and the rest of the enclosing statements is guarded by
+//! `if !flag`; a loop leaves at the end of an iteration whose flags are set. Everything outside the
+//! contract is refused here with an error on its tokens, so code generation cannot fail.
+
+use crate::error::Errors;
+use crate::ir::*;
+use proc_macro2::Span;
+use quote::{ToTokens, format_ident, quote};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+const BRK: &str = "#brk";
+const CONT: &str = "#cont";
+const RET: &str = "#ret";
+const RETVAL: &str = "#retval";
+
+#[derive(Clone)]
+struct Binding {
+    name: String,
+    op: Operand,
+    /// For control flags: the flag's value when it is known at this point.
+    known: Option<bool>,
+}
+
+#[derive(Clone, Default)]
+struct Scope {
+    vars: Vec<Binding>,
+}
+
+type Env = Vec<Scope>;
+
+pub struct Lowerer<'e> {
+    errors: &'e mut Errors,
+    values: Vec<ValueInfo>,
+    scopes: Env,
+    /// Depth of enclosing loops; `#brk`/`#cont` live in the innermost loop body's scope.
+    loop_depth: usize,
+    loop_count: usize,
+    has_return: bool,
+}
+
+/// Lowers a whole function. Returns `None` when an error was reported.
+pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
+    let before = errors.is_empty();
+    let params = crate::params::classify(&item.sig, errors);
+    let mut lw = Lowerer {
+        errors,
+        values: Vec::new(),
+        scopes: vec![Scope::default()],
+        loop_depth: 0,
+        loop_count: 0,
+        has_return: contains_return(&item.block),
+    };
+    let mut ir_params = Vec::new();
+    for p in params {
+        let val = lw.values.len();
+        lw.values.push(ValueInfo {
+            ident: p.ident.clone(),
+            user_name: Some(p.ident.to_string()),
+        });
+        lw.bind_new(&p.ident.to_string(), Operand::Val(val), None);
+        ir_params.push(Param {
+            ident: p.ident,
+            ty: p.ty,
+            kind: p.kind,
+            val,
+        });
+    }
+    let mut body = Vec::new();
+    let result = if lw.has_return {
+        lw.bind_new(RET, konst(false), Some(false));
+        lw.bind_new(RETVAL, Operand::Const(quote!(0.0_f64)), None);
+        lw.fn_body_with_returns(&item.block.stmts, &mut body);
+        Some(lw.lookup(RETVAL).map(|b| b.op).unwrap_or(konst(false)))
+    } else {
+        lw.stmts(&item.block.stmts, &mut body, true)
+    };
+    let result = match result {
+        Some(r) => r,
+        None => {
+            if lw.errors.is_empty() {
+                lw.errors.at(
+                    &item.block,
+                    "the function body has no value: a #[differentiable] function must return an f64",
+                );
+            }
+            return None;
+        }
+    };
+    if !lw.errors.is_empty() || !before {
+        return None;
+    }
+    Some(Func {
+        params: ir_params,
+        body: Block { stmts: body },
+        result,
+        values: lw.values,
+    })
+}
+
+fn konst(b: bool) -> Operand {
+    if b {
+        Operand::Const(quote!(true))
+    } else {
+        Operand::Const(quote!(false))
+    }
+}
+
+impl Lowerer<'_> {
+    fn new_value(&mut self, user_name: Option<&str>) -> ValId {
+        let id = self.values.len();
+        let ident = match user_name {
+            Some(n) if !n.starts_with('#') => {
+                format_ident!("{}_{}", n, id, span = Span::mixed_site())
+            }
+            Some(n) => format_ident!("{}_{}", &n[1..], id, span = Span::mixed_site()),
+            None => format_ident!("t_{}", id, span = Span::mixed_site()),
+        };
+        self.values.push(ValueInfo {
+            ident,
+            user_name: user_name.map(str::to_owned),
+        });
+        id
+    }
+
+    fn emit(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
+        let dst = self.new_value(name);
+        out.push(Stmt::Let(Let { dst, op, span }));
+        Operand::Val(dst)
+    }
+
+    fn bind_new(&mut self, name: &str, op: Operand, known: Option<bool>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.vars.push(Binding {
+                name: name.to_owned(),
+                op,
+                known,
+            });
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.vars.iter().rev().find(|b| b.name == name))
+            .cloned()
+    }
+
+    /// Rebinds the innermost variable called `name` (an assignment). Returns false if unbound.
+    fn assign(&mut self, name: &str, op: Operand, known: Option<bool>) -> bool {
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(b) = scope.vars.iter_mut().rev().find(|b| b.name == name) {
+                b.op = op;
+                b.known = known;
+                return true;
+            }
+        }
+        false
+    }
+
+    // ----- statements and blocks -----
+
+    /// Lowers a statement list. Returns the block's value (its tail expression), if any.
+    /// `value_block`: the value is used, so jumps out of it cannot be guarded and are refused.
+    fn stmts(
+        &mut self,
+        stmts: &[syn::Stmt],
+        out: &mut Vec<Stmt>,
+        value_block: bool,
+    ) -> Option<Operand> {
+        let mut tail = None;
+        for (i, stmt) in stmts.iter().enumerate() {
+            let last = i + 1 == stmts.len();
+            tail = self.stmt(stmt, out, last && value_block);
+            match self.jump_state() {
+                Jump::Clear => {}
+                _ if value_block => {
+                    self.errors.at(
+                        stmt,
+                        "`return`, `break` or `continue` inside a block or `if` whose value is used is not supported; assign to a variable in the branches and leave the loop or function afterwards",
+                    );
+                    return None;
+                }
+                Jump::Definite => return None,
+                Jump::Maybe(flags) => {
+                    if !last {
+                        let rest = &stmts[i + 1..];
+                        self.guard(flags, out, |lw, body| {
+                            lw.stmts(rest, body, false);
+                        });
+                    }
+                    return None;
+                }
+            }
+        }
+        tail
+    }
+
+    /// The function body when it contains `return`: its tail value becomes one more `return`.
+    fn fn_body_with_returns(&mut self, stmts: &[syn::Stmt], out: &mut Vec<Stmt>) {
+        let (init, tail) = match stmts.split_last() {
+            Some((syn::Stmt::Expr(e, None), init)) => (init, Some(e)),
+            _ => (stmts, None),
+        };
+        self.stmts_then(init, out, tail);
+    }
+
+    fn stmts_then(&mut self, stmts: &[syn::Stmt], out: &mut Vec<Stmt>, tail: Option<&syn::Expr>) {
+        for (i, stmt) in stmts.iter().enumerate() {
+            self.stmt(stmt, out, false);
+            match self.jump_state() {
+                Jump::Clear => {}
+                Jump::Definite => return,
+                Jump::Maybe(flags) => {
+                    let rest = &stmts[i + 1..];
+                    self.guard(flags, out, |lw, body| lw.stmts_then(rest, body, tail));
+                    return;
+                }
+            }
+        }
+        if let Some(e) = tail {
+            self.tail_as_return(e, out);
+        }
+    }
+
+    /// The function's tail when the body also returns early: every path that ends in a value
+    /// returns it, so an `if` in tail position may mix `return` and values in its branches.
+    fn tail_as_return(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) {
+        match strip_parens(e) {
+            syn::Expr::Return(_) => {
+                self.expr(e, out);
+            }
+            syn::Expr::Block(b) if b.label.is_none() => {
+                self.scopes.push(Scope::default());
+                self.fn_body_with_returns(&b.block.stmts, out);
+                self.scopes.pop();
+            }
+            syn::Expr::If(ei)
+                if ei.else_branch.is_some() && !matches!(&*ei.cond, syn::Expr::Let(_)) =>
+            {
+                let Some(cond) = self.operand(&ei.cond, out) else {
+                    return;
+                };
+                let else_expr = ei.else_branch.as_ref().map(|(_, e)| &**e);
+                self.if_node(
+                    cond,
+                    out,
+                    |lw, body| {
+                        lw.fn_body_with_returns(&ei.then_branch.stmts, body);
+                        None
+                    },
+                    |lw, body| {
+                        if let Some(e) = else_expr {
+                            lw.tail_as_return(e, body);
+                        }
+                        None
+                    },
+                );
+            }
+            _ => self.ret(Some(e), e, out),
+        }
+    }
+
+    /// Lowers `f` inside `if !(flag1 | flag2 ...) { ... }`.
+    fn guard(
+        &mut self,
+        flags: Vec<Operand>,
+        out: &mut Vec<Stmt>,
+        f: impl FnOnce(&mut Self, &mut Vec<Stmt>),
+    ) {
+        let span = Span::call_site();
+        let mut any = flags[0].clone();
+        for fl in &flags[1..] {
+            any = self.emit(
+                out,
+                Op::Inactive(InactiveOp::Binary(
+                    syn::BinOp::BitOr(Default::default()),
+                    any,
+                    fl.clone(),
+                )),
+                span,
+                None,
+            );
+        }
+        let go_on = self.emit(
+            out,
+            Op::Inactive(InactiveOp::Not(any)),
+            span,
+            Some("#go_on"),
+        );
+        self.if_node(
+            go_on,
+            out,
+            |lw, body| {
+                f(lw, body);
+                None
+            },
+            |_, _| None,
+        );
+    }
+
+    fn jump_state(&self) -> Jump {
+        let mut names = vec![];
+        if self.loop_depth > 0 {
+            names.push(BRK);
+            names.push(CONT);
+        }
+        if self.has_return {
+            names.push(RET);
+        }
+        let mut maybe = vec![];
+        for n in names {
+            if let Some(b) = self.lookup(n) {
+                match b.known {
+                    Some(false) => {}
+                    Some(true) => return Jump::Definite,
+                    None => maybe.push(b.op),
+                }
+            }
+        }
+        if maybe.is_empty() {
+            Jump::Clear
+        } else {
+            Jump::Maybe(maybe)
+        }
+    }
+
+    /// Returns the value of a tail expression (when `is_tail`).
+    fn stmt(&mut self, stmt: &syn::Stmt, out: &mut Vec<Stmt>, is_tail: bool) -> Option<Operand> {
+        match stmt {
+            syn::Stmt::Local(local) => {
+                self.local(local, out);
+                None
+            }
+            syn::Stmt::Expr(e, semi) => {
+                if is_tail && semi.is_none() {
+                    self.expr(e, out)
+                } else {
+                    self.expr_stmt(e, out);
+                    None
+                }
+            }
+            syn::Stmt::Item(item) => {
+                self.errors.at(
+                    item,
+                    "items (fn, const, use, struct ...) inside a #[differentiable] function are not supported; move them out of the function",
+                );
+                None
+            }
+            syn::Stmt::Macro(m) => {
+                self.macro_refused(&m.mac);
+                None
+            }
+        }
+    }
+
+    fn macro_refused(&mut self, mac: &syn::Macro) {
+        self.errors.at(
+            mac,
+            format!(
+                "macro calls such as `{}!` are not supported in a #[differentiable] function: the macro cannot see through them; compute the value outside the function or write it out",
+                mac.path.to_token_stream()
+            ),
+        );
+    }
+
+    fn local(&mut self, local: &syn::Local, out: &mut Vec<Stmt>) {
+        let (ident, ty) = match &local.pat {
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                (pi.ident.clone(), None)
+            }
+            syn::Pat::Type(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    (pi.ident.clone(), Some(pt.ty.clone()))
+                }
+                other => {
+                    self.errors.at(
+                        other,
+                        "only simple `let name` or `let mut name` bindings are supported in a #[differentiable] function; bind each value to its own name",
+                    );
+                    return;
+                }
+            },
+            other => {
+                self.errors.at(
+                    other,
+                    "only simple `let name` or `let mut name` bindings are supported in a #[differentiable] function; bind each value to its own name",
+                );
+                return;
+            }
+        };
+        if let Some(ty) = &ty {
+            check_annotation(ty, self.errors);
+        }
+        let Some(init) = &local.init else {
+            self.errors.at(
+                local,
+                "`let` without a value is not supported in a #[differentiable] function; give the variable its first value where it is declared",
+            );
+            return;
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            self.errors.at(
+                diverge,
+                "`let ... else` is not supported in a #[differentiable] function",
+            );
+            return;
+        }
+        let name = ident.to_string();
+        let Some(v) = self.expr(&init.expr, out) else {
+            self.no_value(&init.expr);
+            return;
+        };
+        // A fresh value without annotation is bound directly; otherwise a copy carries the
+        // annotation (which also fixes the type of a literal).
+        let v = match (&v, &ty) {
+            (Operand::Val(id), None) if self.values[*id].user_name.is_none() => v,
+            _ => self.emit(
+                out,
+                Op::Copy {
+                    src: v,
+                    ty,
+                    deref: false,
+                },
+                ident.span(),
+                Some(&name),
+            ),
+        };
+        if let Operand::Val(id) = &v
+            && self.values[*id].user_name.is_none()
+        {
+            self.values[*id].user_name = Some(name.clone());
+        }
+        self.bind_new(&name, v, None);
+    }
+
+    fn no_value(&mut self, e: &syn::Expr) {
+        if self.errors.is_empty() {
+            self.errors
+                .at(e, "this expression has no value that can be used here");
+        }
+    }
+
+    /// An expression in statement position: its value, if any, is dropped.
+    fn expr_stmt(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) {
+        match e {
+            syn::Expr::If(ei) => {
+                self.if_expr(ei, out, false);
+            }
+            _ => {
+                self.expr(e, out);
+            }
+        }
+    }
+
+    // ----- expressions -----
+
+    /// Lowers an expression in value position. `None` for unit-valued expressions (assignments,
+    /// loops) and after an error.
+    fn expr(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let span = e.span();
+        match e {
+            syn::Expr::Lit(l) => match &l.lit {
+                syn::Lit::Float(_) | syn::Lit::Int(_) | syn::Lit::Bool(_) => {
+                    Some(Operand::Const(l.to_token_stream()))
+                }
+                other => {
+                    self.errors.at(
+                        other,
+                        "only numeric and boolean literals are supported in a #[differentiable] function",
+                    );
+                    None
+                }
+            },
+            syn::Expr::Path(p) => self.path(p),
+            syn::Expr::Paren(p) => self.expr(&p.expr, out),
+            syn::Expr::Group(g) => self.expr(&g.expr, out),
+            syn::Expr::Unary(u) => {
+                let a = self.operand(&u.expr, out)?;
+                let op = match u.op {
+                    syn::UnOp::Neg(_) => Op::Neg(a),
+                    syn::UnOp::Not(_) => Op::Inactive(InactiveOp::Not(a)),
+                    syn::UnOp::Deref(_) => Op::Copy {
+                        src: a,
+                        ty: None,
+                        deref: true,
+                    },
+                    _ => {
+                        self.errors.at(u, "this unary operator is not supported");
+                        return None;
+                    }
+                };
+                Some(self.emit(out, op, span, None))
+            }
+            syn::Expr::Binary(b) => self.binary(b, out),
+            syn::Expr::Assign(a) => {
+                let v = self.operand(&a.right, out)?;
+                self.assign_to(&a.left, v, out);
+                None
+            }
+            syn::Expr::MethodCall(m) => self.method_call(m, out),
+            syn::Expr::Call(c) => self.call(c, out),
+            syn::Expr::If(ei) => self.if_expr(ei, out, true),
+            syn::Expr::Block(b) => {
+                if let Some(label) = &b.label {
+                    self.errors.at(
+                        label,
+                        "labelled blocks are not supported in a #[differentiable] function",
+                    );
+                    return None;
+                }
+                self.scopes.push(Scope::default());
+                let v = self.stmts(&b.block.stmts, out, true);
+                self.scopes.pop();
+                v
+            }
+            syn::Expr::Cast(c) => self.cast(c, out),
+            syn::Expr::Return(r) => {
+                self.ret(r.expr.as_deref(), r, out);
+                None
+            }
+            syn::Expr::Break(b) => {
+                if let Some(label) = &b.label {
+                    self.errors.at(label, "labelled `break` is not supported in a #[differentiable] function; use a flag variable to leave the outer loop");
+                } else if let Some(v) = &b.expr {
+                    self.errors.at(v, "`break` with a value is not supported in a #[differentiable] function; assign the value to a variable declared before the loop, then `break`");
+                } else if self.loop_depth == 0 {
+                    self.errors.at(b, "`break` outside a loop");
+                } else {
+                    self.assign(BRK, konst(true), Some(true));
+                }
+                None
+            }
+            syn::Expr::Continue(c) => {
+                if let Some(label) = &c.label {
+                    self.errors.at(
+                        label,
+                        "labelled `continue` is not supported in a #[differentiable] function",
+                    );
+                } else if self.loop_depth == 0 {
+                    self.errors.at(c, "`continue` outside a loop");
+                } else {
+                    self.assign(CONT, konst(true), Some(true));
+                }
+                None
+            }
+            syn::Expr::ForLoop(f) => {
+                self.for_loop(f, out);
+                None
+            }
+            syn::Expr::While(w) => {
+                if let Some(label) = &w.label {
+                    self.errors.at(
+                        label,
+                        "labelled loops are not supported in a #[differentiable] function",
+                    );
+                    return None;
+                }
+                if let syn::Expr::Let(l) = &*w.cond {
+                    self.errors.at(l, "`while let` is not supported in a #[differentiable] function; use `while` with a condition, or `loop` with `if ... { break }`");
+                    return None;
+                }
+                self.a_loop(LoopKind::While(&w.cond), &w.body, out, w.span());
+                None
+            }
+            syn::Expr::Loop(l) => {
+                if let Some(label) = &l.label {
+                    self.errors.at(
+                        label,
+                        "labelled loops are not supported in a #[differentiable] function",
+                    );
+                    return None;
+                }
+                self.a_loop(LoopKind::Forever, &l.body, out, l.span());
+                None
+            }
+            syn::Expr::Closure(c) => {
+                self.errors.at(
+                    c,
+                    "closures are not supported in a #[differentiable] function; write the closure's body as its own #[differentiable] fn and call it",
+                );
+                None
+            }
+            syn::Expr::Match(m) => {
+                self.errors.at(
+                    m.match_token,
+                    "`match` is not supported in a #[differentiable] function; write it as `if` / `else if` / `else`",
+                );
+                None
+            }
+            syn::Expr::Unsafe(u) => {
+                self.errors.at(
+                    u.unsafe_token,
+                    "`unsafe` blocks are not supported in a #[differentiable] function (nor are mutable statics, which need them); pass the value in as a parameter",
+                );
+                None
+            }
+            syn::Expr::Macro(m) => {
+                self.macro_refused(&m.mac);
+                None
+            }
+            syn::Expr::Index(i) => {
+                self.errors.at(
+                    i,
+                    "indexing is not supported in a scalar #[differentiable] function; arrays and slices are not supported yet",
+                );
+                None
+            }
+            syn::Expr::Let(l) => {
+                self.errors.at(l, "`if let` / `let` conditions are not supported in a #[differentiable] function; use a boolean condition");
+                None
+            }
+            syn::Expr::Range(r) => {
+                self.errors.at(
+                    r,
+                    "ranges are supported only as the iterator of a `for` loop",
+                );
+                None
+            }
+            syn::Expr::Async(a) => {
+                self.errors.at(
+                    a,
+                    "`async` blocks are not supported in a #[differentiable] function",
+                );
+                None
+            }
+            other => {
+                self.errors.at(
+                    other,
+                    "this expression is not supported in a #[differentiable] function; supported are f64 arithmetic, the f64 math methods, casts, `let`, assignment, `if`, `for` over ranges, `while`, `loop` and calls to other #[differentiable] functions",
+                );
+                None
+            }
+        }
+    }
+
+    /// A sub-expression that must have a value.
+    fn operand(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let v = self.expr(e, out);
+        if v.is_none() {
+            self.no_value(e);
+        }
+        v
+    }
+
+    fn path(&mut self, p: &syn::ExprPath) -> Option<Operand> {
+        if p.qself.is_none()
+            && let Some(ident) = p.path.get_ident()
+            && let Some(b) = self.lookup(&ident.to_string())
+        {
+            return Some(b.op);
+        }
+        // Not a local: a constant, a static or a unit-like item, used as written.
+        Some(Operand::Const(p.to_token_stream()))
+    }
+
+    fn binary(&mut self, b: &syn::ExprBinary, out: &mut Vec<Stmt>) -> Option<Operand> {
+        use syn::BinOp as B;
+        let span = b.span();
+        let compound = match b.op {
+            B::AddAssign(_) => Some(Some(Arith::Add)),
+            B::SubAssign(_) => Some(Some(Arith::Sub)),
+            B::MulAssign(_) => Some(Some(Arith::Mul)),
+            B::DivAssign(_) => Some(Some(Arith::Div)),
+            B::RemAssign(_)
+            | B::BitXorAssign(_)
+            | B::BitAndAssign(_)
+            | B::BitOrAssign(_)
+            | B::ShlAssign(_)
+            | B::ShrAssign(_) => Some(None),
+            _ => None,
+        };
+        if let Some(arith) = compound {
+            let current = self.operand(&b.left, out)?;
+            let rhs = self.operand(&b.right, out)?;
+            let op = match arith {
+                Some(a) => Op::Arith(a, current, rhs),
+                None => Op::Inactive(InactiveOp::Binary(plain_op(&b.op), current, rhs)),
+            };
+            let v = self.emit(out, op, span, None);
+            self.assign_to(&b.left, v, out);
+            return None;
+        }
+        match b.op {
+            B::And(_) | B::Or(_) => {
+                let is_and = matches!(b.op, B::And(_));
+                let lhs = self.operand(&b.left, out)?;
+                let right = &b.right;
+                let merged = self.if_node(
+                    lhs,
+                    out,
+                    |lw, body| {
+                        if is_and {
+                            lw.operand(right, body)
+                        } else {
+                            Some(konst(true))
+                        }
+                    },
+                    |lw, body| {
+                        if is_and {
+                            Some(konst(false))
+                        } else {
+                            lw.operand(right, body)
+                        }
+                    },
+                );
+                merged
+            }
+            _ => {
+                let lhs = self.operand(&b.left, out)?;
+                let rhs = self.operand(&b.right, out)?;
+                let op = match b.op {
+                    B::Add(_) => Op::Arith(Arith::Add, lhs, rhs),
+                    B::Sub(_) => Op::Arith(Arith::Sub, lhs, rhs),
+                    B::Mul(_) => Op::Arith(Arith::Mul, lhs, rhs),
+                    B::Div(_) => Op::Arith(Arith::Div, lhs, rhs),
+                    op => Op::Inactive(InactiveOp::Binary(op, lhs, rhs)),
+                };
+                Some(self.emit(out, op, span, None))
+            }
+        }
+    }
+
+    fn assign_to(&mut self, lhs: &syn::Expr, v: Operand, out: &mut Vec<Stmt>) {
+        let lhs = strip_parens(lhs);
+        if let syn::Expr::Path(p) = lhs
+            && let Some(ident) = p.path.get_ident()
+        {
+            let name = ident.to_string();
+            if self.lookup(&name).is_none() {
+                self.errors.at(
+                    lhs,
+                    "assignment to something that is not a local variable (a static?) is not supported in a #[differentiable] function",
+                );
+                return;
+            }
+            // Keep the user's name on the new version, for readable generated code.
+            let v = match v {
+                Operand::Val(id) if self.values[id].user_name.is_none() => {
+                    self.values[id].user_name = Some(name.clone());
+                    Operand::Val(id)
+                }
+                Operand::Val(id) => {
+                    // `x = y`: a new version of x that copies y.
+                    self.emit(
+                        out,
+                        Op::Copy {
+                            src: Operand::Val(id),
+                            ty: None,
+                            deref: false,
+                        },
+                        ident.span(),
+                        Some(&name),
+                    )
+                }
+                c => c,
+            };
+            self.assign(&name, v, None);
+            return;
+        }
+        self.errors.at(
+            lhs,
+            "only assignment to a local variable is supported in a #[differentiable] function (not to fields, dereferences or elements)",
+        );
+    }
+
+    fn method_call(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let name = m.method.to_string();
+        if let Some(tf) = &m.turbofish {
+            self.errors.at(
+                tf,
+                "turbofish (`::<...>`) is not supported in a #[differentiable] function",
+            );
+            return None;
+        }
+        let Some((f, arity)) = MathFn::lookup(&name) else {
+            self.errors.at(
+                &m.method,
+                format!(
+                    "method `{name}` is not supported in a #[differentiable] function; the supported f64 methods are: {}",
+                    MathFn::names()
+                ),
+            );
+            return None;
+        };
+        if m.args.len() != arity {
+            self.errors.at(
+                &m.method,
+                format!("`{name}` takes {arity} argument(s) besides the receiver"),
+            );
+            return None;
+        }
+        let mut ops = vec![self.operand(&m.receiver, out)?];
+        for a in &m.args {
+            ops.push(self.operand(a, out)?);
+        }
+        Some(self.emit(out, Op::Math(f, ops), m.span(), None))
+    }
+
+    fn call(&mut self, c: &syn::ExprCall, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let syn::Expr::Path(fp) = strip_parens(&c.func) else {
+            self.errors.at(
+                &c.func,
+                "only calls of functions by name or path are supported in a #[differentiable] function",
+            );
+            return None;
+        };
+        if fp.qself.is_some() {
+            self.errors.at(fp, "qualified paths (`<T as Trait>::f`) are not supported in a #[differentiable] function");
+            return None;
+        }
+        let segs: Vec<String> = fp
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if let Some(seg) = fp
+            .path
+            .segments
+            .iter()
+            .find(|s| !matches!(s.arguments, syn::PathArguments::None))
+        {
+            self.errors.at(
+                &seg.arguments,
+                "generic arguments in a call are not supported in a #[differentiable] function",
+            );
+            return None;
+        }
+        // `f64::sin(x)` and friends: the math table in path form.
+        let is_f64_path = segs.len() >= 2 && segs[segs.len() - 2] == "f64";
+        if is_f64_path {
+            let name = &segs[segs.len() - 1];
+            let Some((f, arity)) = MathFn::lookup(name) else {
+                self.errors.at(
+                    fp,
+                    format!(
+                        "`f64::{name}` is not supported in a #[differentiable] function; the supported f64 functions are: {}",
+                        MathFn::names()
+                    ),
+                );
+                return None;
+            };
+            if c.args.len() != arity + 1 {
+                self.errors
+                    .at(fp, format!("`f64::{name}` takes {} argument(s)", arity + 1));
+                return None;
+            }
+            let mut ops = vec![];
+            for a in &c.args {
+                ops.push(self.operand(a, out)?);
+            }
+            return Some(self.emit(out, Op::Math(f, ops), c.span(), None));
+        }
+        let mut args = vec![];
+        for a in &c.args {
+            args.push(self.operand(a, out)?);
+        }
+        Some(self.emit(
+            out,
+            Op::Call {
+                path: fp.path.clone(),
+                args,
+            },
+            c.span(),
+            None,
+        ))
+    }
+
+    fn cast(&mut self, c: &syn::ExprCast, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let target = type_name(&c.ty);
+        let a = self.operand(&c.expr, out)?;
+        let op = match target.as_deref() {
+            Some("f64") => Op::CastFloat(a),
+            Some(
+                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
+                | "u128" | "usize",
+            ) => Op::Inactive(InactiveOp::Cast(a, c.ty.clone())),
+            _ => {
+                self.errors.at(
+                    &c.ty,
+                    "only casts to f64 or to an integer type are supported in a #[differentiable] function (f32 is not differentiated: use f64)",
+                );
+                return None;
+            }
+        };
+        Some(self.emit(out, op, c.span(), None))
+    }
+
+    fn ret(&mut self, e: Option<&syn::Expr>, at: &dyn ToTokens, out: &mut Vec<Stmt>) {
+        let Some(e) = e else {
+            self.errors.at(
+                at,
+                "`return` without a value: a #[differentiable] function returns an f64",
+            );
+            return;
+        };
+        let Some(v) = self.operand(e, out) else {
+            return;
+        };
+        let v = match v {
+            Operand::Val(id) if self.values[id].user_name.is_none() => Operand::Val(id),
+            other => self.emit(
+                out,
+                Op::Copy {
+                    src: other,
+                    ty: None,
+                    deref: false,
+                },
+                e.span(),
+                None,
+            ),
+        };
+        self.assign(RETVAL, v, None);
+        self.assign(RET, konst(true), Some(true));
+    }
+
+    // ----- branches -----
+
+    fn if_expr(&mut self, ei: &syn::ExprIf, out: &mut Vec<Stmt>, value: bool) -> Option<Operand> {
+        if let syn::Expr::Let(l) = &*ei.cond {
+            self.errors.at(l, "`if let` is not supported in a #[differentiable] function; use a boolean condition");
+            return None;
+        }
+        let cond = self.operand(&ei.cond, out)?;
+        let then_stmts = &ei.then_branch.stmts;
+        let else_expr = ei.else_branch.as_ref().map(|(_, e)| &**e);
+        if value && else_expr.is_none() {
+            // `if` without `else` has no value; used as a statement below.
+            return self.if_expr(ei, out, false);
+        }
+        self.if_node(
+            cond,
+            out,
+            |lw, body| lw.stmts(then_stmts, body, value),
+            |lw, body| match else_expr {
+                None => None,
+                Some(syn::Expr::Block(b)) => lw.stmts(&b.block.stmts, body, value),
+                Some(syn::Expr::If(inner)) => lw.if_expr(inner, body, value),
+                Some(other) => lw.expr(other, body),
+            },
+        )
+    }
+
+    /// Builds an `If` whose branches are lowered by `then_f` / `else_f`, with merges for every
+    /// variable (and control flag) that differs between the two branches' ends. When both
+    /// branches give a value, the `If` has a value too (returned).
+    fn if_node(
+        &mut self,
+        cond: Operand,
+        out: &mut Vec<Stmt>,
+        then_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+        else_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+    ) -> Option<Operand> {
+        let saved = self.scopes.clone();
+        let (then_block, then_v, then_env) = self.branch(then_f);
+        self.scopes = saved.clone();
+        let (else_block, else_v, else_env) = self.branch(else_f);
+        self.scopes = saved;
+        let mut merges = vec![];
+        for si in 0..self.scopes.len() {
+            for vi in 0..self.scopes[si].vars.len() {
+                let t = &then_env[si].vars[vi];
+                let e = &else_env[si].vars[vi];
+                if same(t, e) {
+                    let b = &mut self.scopes[si].vars[vi];
+                    b.op = t.op.clone();
+                    b.known = t.known;
+                    continue;
+                }
+                let name = t.name.clone();
+                let dst = self.new_value(Some(&name));
+                merges.push(Merge {
+                    dst,
+                    then_val: t.op.clone(),
+                    else_val: e.op.clone(),
+                });
+                let b = &mut self.scopes[si].vars[vi];
+                b.op = Operand::Val(dst);
+                b.known = None;
+            }
+        }
+        let value = match (then_v, else_v) {
+            (Some(t), Some(e)) => {
+                let dst = self.new_value(None);
+                merges.push(Merge {
+                    dst,
+                    then_val: t,
+                    else_val: e,
+                });
+                Some(Operand::Val(dst))
+            }
+            _ => None,
+        };
+        out.push(Stmt::If(If {
+            cond,
+            then_block,
+            else_block,
+            merges,
+        }));
+        value
+    }
+
+    fn branch(
+        &mut self,
+        f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+    ) -> (Block, Option<Operand>, Env) {
+        self.scopes.push(Scope::default());
+        let mut stmts = vec![];
+        let v = f(self, &mut stmts);
+        self.scopes.pop();
+        (Block { stmts }, v, self.scopes.clone())
+    }
+
+    // ----- loops -----
+
+    fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Vec<Stmt>) {
+        if let Some(label) = &f.label {
+            self.errors.at(
+                label,
+                "labelled loops are not supported in a #[differentiable] function",
+            );
+            return;
+        }
+        let index_name = match &*f.pat {
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                Some(pi.ident.to_string())
+            }
+            syn::Pat::Wild(_) => None,
+            other => {
+                self.errors
+                    .at(other, "the pattern of a `for` loop must be a name or `_`");
+                return;
+            }
+        };
+        let Some(range) = self.range_spec(&f.expr, out) else {
+            return;
+        };
+        self.a_loop(LoopKind::Range(index_name, range), &f.body, out, f.span());
+    }
+
+    fn range_spec(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) -> Option<RangeSpec> {
+        match strip_parens(e) {
+            syn::Expr::Range(r) => {
+                let (Some(lo), Some(hi)) = (&r.start, &r.end) else {
+                    self.errors
+                        .at(r, "a `for` range needs both ends (`a..b` or `a..=b`)");
+                    return None;
+                };
+                let lo = self.operand(lo, out)?;
+                let hi = self.operand(hi, out)?;
+                Some(RangeSpec {
+                    lo,
+                    hi,
+                    inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
+                    adaptors: vec![],
+                })
+            }
+            syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                let mut spec = self.range_spec(&m.receiver, out)?;
+                spec.adaptors.push(Adaptor::Rev);
+                Some(spec)
+            }
+            syn::Expr::MethodCall(m) if m.method == "step_by" && m.args.len() == 1 => {
+                let mut spec = self.range_spec(&m.receiver, out)?;
+                let step = self.operand(&m.args[0], out)?;
+                spec.adaptors.push(Adaptor::StepBy(step));
+                Some(spec)
+            }
+            other => {
+                self.errors.at(
+                    other,
+                    "a `for` loop in a #[differentiable] function must run over a range: `a..b`, `a..=b`, with `.rev()` or `.step_by(k)`",
+                );
+                None
+            }
+        }
+    }
+
+    fn a_loop(&mut self, kind: LoopKind, body: &syn::Block, out: &mut Vec<Stmt>, span: Span) {
+        // Which variables the body may change: they are carried from iteration to iteration.
+        let mut assigned = AssignedNames::default();
+        assigned.visit_block(body);
+        if let LoopKind::While(c) = &kind {
+            assigned.visit_expr(c);
+        }
+        let mut carried_names: Vec<String> = vec![];
+        for n in assigned.names {
+            if self.lookup(&n).is_some() && !carried_names.contains(&n) {
+                carried_names.push(n);
+            }
+        }
+        let returns = self.has_return && contains_return(body);
+        if returns {
+            carried_names.push(RETVAL.to_owned());
+            carried_names.push(RET.to_owned());
+        }
+        let mut carried = vec![];
+        for n in &carried_names {
+            let Some(b) = self.lookup(n) else { continue };
+            let entry = self.new_value(Some(n));
+            if n == RET {
+                // At the start of every iteration the function has not returned yet.
+                self.assign(n, konst(false), Some(false));
+            } else {
+                self.assign(n, Operand::Val(entry), None);
+            }
+            carried.push((n.clone(), entry, b.op));
+        }
+        let id = self.loop_count;
+        self.loop_count += 1;
+        self.loop_depth += 1;
+        self.scopes.push(Scope::default());
+        self.bind_new(BRK, konst(false), Some(false));
+        self.bind_new(CONT, konst(false), Some(false));
+        let mut stmts = vec![];
+        let head = match kind {
+            LoopKind::Range(name, range) => {
+                let index = self.new_value(name.as_deref());
+                if let Some(n) = &name {
+                    self.bind_new(n, Operand::Val(index), None);
+                }
+                LoopHead::Range { index, range }
+            }
+            LoopKind::While(cond) => {
+                if let Some(c) = self.operand(cond, &mut stmts) {
+                    let stop = self.emit(
+                        &mut stmts,
+                        Op::Inactive(InactiveOp::Not(c)),
+                        cond.span(),
+                        Some("#stop"),
+                    );
+                    self.assign(BRK, stop, None);
+                }
+                LoopHead::Forever
+            }
+            LoopKind::Forever => LoopHead::Forever,
+        };
+        match self.jump_state() {
+            Jump::Clear => {
+                self.stmts(&body.stmts, &mut stmts, false);
+            }
+            Jump::Definite => {}
+            Jump::Maybe(flags) => {
+                self.guard(flags, &mut stmts, |lw, b| {
+                    lw.stmts(&body.stmts, b, false);
+                });
+            }
+        }
+        // Leave after this iteration if it broke out or returned.
+        let mut exits = vec![];
+        for n in [BRK, RET] {
+            if n == RET && !returns {
+                continue;
+            }
+            if let Some(b) = self.lookup(n) {
+                match b.known {
+                    Some(false) => {}
+                    _ => exits.push(b.op),
+                }
+            }
+        }
+        let exit = match exits.len() {
+            0 => None,
+            1 => exits.pop(),
+            _ => Some(self.emit(
+                &mut stmts,
+                Op::Inactive(InactiveOp::Binary(
+                    syn::BinOp::BitOr(Default::default()),
+                    exits[0].clone(),
+                    exits[1].clone(),
+                )),
+                span,
+                Some("#exit"),
+            )),
+        };
+        let nexts: Vec<Operand> = carried
+            .iter()
+            .map(|(n, _, _)| self.lookup(n).map(|b| b.op).unwrap_or(konst(false)))
+            .collect();
+        self.scopes.pop();
+        self.loop_depth -= 1;
+        let mut ir_carried = vec![];
+        for ((n, entry, init), next) in carried.into_iter().zip(nexts) {
+            let out_v = self.new_value(Some(&n));
+            self.assign(&n, Operand::Val(out_v), None);
+            ir_carried.push(Carried {
+                entry,
+                init,
+                next,
+                out: out_v,
+            });
+        }
+        out.push(Stmt::Loop(Loop {
+            id,
+            head,
+            carried: ir_carried,
+            body: Block { stmts },
+            exit,
+            span,
+        }));
+    }
+}
+
+enum LoopKind<'a> {
+    Range(Option<String>, RangeSpec),
+    While(&'a syn::Expr),
+    Forever,
+}
+
+enum Jump {
+    Clear,
+    Definite,
+    Maybe(Vec<Operand>),
+}
+
+fn same(a: &Binding, b: &Binding) -> bool {
+    match (&a.op, &b.op) {
+        (Operand::Val(x), Operand::Val(y)) => x == y,
+        _ => a.known.is_some() && a.known == b.known,
+    }
+}
+
+fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}
+
+fn assign_target_name(e: &syn::Expr) -> Option<String> {
+    match strip_parens(e) {
+        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
+/// The non-assigning form of a compound assignment operator (`%=` → `%`).
+fn plain_op(op: &syn::BinOp) -> syn::BinOp {
+    use syn::BinOp as B;
+    match op {
+        B::RemAssign(_) => B::Rem(Default::default()),
+        B::BitXorAssign(_) => B::BitXor(Default::default()),
+        B::BitAndAssign(_) => B::BitAnd(Default::default()),
+        B::BitOrAssign(_) => B::BitOr(Default::default()),
+        B::ShlAssign(_) => B::Shl(Default::default()),
+        B::ShrAssign(_) => B::Shr(Default::default()),
+        other => *other,
+    }
+}
+
+/// The name of a type written as a single identifier (`f64`, `usize`), if it is one.
+pub fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(tp) if tp.qself.is_none() => tp.path.get_ident().map(|i| i.to_string()),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        syn::Type::Group(g) => type_name(&g.elem),
+        _ => None,
+    }
+}
+
+fn check_annotation(ty: &syn::Type, errors: &mut Errors) {
+    if type_name(ty).as_deref() == Some("f32") {
+        errors.at(ty, "f32 is not differentiated: use f64");
+    }
+}
+
+pub fn contains_return(block: &syn::Block) -> bool {
+    #[derive(Default)]
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder::default();
+    f.visit_block(block);
+    f.0
+}
+
+/// Names assigned (`x = `, `x += `, ...) anywhere in a loop body, nested loops included.
+#[derive(Default)]
+struct AssignedNames {
+    names: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for AssignedNames {
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        if let Some(n) = assign_target_name(&a.left) {
+            self.names.push(n);
+        }
+        syn::visit::visit_expr_assign(self, a);
+    }
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        use syn::BinOp as B;
+        if matches!(
+            b.op,
+            B::AddAssign(_)
+                | B::SubAssign(_)
+                | B::MulAssign(_)
+                | B::DivAssign(_)
+                | B::RemAssign(_)
+                | B::BitXorAssign(_)
+                | B::BitAndAssign(_)
+                | B::BitOrAssign(_)
+                | B::ShlAssign(_)
+                | B::ShrAssign(_)
+        ) && let Some(n) = assign_target_name(&b.left)
+        {
+            self.names.push(n);
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}

@@ -1,0 +1,503 @@
+//! Code generation: the forward sweep (which records what loops must keep) and the reverse sweep
+//! (adjoint statements in reverse order).
+//!
+//! * Forward, *record* mode: the whole body, as the user wrote it but in SSA form; each loop with
+//!   a non-empty reverse pushes the carried values the reverse needs at the start of every
+//!   iteration, and an iteration count when the loop can stop early.
+//! * Forward, *slice* mode: inside the reverse of a branch or loop iteration, only the statements
+//!   whose values that reverse needs (`Analysis::needed`), nothing recorded.
+//! * Reverse: for each statement, last first, the adjoint contributions of its rule (`+=`); an
+//!   `if` takes the same branch again; a loop runs its iterations backwards, restoring the
+//!   recorded values, recomputing the iteration's values, then reversing its body.
+//!
+//! Codegen cannot fail: lowering refused everything it cannot handle.
+
+use crate::analyse::{self, Analysis};
+use crate::ir::*;
+use crate::rules;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+
+pub struct Gen<'a> {
+    pub f: &'a Func,
+    pub an: &'a Analysis,
+}
+
+fn rt() -> TokenStream {
+    quote!(::autodiff_runtime::__rt)
+}
+
+impl<'a> Gen<'a> {
+    fn ident(&self, v: ValId) -> &Ident {
+        &self.f.values[v].ident
+    }
+
+    pub fn adj(&self, v: ValId) -> Ident {
+        format_ident!("{}_bar", self.f.values[v].ident, span = Span::mixed_site())
+    }
+
+    fn opnd(&self, o: &Operand) -> TokenStream {
+        match o {
+            Operand::Val(v) => {
+                let i = self.ident(*v);
+                quote!(#i)
+            }
+            Operand::Const(t) => t.clone(),
+        }
+    }
+
+    fn is_active(&self, o: &Operand) -> bool {
+        o.val().is_some_and(|v| self.an.active[v])
+    }
+
+    fn tape(id: usize) -> Ident {
+        format_ident!("tape_{}", id, span = Span::mixed_site())
+    }
+
+    fn count(id: usize) -> Ident {
+        format_ident!("count_{}", id, span = Span::mixed_site())
+    }
+
+    fn counted(&self, l: &Loop) -> bool {
+        analyse::has_reverse_loop(l, &self.an.active)
+            && (l.exit.is_some() || matches!(l.head, LoopHead::Forever))
+    }
+
+    /// `let mut tape_N = Vec::new();` for every loop that records.
+    pub fn declare_tapes(&self, b: &Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        for s in &b.stmts {
+            match s {
+                Stmt::Let(_) => {}
+                Stmt::If(i) => {
+                    out.extend(self.declare_tapes(&i.then_block));
+                    out.extend(self.declare_tapes(&i.else_block));
+                }
+                Stmt::Loop(l) => {
+                    if !analyse::recorded(l, self.an).is_empty() {
+                        let t = Self::tape(l.id);
+                        out.extend(quote!(let mut #t = ::std::vec::Vec::new();));
+                    }
+                    if self.counted(l) {
+                        let c = Self::count(l.id);
+                        out.extend(
+                            quote!(let mut #c: ::std::vec::Vec<usize> = ::std::vec::Vec::new();),
+                        );
+                    }
+                    out.extend(self.declare_tapes(&l.body));
+                }
+            }
+        }
+        out
+    }
+
+    /// Describes what the function records, for the generated functions' docs.
+    pub fn tape_summary(&self, b: &Block, out: &mut Vec<String>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Let(_) => {}
+                Stmt::If(i) => {
+                    self.tape_summary(&i.then_block, out);
+                    self.tape_summary(&i.else_block, out);
+                }
+                Stmt::Loop(l) => {
+                    let rec = analyse::recorded(l, self.an);
+                    if !rec.is_empty() {
+                        let names: Vec<String> = rec
+                            .iter()
+                            .map(|v| {
+                                let n = self.f.values[*v].user_name.clone().unwrap_or_default();
+                                format!("`{}`", n.trim_start_matches('#'))
+                            })
+                            .collect();
+                        out.push(format!(
+                            "loop {} records {} per iteration",
+                            l.id + 1,
+                            names.join(", ")
+                        ));
+                    }
+                    if self.counted(l) {
+                        out.push(format!("loop {} records its iteration count", l.id + 1));
+                    }
+                    self.tape_summary(&l.body, out);
+                }
+            }
+        }
+    }
+
+    // ----- forward -----
+
+    pub fn fwd_block(&self, b: &Block, record: bool) -> TokenStream {
+        let mut out = TokenStream::new();
+        for s in &b.stmts {
+            match s {
+                Stmt::Let(l) => {
+                    if record || self.an.needed[l.dst] {
+                        out.extend(self.fwd_let(l));
+                    }
+                }
+                Stmt::If(i) => {
+                    if record || i.merges.iter().any(|m| self.an.needed[m.dst]) {
+                        out.extend(self.fwd_if(i, record));
+                    }
+                }
+                Stmt::Loop(l) => {
+                    if record || l.carried.iter().any(|c| self.an.needed[c.out]) {
+                        out.extend(self.fwd_loop(l, record));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn fwd_let(&self, l: &Let) -> TokenStream {
+        let dst = self.ident(l.dst);
+        let o = |x: &Operand| self.opnd(x);
+        let rhs = match &l.op {
+            Op::Copy { src, ty, deref } => {
+                let s = o(src);
+                let s = if *deref { quote!(*#s) } else { s };
+                return match ty {
+                    Some(ty) => quote_spanned!(l.span=> let #dst: #ty = #s;),
+                    None => quote_spanned!(l.span=> let #dst = #s;),
+                };
+            }
+            Op::Neg(a) => {
+                let a = o(a);
+                quote!(-#a)
+            }
+            Op::Arith(ar, a, b) => {
+                let (a, b) = (o(a), o(b));
+                match ar {
+                    Arith::Add => quote!(#a + #b),
+                    Arith::Sub => quote!(#a - #b),
+                    Arith::Mul => quote!(#a * #b),
+                    Arith::Div => quote!(#a / #b),
+                }
+            }
+            Op::Math(f, args) => {
+                let name = format_ident!("{}", f.name(), span = l.span);
+                let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
+                let recv = o(&args[0]);
+                match &args[0] {
+                    Operand::Val(_) => quote!(#recv.#name(#(#rest),*)),
+                    Operand::Const(_) => quote!(f64::#name(#recv #(, #rest)*)),
+                }
+            }
+            Op::CastFloat(a) => {
+                let a = o(a);
+                quote!(#a as f64)
+            }
+            Op::Inactive(InactiveOp::Not(a)) => {
+                let a = o(a);
+                quote!(!#a)
+            }
+            Op::Inactive(InactiveOp::Binary(op, a, b)) => {
+                let (a, b) = (o(a), o(b));
+                quote!(#a #op #b)
+            }
+            Op::Inactive(InactiveOp::Cast(a, ty)) => {
+                let a = o(a);
+                quote!(#a as #ty)
+            }
+            Op::Call { path, args } => {
+                let args: Vec<TokenStream> = args.iter().map(o).collect();
+                quote!(#path(#(#args),*))
+            }
+        };
+        quote_spanned!(l.span=> let #dst = #rhs;)
+    }
+
+    fn fwd_if(&self, i: &If, record: bool) -> TokenStream {
+        let cond = self.opnd(&i.cond);
+        let merges: Vec<&Merge> = i
+            .merges
+            .iter()
+            .filter(|m| record || self.an.needed[m.dst])
+            .collect();
+        let then_b = self.fwd_block(&i.then_block, record);
+        let else_b = self.fwd_block(&i.else_block, record);
+        if merges.is_empty() {
+            return quote!(if #cond { #then_b } else { #else_b });
+        }
+        let dsts: Vec<&Ident> = merges.iter().map(|m| self.ident(m.dst)).collect();
+        let tv: Vec<TokenStream> = merges.iter().map(|m| self.opnd(&m.then_val)).collect();
+        let ev: Vec<TokenStream> = merges.iter().map(|m| self.opnd(&m.else_val)).collect();
+        if merges.len() == 1 {
+            let (d, t, e) = (dsts[0], &tv[0], &ev[0]);
+            quote!(let #d = if #cond { #then_b #t } else { #else_b #e };)
+        } else {
+            quote!(let (#(#dsts),*) = if #cond { #then_b (#(#tv),*) } else { #else_b (#(#ev),*) };)
+        }
+    }
+
+    fn range_iter(&self, r: &RangeSpec) -> TokenStream {
+        let (lo, hi) = (self.opnd(&r.lo), self.opnd(&r.hi));
+        let mut it = if r.inclusive {
+            quote!((#lo..=#hi))
+        } else {
+            quote!((#lo..#hi))
+        };
+        for a in &r.adaptors {
+            it = match a {
+                Adaptor::Rev => quote!(#it.rev()),
+                Adaptor::StepBy(s) => {
+                    let s = self.opnd(s);
+                    quote!(#it.step_by(#s))
+                }
+            };
+        }
+        it
+    }
+
+    /// The same sequence as `range_iter`, as a runtime `Seq` that can run backwards.
+    fn range_seq(&self, r: &RangeSpec) -> TokenStream {
+        let rt = rt();
+        let (lo, hi) = (self.opnd(&r.lo), self.opnd(&r.hi));
+        let incl = r.inclusive;
+        let mut it = quote!(#rt::Seq::new(#lo, #hi, #incl));
+        for a in &r.adaptors {
+            it = match a {
+                Adaptor::Rev => quote!(#it.rev()),
+                Adaptor::StepBy(s) => {
+                    let s = self.opnd(s);
+                    quote!(#it.step_by(#s))
+                }
+            };
+        }
+        it
+    }
+
+    fn fwd_loop(&self, l: &Loop, record: bool) -> TokenStream {
+        let entries: Vec<&Ident> = l.carried.iter().map(|c| self.ident(c.entry)).collect();
+        let inits: Vec<TokenStream> = l.carried.iter().map(|c| self.opnd(&c.init)).collect();
+        let nexts: Vec<TokenStream> = l.carried.iter().map(|c| self.opnd(&c.next)).collect();
+        let outs: Vec<&Ident> = l.carried.iter().map(|c| self.ident(c.out)).collect();
+        let recorded = if record {
+            analyse::recorded(l, self.an)
+        } else {
+            vec![]
+        };
+        let counted = record && self.counted(l);
+        let n = format_ident!("n_{}", l.id, span = Span::mixed_site());
+        let mut body = TokenStream::new();
+        if counted {
+            body.extend(quote!(#n += 1;));
+        }
+        if !recorded.is_empty() {
+            let t = Self::tape(l.id);
+            let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();
+            body.extend(quote!(#t.push((#(#vals,)*));));
+        }
+        body.extend(self.fwd_block(&l.body, record));
+        match entries.len() {
+            0 => {}
+            1 => {
+                let (e, x) = (entries[0], &nexts[0]);
+                body.extend(quote!(#e = #x;));
+            }
+            _ => body.extend(quote!((#(#entries),*) = (#(#nexts),*);)),
+        }
+        if let Some(exit) = &l.exit {
+            let x = self.opnd(exit);
+            body.extend(quote!(if #x { break; }));
+        }
+        let head = match &l.head {
+            LoopHead::Range { index, range } => {
+                let i = self.ident(*index);
+                let it = self.range_iter(range);
+                quote_spanned!(l.span=> for #i in #it)
+            }
+            LoopHead::Forever => quote_spanned!(l.span=> loop),
+        };
+        let mut out = quote!(#(let mut #entries = #inits;)*);
+        if counted {
+            out.extend(quote!(let mut #n: usize = 0;));
+        }
+        out.extend(quote!(#head { #body }));
+        if counted {
+            let c = Self::count(l.id);
+            out.extend(quote!(#c.push(#n);));
+        }
+        out.extend(quote!(#(let #outs = #entries;)*));
+        out
+    }
+
+    // ----- reverse -----
+
+    /// `let mut v_bar = 0.0;` for the active values defined directly in `b`, and `extra`.
+    pub fn decl_adjoints(&self, b: &Block, extra: &[ValId]) -> TokenStream {
+        let mut vals: Vec<ValId> = extra.to_vec();
+        for s in &b.stmts {
+            match s {
+                Stmt::Let(l) => vals.push(l.dst),
+                Stmt::If(i) => vals.extend(i.merges.iter().map(|m| m.dst)),
+                Stmt::Loop(l) => vals.extend(l.carried.iter().map(|c| c.out)),
+            }
+        }
+        let decls = vals
+            .into_iter()
+            .filter(|v| self.an.active[*v])
+            .map(|v| self.adj(v));
+        quote!(#(let mut #decls: f64 = 0.0;)*)
+    }
+
+    fn accum(&self, target: &Operand, contribution: TokenStream) -> TokenStream {
+        match target {
+            Operand::Val(v) if self.an.active[*v] => {
+                let a = self.adj(*v);
+                quote!(#a += #contribution;)
+            }
+            _ => TokenStream::new(),
+        }
+    }
+
+    pub fn rev_block(&self, b: &Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        for s in b.stmts.iter().rev() {
+            match s {
+                Stmt::Let(l) if self.an.active[l.dst] => out.extend(self.rev_let(l)),
+                Stmt::Let(_) => {}
+                Stmt::If(i) if analyse::has_reverse_if(i, &self.an.active) => {
+                    out.extend(self.rev_if(i))
+                }
+                Stmt::If(_) => {}
+                Stmt::Loop(l) if analyse::has_reverse_loop(l, &self.an.active) => {
+                    out.extend(self.rev_loop(l))
+                }
+                Stmt::Loop(_) => {}
+            }
+        }
+        out
+    }
+
+    fn rev_let(&self, l: &Let) -> TokenStream {
+        let g = self.adj(l.dst);
+        let g_tokens = quote!(#g);
+        if let Op::Call { path, args } = &l.op {
+            let mut pb = path.clone();
+            if let Some(last) = pb.segments.last_mut() {
+                last.ident = format_ident!("pullback_{}", last.ident, span = last.ident.span());
+            }
+            let outs: Vec<Ident> = (0..args.len())
+                .map(|k| format_ident!("{}_d{}", self.ident(l.dst), k, span = Span::mixed_site()))
+                .collect();
+            let arg_t: Vec<TokenStream> = args.iter().map(|a| self.opnd(a)).collect();
+            let mut code = quote_spanned!(l.span=> let (#(#outs,)*) = #pb(#(#arg_t,)* #g););
+            for (a, o) in args.iter().zip(&outs) {
+                code.extend(self.accum(a, quote!(#o)));
+            }
+            return code;
+        }
+        let operands = analyse::op_operands(&l.op);
+        let toks: Vec<TokenStream> = operands.iter().map(|o| self.opnd(o)).collect();
+        let result = {
+            let d = self.ident(l.dst);
+            quote!(#d)
+        };
+        let env = rules::Env::new(&toks, &result, &g_tokens);
+        let mut code = TokenStream::new();
+        for (i, o) in operands.iter().enumerate() {
+            if self.is_active(o)
+                && let Some(c) = rules::rule(&l.op, i, &env)
+            {
+                code.extend(self.accum(o, c));
+            }
+        }
+        code
+    }
+
+    fn rev_if(&self, i: &If) -> TokenStream {
+        let cond = self.opnd(&i.cond);
+        let branch = |b: &Block, then: bool| {
+            let decl = self.decl_adjoints(b, &[]);
+            let slice = self.fwd_block(b, false);
+            let mut flow = TokenStream::new();
+            for m in &i.merges {
+                if self.an.active[m.dst] {
+                    let d = self.adj(m.dst);
+                    flow.extend(
+                        self.accum(if then { &m.then_val } else { &m.else_val }, quote!(#d)),
+                    );
+                }
+            }
+            let rev = self.rev_block(b);
+            quote!(#decl #slice #flow #rev)
+        };
+        let (t, e) = (branch(&i.then_block, true), branch(&i.else_block, false));
+        quote!(if #cond { #t } else { #e })
+    }
+
+    fn rev_loop(&self, l: &Loop) -> TokenStream {
+        let rt = rt();
+        let act: Vec<&Carried> = l
+            .carried
+            .iter()
+            .filter(|c| self.an.active[c.entry] || self.an.active[c.out])
+            .collect();
+        let carry: Vec<Ident> = act
+            .iter()
+            .map(|c| format_ident!("{}_carry", self.ident(c.entry), span = Span::mixed_site()))
+            .collect();
+        let mut out = TokenStream::new();
+        for (c, k) in act.iter().zip(&carry) {
+            let init = if self.an.active[c.out] {
+                let o = self.adj(c.out);
+                quote!(#o)
+            } else {
+                quote!(0.0)
+            };
+            out.extend(quote!(let mut #k: f64 = #init;));
+        }
+        let mut body = TokenStream::new();
+        let recorded = analyse::recorded(l, self.an);
+        if !recorded.is_empty() {
+            let t = Self::tape(l.id);
+            let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();
+            body.extend(quote!(let (#(#vals,)*) = #rt::pop(&mut #t);));
+        }
+        let active_entries: Vec<ValId> = l
+            .carried
+            .iter()
+            .map(|c| c.entry)
+            .filter(|e| self.an.active[*e])
+            .collect();
+        body.extend(self.decl_adjoints(&l.body, &active_entries));
+        body.extend(self.fwd_block(&l.body, false));
+        for (c, k) in act.iter().zip(&carry) {
+            body.extend(self.accum(&c.next, quote!(#k)));
+        }
+        body.extend(self.rev_block(&l.body));
+        for (c, k) in act.iter().zip(&carry) {
+            if self.an.active[c.entry] {
+                let e = self.adj(c.entry);
+                body.extend(quote!(#k = #e;));
+            } else {
+                body.extend(quote!(#k = 0.0;));
+            }
+        }
+        let n = format_ident!("n_{}", l.id, span = Span::mixed_site());
+        if self.counted(l) {
+            let c = Self::count(l.id);
+            out.extend(quote!(let #n: usize = #rt::pop(&mut #c);));
+        }
+        let head = match &l.head {
+            LoopHead::Range { index, range } => {
+                let i = self.ident(*index);
+                let seq = self.range_seq(range);
+                if self.counted(l) {
+                    quote!(for #i in #seq.reversed_prefix(#n))
+                } else {
+                    quote!(for #i in #seq.reversed())
+                }
+            }
+            LoopHead::Forever => quote!(for _ in 0..#n),
+        };
+        out.extend(quote!(#head { #body }));
+        for (c, k) in act.iter().zip(&carry) {
+            out.extend(self.accum(&c.init, quote!(#k)));
+        }
+        quote!({ #out })
+    }
+}

@@ -1,0 +1,91 @@
+//! What generated code calls. Not a public API: names and signatures may change with the macro.
+
+pub use crate::seq::Seq;
+
+/// Takes the last value a loop recorded on its tape.
+#[inline]
+pub fn pop<T>(tape: &mut Vec<T>) -> T {
+    match tape.pop() {
+        Some(v) => v,
+        None => tape_underflow(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn tape_underflow() -> ! {
+    panic!(
+        "autodiff tape underflow: the reverse sweep read more than the forward sweep recorded; this is a bug in #[differentiable], please report it"
+    )
+}
+
+/// d/dx x^n = n x^(n-1), and 0 for n = 0 (also at x = 0, where the formula gives 0·∞).
+#[inline]
+pub fn powi_da(x: f64, n: i32) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        f64::from(n) * x.powi(n - 1)
+    }
+}
+
+/// ∂/∂x x^y = y x^(y-1), and 0 for y = 0 (as JAX).
+#[inline]
+pub fn powf_da(x: f64, y: f64) -> f64 {
+    if y == 0.0 { 0.0 } else { y * x.powf(y - 1.0) }
+}
+
+/// ∂/∂y x^y = x^y ln x, given `v` = x^y; 0 at x = 0 (as JAX).
+#[inline]
+pub fn powf_db(x: f64, v: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { v * x.ln() }
+}
+
+/// d/dx |x| = sign(x), and 0 at x = 0 (as JAX); NaN for NaN.
+#[inline]
+pub fn abs_da(x: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x.signum() }
+}
+
+/// Whether `a.max(b)` returned `a`: on a tie, yes; a NaN argument is never returned.
+#[inline]
+pub fn max_picks_first(a: f64, b: f64) -> bool {
+    if a.is_nan() {
+        false
+    } else if b.is_nan() {
+        true
+    } else {
+        a >= b
+    }
+}
+
+/// Whether `a.min(b)` returned `a`: on a tie, yes; a NaN argument is never returned.
+#[inline]
+pub fn min_picks_first(a: f64, b: f64) -> bool {
+    if a.is_nan() {
+        false
+    } else if b.is_nan() {
+        true
+    } else {
+        a <= b
+    }
+}
+
+/// Which argument `x.clamp(lo, hi)` returned: 0 for `x` (also on ties and for NaN), 1 for
+/// `lo`, 2 for `hi`.
+#[inline]
+pub fn clamp_picks(x: f64, lo: f64, hi: f64) -> u8 {
+    if x < lo {
+        1
+    } else if x > hi {
+        2
+    } else {
+        0
+    }
+}
+
+/// `a / b`, and 0 where `b` is 0 (the gradient of `hypot` at the origin).
+#[inline]
+pub fn div_or_zero(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}

@@ -1,5 +1,8 @@
-//! The post's examples as a library: the functions the examples, tests and benchmarks share.
+//! The post's examples as a library: the functions the examples, tests and benchmarks share,
+//! and the figures.
 
 pub use autodiff_runtime as rt;
 
+pub mod figures;
+pub mod plot;
 pub mod weierstrass;

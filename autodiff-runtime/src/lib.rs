@@ -1,1 +1,7 @@
-pub use autodiff_macros::differentiable; pub use ndarray;
+pub use autodiff_macros::differentiable;
+pub use ndarray;
+
+pub mod batch;
+pub mod check;
+pub mod optim;
+pub mod sample;

@@ -1,1 +1,3 @@
 pub use autodiff_runtime as rt;
+
+pub mod reference;

@@ -5,4 +5,5 @@ pub use autodiff_runtime as rt;
 
 pub mod figures;
 pub mod plot;
+pub mod reference;
 pub mod weierstrass;

@@ -30,6 +30,11 @@ extern crate self as autodiff_runtime;
 pub use autodiff_macros::differentiable;
 pub use ndarray;
 
+pub mod batch;
+pub mod check;
+pub mod optim;
+pub mod sample;
+
 mod seq;
 pub use seq::{Counter, Seq, SeqIter};
 

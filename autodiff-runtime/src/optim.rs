@@ -1,0 +1,761 @@
+//! Gradient-based optimizers over `f64` and `ndarray` parameters, with optax's arithmetic.
+//!
+//! [`Adam`] and [`Sgd`] follow `optax.adam` and `optax.sgd` operation by operation, in the same
+//! order and with the same roundings, so a run here reproduces an optax run in float64 up to the
+//! differences in the gradients fed to it. [`minimize`] and [`maximize`] run the usual loop over any
+//! `value_and_grad`-shaped closure; [`Run`] adds a recorded history of the parameters.
+//!
+//! ```
+//! use autodiff_runtime::optim::{self, Adam};
+//!
+//! // f(x) = (x - 3)², f'(x) = 2 (x - 3)
+//! let mut adam = Adam::new(0.1);
+//! let trace = optim::minimize(&mut adam, 0.0, 500, |x: &f64| ((x - 3.0).powi(2), 2.0 * (x - 3.0)))?;
+//! assert!((trace.params - 3.0).abs() < 1e-3);
+//! # Ok::<(), optim::OptimError>(())
+//! ```
+
+use std::fmt;
+
+use ndarray::{Array1, Array2};
+
+/// Parameters an optimizer can update: a fixed set of `f64` elements with element-wise access.
+///
+/// Every element-wise operation walks [`Params::elems`] of several values of the same shape in
+/// step, so the iteration order must depend on the shape only (for arrays: the logical, row-major
+/// order, whatever the memory layout).
+pub trait Params: Clone {
+    /// A value of the same shape with every element `0.0`.
+    fn zeros_like(&self) -> Self;
+
+    /// Whether `other` has the same shape, so the two can be walked element by element.
+    fn same_shape(&self, other: &Self) -> bool;
+
+    /// The shape, for error messages: `[]` for a scalar, `[len]` for vectors, `[rows, cols]` for
+    /// matrices.
+    fn dims(&self) -> Vec<usize>;
+
+    /// The elements in a fixed order that depends on the shape only.
+    fn elems(&self) -> impl Iterator<Item = &f64>;
+
+    /// The elements, mutably, in the order of [`Params::elems`].
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64>;
+}
+
+impl Params for f64 {
+    fn zeros_like(&self) -> Self {
+        0.0
+    }
+
+    fn same_shape(&self, _other: &Self) -> bool {
+        true
+    }
+
+    fn dims(&self) -> Vec<usize> {
+        Vec::new()
+    }
+
+    fn elems(&self) -> impl Iterator<Item = &f64> {
+        std::iter::once(self)
+    }
+
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+        std::iter::once(self)
+    }
+}
+
+impl Params for Vec<f64> {
+    fn zeros_like(&self) -> Self {
+        vec![0.0; self.len()]
+    }
+
+    fn same_shape(&self, other: &Self) -> bool {
+        self.len() == other.len()
+    }
+
+    fn dims(&self) -> Vec<usize> {
+        vec![self.len()]
+    }
+
+    fn elems(&self) -> impl Iterator<Item = &f64> {
+        self.iter()
+    }
+
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+        self.iter_mut()
+    }
+}
+
+impl<const N: usize> Params for [f64; N] {
+    fn zeros_like(&self) -> Self {
+        [0.0; N]
+    }
+
+    fn same_shape(&self, _other: &Self) -> bool {
+        true
+    }
+
+    fn dims(&self) -> Vec<usize> {
+        vec![N]
+    }
+
+    fn elems(&self) -> impl Iterator<Item = &f64> {
+        self.iter()
+    }
+
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+        self.iter_mut()
+    }
+}
+
+impl Params for Array1<f64> {
+    fn zeros_like(&self) -> Self {
+        Array1::zeros(self.raw_dim())
+    }
+
+    fn same_shape(&self, other: &Self) -> bool {
+        self.shape() == other.shape()
+    }
+
+    fn dims(&self) -> Vec<usize> {
+        self.shape().to_vec()
+    }
+
+    fn elems(&self) -> impl Iterator<Item = &f64> {
+        self.iter()
+    }
+
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+        self.iter_mut()
+    }
+}
+
+impl Params for Array2<f64> {
+    fn zeros_like(&self) -> Self {
+        Array2::zeros(self.raw_dim())
+    }
+
+    fn same_shape(&self, other: &Self) -> bool {
+        self.shape() == other.shape()
+    }
+
+    fn dims(&self) -> Vec<usize> {
+        self.shape().to_vec()
+    }
+
+    fn elems(&self) -> impl Iterator<Item = &f64> {
+        self.iter()
+    }
+
+    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+        self.iter_mut()
+    }
+}
+
+/// Why an optimizer step or run was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptimError {
+    /// A value had a different shape from the parameters it must update.
+    ShapeMismatch {
+        /// What had the wrong shape: the gradient, or the optimizer's state from an earlier run.
+        what: &'static str,
+        /// The parameters' shape.
+        expected: Vec<usize>,
+        /// The offending value's shape.
+        found: Vec<usize>,
+    },
+    /// [`Run::record_every`] was given 0.
+    ZeroRecordInterval,
+}
+
+impl fmt::Display for OptimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OptimError::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{what} has shape {found:?} but the parameters have shape {expected:?}"
+            ),
+            OptimError::ZeroRecordInterval => {
+                write!(
+                    f,
+                    "record_every must be at least 1 (it is a number of steps)"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for OptimError {}
+
+/// One optimizer: turns a gradient into an in-place update of the parameters.
+pub trait Optimizer<P: Params> {
+    /// Applies one step: `params += update(grad)`, advancing the optimizer's state.
+    ///
+    /// The state is created at the first step from the parameters' shape (optax's `init`).
+    /// Nothing is changed when an error is returned.
+    fn step(&mut self, params: &mut P, grad: &P) -> Result<(), OptimError>;
+
+    /// Forgets the state (moments, step count), as if the optimizer were new.
+    fn reset(&mut self);
+}
+
+fn check_shape<P: Params>(what: &'static str, params: &P, other: &P) -> Result<(), OptimError> {
+    if params.same_shape(other) {
+        Ok(())
+    } else {
+        Err(OptimError::ShapeMismatch {
+            what,
+            expected: params.dims(),
+            found: other.dims(),
+        })
+    }
+}
+
+const STALE_STATE: &str =
+    "the optimizer's state (call reset() before reusing it on other parameters)";
+
+/// Adam, as `optax.adam`: `chain(scale_by_adam(b1, b2, eps, eps_root), scale_by_learning_rate(lr))`.
+///
+/// Per element, with `g` the gradient and `t` the step count after incrementing:
+///
+/// ```text
+/// m      = (1 - b1) * g + b1 * m
+/// v      = (1 - b2) * (g * g) + b2 * v
+/// m_hat  = m / (1 - b1^t)
+/// v_hat  = v / (1 - b2^t)
+/// u      = m_hat / (sqrt(v_hat + eps_root) + eps)
+/// param  = param + (-lr) * u
+/// ```
+///
+/// This is optax's order of operations exactly (`tree_update_moment`,
+/// `tree_update_moment_per_elem_norm`, `tree_bias_correction`, `scale(-lr)`, `apply_updates`).
+/// `b^t` is `f64::powf` of the count converted to a float: optax computes `decay**count` with an
+/// int32 count, which JAX lowers to XLA's floating-point `pow` after converting the count, not to
+/// repeated multiplication (`powi` would differ in the last bits and the difference compounds over
+/// a run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam<P> {
+    /// The learning rate (optax's `learning_rate`).
+    pub learning_rate: f64,
+    /// Decay of the first moment (default 0.9).
+    pub b1: f64,
+    /// Decay of the second moment (default 0.999).
+    pub b2: f64,
+    /// Added to the root of the second moment (default 1e-8).
+    pub eps: f64,
+    /// Added to the second moment inside the root (default 0.0).
+    pub eps_root: f64,
+    state: Option<AdamState<P>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct AdamState<P> {
+    count: u64,
+    mu: P,
+    nu: P,
+}
+
+impl<P> Adam<P> {
+    /// Adam with optax's defaults: b1 = 0.9, b2 = 0.999, eps = 1e-8, eps_root = 0.0.
+    pub fn new(learning_rate: f64) -> Self {
+        Adam {
+            learning_rate,
+            b1: 0.9,
+            b2: 0.999,
+            eps: 1e-8,
+            eps_root: 0.0,
+            state: None,
+        }
+    }
+
+    /// Sets the two moment decays.
+    pub fn with_betas(mut self, b1: f64, b2: f64) -> Self {
+        self.b1 = b1;
+        self.b2 = b2;
+        self
+    }
+
+    /// Sets `eps` (outside the root) and `eps_root` (inside it).
+    pub fn with_eps(mut self, eps: f64, eps_root: f64) -> Self {
+        self.eps = eps;
+        self.eps_root = eps_root;
+        self
+    }
+
+    /// The number of steps taken since creation or the last reset.
+    pub fn count(&self) -> u64 {
+        self.state.as_ref().map_or(0, |s| s.count)
+    }
+}
+
+impl<P: Params> Optimizer<P> for Adam<P> {
+    fn step(&mut self, params: &mut P, grad: &P) -> Result<(), OptimError> {
+        check_shape("the gradient", params, grad)?;
+        if let Some(state) = &self.state {
+            check_shape(STALE_STATE, params, &state.mu)?;
+        }
+        let state = self.state.get_or_insert_with(|| AdamState {
+            count: 0,
+            mu: params.zeros_like(),
+            nu: params.zeros_like(),
+        });
+        state.count = state.count.saturating_add(1);
+        let t = state.count as f64;
+        let (b1, b2, eps, eps_root) = (self.b1, self.b2, self.eps, self.eps_root);
+        let bias1 = 1.0 - b1.powf(t);
+        let bias2 = 1.0 - b2.powf(t);
+        let step_size = -self.learning_rate;
+        let elems = params
+            .elems_mut()
+            .zip(state.mu.elems_mut())
+            .zip(state.nu.elems_mut())
+            .zip(grad.elems());
+        for (((p, m), v), &g) in elems {
+            *m = (1.0 - b1) * g + b1 * *m;
+            *v = (1.0 - b2) * (g * g) + b2 * *v;
+            let m_hat = *m / bias1;
+            let v_hat = *v / bias2;
+            let u = m_hat / ((v_hat + eps_root).sqrt() + eps);
+            *p += step_size * u;
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.state = None;
+    }
+}
+
+/// Stochastic gradient descent, as `optax.sgd(learning_rate, momentum=None, nesterov=False)`.
+///
+/// Without momentum: `param = param + (-lr) * g`. With momentum `μ` (optax's `trace`):
+///
+/// ```text
+/// trace  = g + μ * trace
+/// u      = g + μ * trace   if nesterov (with the new trace), else trace
+/// param  = param + (-lr) * u
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sgd<P> {
+    /// The learning rate.
+    pub learning_rate: f64,
+    /// The momentum decay, or `None` for plain gradient descent.
+    pub momentum: Option<f64>,
+    /// Nesterov's variant of momentum (ignored without momentum).
+    pub nesterov: bool,
+    trace: Option<P>,
+}
+
+impl<P> Sgd<P> {
+    /// Plain gradient descent, without momentum.
+    pub fn new(learning_rate: f64) -> Self {
+        Sgd {
+            learning_rate,
+            momentum: None,
+            nesterov: false,
+            trace: None,
+        }
+    }
+
+    /// Gradient descent with (heavy-ball) momentum.
+    pub fn with_momentum(learning_rate: f64, momentum: f64) -> Self {
+        Sgd {
+            momentum: Some(momentum),
+            ..Sgd::new(learning_rate)
+        }
+    }
+
+    /// Gradient descent with Nesterov momentum.
+    pub fn nesterov(learning_rate: f64, momentum: f64) -> Self {
+        Sgd {
+            nesterov: true,
+            ..Sgd::with_momentum(learning_rate, momentum)
+        }
+    }
+}
+
+impl<P: Params> Optimizer<P> for Sgd<P> {
+    fn step(&mut self, params: &mut P, grad: &P) -> Result<(), OptimError> {
+        check_shape("the gradient", params, grad)?;
+        let step_size = -self.learning_rate;
+        let Some(mu) = self.momentum else {
+            for (p, &g) in params.elems_mut().zip(grad.elems()) {
+                *p += step_size * g;
+            }
+            return Ok(());
+        };
+        if let Some(trace) = &self.trace {
+            check_shape(STALE_STATE, params, trace)?;
+        }
+        let trace = self.trace.get_or_insert_with(|| params.zeros_like());
+        let nesterov = self.nesterov;
+        for ((p, t), &g) in params.elems_mut().zip(trace.elems_mut()).zip(grad.elems()) {
+            *t = g + mu * *t;
+            let u = if nesterov { g + mu * *t } else { *t };
+            *p += step_size * u;
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.trace = None;
+    }
+}
+
+/// The outcome of a run: final parameters, the objective at every step, and recorded parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace<P> {
+    /// The parameters after the last step.
+    pub params: P,
+    /// `values[k]` is the objective at the parameters before step `k + 1`, i.e. after `k` steps,
+    /// as the closure returned it (not negated by [`maximize`]).
+    pub values: Vec<f64>,
+    /// `(k, params after k steps)` for every `k` in `0..=steps` that is a multiple of
+    /// [`Run::record_every`]; empty when no interval was set.
+    pub history: Vec<(usize, P)>,
+}
+
+/// How to run an optimizer: the number of steps and how often to record the parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    steps: usize,
+    record_every: Option<usize>,
+}
+
+impl Run {
+    /// A run of `steps` steps that records no history.
+    pub fn new(steps: usize) -> Self {
+        Run {
+            steps,
+            record_every: None,
+        }
+    }
+
+    /// Records the parameters after every `k`-th step (and before the first) in
+    /// [`Trace::history`]. `k = 0` is refused when the run starts.
+    pub fn record_every(self, k: usize) -> Self {
+        Run {
+            record_every: Some(k),
+            ..self
+        }
+    }
+
+    /// Minimises: each step calls `value_and_grad(&params)` and feeds the gradient to `opt`.
+    pub fn minimize<P, O, F>(
+        &self,
+        opt: &mut O,
+        init: P,
+        value_and_grad: F,
+    ) -> Result<Trace<P>, OptimError>
+    where
+        P: Params,
+        O: Optimizer<P>,
+        F: FnMut(&P) -> (f64, P),
+    {
+        self.run(opt, init, value_and_grad, false)
+    }
+
+    /// Maximises: as [`Run::minimize`] of the negated objective. Negation is exact, so this takes
+    /// the same steps as minimising `-f` with gradient `-∇f`; [`Trace::values`] holds `f` itself.
+    pub fn maximize<P, O, F>(
+        &self,
+        opt: &mut O,
+        init: P,
+        value_and_grad: F,
+    ) -> Result<Trace<P>, OptimError>
+    where
+        P: Params,
+        O: Optimizer<P>,
+        F: FnMut(&P) -> (f64, P),
+    {
+        self.run(opt, init, value_and_grad, true)
+    }
+
+    fn run<P, O, F>(
+        &self,
+        opt: &mut O,
+        init: P,
+        mut value_and_grad: F,
+        negate: bool,
+    ) -> Result<Trace<P>, OptimError>
+    where
+        P: Params,
+        O: Optimizer<P>,
+        F: FnMut(&P) -> (f64, P),
+    {
+        let every = match self.record_every {
+            Some(0) => return Err(OptimError::ZeroRecordInterval),
+            other => other,
+        };
+        // `usize::is_multiple_of` needs Rust 1.87; the workspace declares rust-version 1.85.
+        #[allow(clippy::manual_is_multiple_of)]
+        let records = |k: usize| every.is_some_and(|e| k % e == 0);
+        let mut params = init;
+        let mut values = Vec::with_capacity(self.steps);
+        let mut history = Vec::new();
+        for k in 0..self.steps {
+            if records(k) {
+                history.push((k, params.clone()));
+            }
+            let (value, mut grad) = value_and_grad(&params);
+            if negate {
+                grad.elems_mut().for_each(|g| *g = -*g);
+            }
+            values.push(value);
+            opt.step(&mut params, &grad)?;
+        }
+        if records(self.steps) {
+            history.push((self.steps, params.clone()));
+        }
+        Ok(Trace {
+            params,
+            values,
+            history,
+        })
+    }
+}
+
+/// Minimises for `steps` steps from `init`; `value_and_grad` returns the objective and its
+/// gradient, e.g. `|x: &f64| value_and_grad_f(*x)` for a generated scalar function.
+pub fn minimize<P, O, F>(
+    opt: &mut O,
+    init: P,
+    steps: usize,
+    value_and_grad: F,
+) -> Result<Trace<P>, OptimError>
+where
+    P: Params,
+    O: Optimizer<P>,
+    F: FnMut(&P) -> (f64, P),
+{
+    Run::new(steps).minimize(opt, init, value_and_grad)
+}
+
+/// Maximises for `steps` steps from `init` (see [`Run::maximize`]).
+pub fn maximize<P, O, F>(
+    opt: &mut O,
+    init: P,
+    steps: usize,
+    value_and_grad: F,
+) -> Result<Trace<P>, OptimError>
+where
+    P: Params,
+    O: Optimizer<P>,
+    F: FnMut(&P) -> (f64, P),
+{
+    Run::new(steps).maximize(opt, init, value_and_grad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+    use ndarray::array;
+
+    /// f(x) = Σ w_i (x_i - c_i)², separable so each element can also be optimised alone.
+    const W: [f64; 4] = [1.0, 3.0, 0.5, 10.0];
+    const C: [f64; 4] = [1.5, -2.0, 0.25, 4.0];
+
+    fn quad_elem(i: usize, x: f64) -> (f64, f64) {
+        (W[i] * (x - C[i]).powi(2), 2.0 * W[i] * (x - C[i]))
+    }
+
+    fn quad_array(x: &Array1<f64>) -> (f64, Array1<f64>) {
+        let mut value = 0.0;
+        let mut grad = x.zeros_like();
+        for (i, (&xi, gi)) in x.iter().zip(grad.iter_mut()).enumerate() {
+            let (v, g) = quad_elem(i, xi);
+            value += v;
+            *gi = g;
+        }
+        (value, grad)
+    }
+
+    #[test]
+    fn adam_converges_on_a_quadratic() {
+        let mut adam = Adam::new(0.05);
+        let trace = minimize(&mut adam, Array1::zeros(4), 3000, quad_array).unwrap();
+        for (x, c) in trace.params.iter().zip(C) {
+            assert!((x - c).abs() < 1e-6, "x = {x}, optimum {c}");
+        }
+        assert_eq!(trace.values.len(), 3000);
+        assert!(trace.values[2999] < 1e-10 * trace.values[0]);
+        assert_eq!(adam.count(), 3000);
+    }
+
+    #[test]
+    fn first_adam_step_moves_by_the_learning_rate_against_the_gradient() {
+        // After one step m_hat = g and v_hat = g², so the update is -lr * g / (|g| + eps).
+        for (x0, g) in [(1.0, 2.0), (-3.0, -0.5), (0.25, 1e-3)] {
+            let mut adam = Adam::new(0.1);
+            let mut x: f64 = x0;
+            adam.step(&mut x, &g).unwrap();
+            let expected = x0 - 0.1 * g / (g.abs() + 1e-8);
+            assert_relative_eq!(x, expected, max_relative = 4.0 * f64::EPSILON);
+        }
+    }
+
+    #[test]
+    fn adam_steps_follow_optax_order_exactly() {
+        // optax, operation by operation: tree_update_moment, tree_update_moment_per_elem_norm,
+        // tree_bias_correction (decay**count as a float power), scale(-lr), apply_updates.
+        // These gradients were picked so that each tempting reordering — `(1 - b2) * g * g`,
+        // `(-lr * m_hat) / denominator`, or `b^t` by repeated multiplication — changes the result.
+        let (lr, b1, b2, eps) = (0.1, 0.9, 0.999, 1e-8);
+        let grads = [-0.19, 0.7, -0.3, -2.49];
+        let (mut m, mut v, mut by_hand) = (0.0, 0.0, 0.0);
+        for (t, g) in (1..).zip(grads) {
+            m = (1.0 - b1) * g + b1 * m;
+            v = (1.0 - b2) * (g * g) + b2 * v;
+            let m_hat = m / (1.0 - f64::powf(b1, t as f64));
+            let v_hat = v / (1.0 - f64::powf(b2, t as f64));
+            by_hand += (-lr) * (m_hat / (v_hat.sqrt() + eps));
+        }
+
+        let mut adam = Adam::new(lr);
+        let mut x: f64 = 0.0;
+        for g in grads {
+            adam.step(&mut x, &g).unwrap();
+        }
+        assert_eq!(x, by_hand);
+    }
+
+    #[test]
+    fn sgd_with_momentum_matches_three_steps_by_hand() {
+        // f(x) = x², g = 2x, lr = 0.1, momentum 0.9, x0 = 1:
+        // trace 2, x 0.8; g 1.6, trace 1.6 + 1.8 = 3.4, x 0.46; g 0.92, trace 0.92 + 3.06 = 3.98,
+        // x 0.46 - 0.398 = 0.062.
+        let mut sgd = Sgd::with_momentum(0.1, 0.9);
+        let run = Run::new(3).record_every(1);
+        let trace = run
+            .minimize(&mut sgd, 1.0, |x: &f64| (x * x, 2.0 * x))
+            .unwrap();
+        let xs: Vec<f64> = trace.history.iter().map(|&(_, x)| x).collect();
+        for (x, by_hand) in xs.iter().zip([1.0, 0.8, 0.46, 0.062]) {
+            assert_relative_eq!(*x, by_hand, max_relative = 1e-14);
+        }
+        assert_eq!(xs.len(), 4);
+        assert_relative_eq!(trace.values[2], 0.46 * 0.46, max_relative = 1e-14);
+    }
+
+    #[test]
+    fn sgd_nesterov_and_plain_match_three_steps_by_hand() {
+        // Nesterov: trace 2, u 2 + 1.8 = 3.8, x 0.62; g 1.24, trace 3.04, u 1.24 + 2.736 = 3.976,
+        // x 0.2224; g 0.4448, trace 3.1808, u 0.4448 + 2.86272 = 3.30752, x -0.108352.
+        let mut nesterov = Sgd::nesterov(0.1, 0.9);
+        let trace = minimize(&mut nesterov, 1.0, 3, |x: &f64| (x * x, 2.0 * x)).unwrap();
+        assert_relative_eq!(trace.params, -0.108352, max_relative = 1e-13);
+        // Plain: x ← x - 0.2 x = 0.8 x.
+        let mut plain = Sgd::new(0.1);
+        let trace = minimize(&mut plain, 1.0, 3, |x: &f64| (x * x, 2.0 * x)).unwrap();
+        assert_relative_eq!(trace.params, 0.512, max_relative = 1e-14);
+    }
+
+    fn run_adam<P: Params>(init: P, f: impl FnMut(&P) -> (f64, P)) -> P {
+        minimize(&mut Adam::new(0.1), init, 200, f).unwrap().params
+    }
+
+    #[test]
+    fn adam_on_containers_equals_adam_on_each_element() {
+        let x0 = [0.0, 1.0, -1.0, 2.0];
+        let alone: Vec<f64> = (0..4)
+            .map(|i| run_adam(x0[i], |x: &f64| quad_elem(i, *x)))
+            .collect();
+
+        let arr = run_adam(Array1::from(x0.to_vec()), quad_array);
+        assert_eq!(arr.to_vec(), alone);
+
+        let vec = run_adam(x0.to_vec(), |x: &Vec<f64>| {
+            let (v, g) = quad_array(&Array1::from(x.clone()));
+            (v, g.to_vec())
+        });
+        assert_eq!(vec, alone);
+
+        let fixed = run_adam(x0, |x: &[f64; 4]| {
+            let (v, g) = quad_array(&Array1::from(x.to_vec()));
+            (v, [g[0], g[1], g[2], g[3]])
+        });
+        assert_eq!(fixed.to_vec(), alone);
+
+        // A column-major matrix: the logical order, not the memory order, pairs the elements.
+        let m0 = Array2::from_shape_vec((2, 2), x0.to_vec()).unwrap();
+        let m0 = m0.t().as_standard_layout().t().to_owned();
+        assert!(!m0.is_standard_layout());
+        let mat = run_adam(m0, |x: &Array2<f64>| {
+            let flat: Array1<f64> = x.iter().copied().collect();
+            let (v, g) = quad_array(&flat);
+            (v, Array2::from_shape_vec((2, 2), g.to_vec()).unwrap())
+        });
+        assert_eq!(mat.iter().copied().collect::<Vec<_>>(), alone);
+    }
+
+    #[test]
+    fn maximize_is_minimize_of_the_negation() {
+        let f = |x: &Array1<f64>| {
+            let (v, g) = quad_array(x);
+            (-v, -g)
+        };
+        let up = maximize(&mut Adam::new(0.1), Array1::zeros(4), 50, f).unwrap();
+        let down = minimize(&mut Adam::new(0.1), Array1::zeros(4), 50, quad_array).unwrap();
+        assert_eq!(up.params, down.params);
+        let negated: Vec<f64> = down.values.iter().map(|v| -v).collect();
+        assert_eq!(up.values, negated);
+    }
+
+    #[test]
+    fn history_records_every_kth_step_including_start_and_end() {
+        let mut adam = Adam::new(0.1);
+        let trace = Run::new(10)
+            .record_every(5)
+            .minimize(&mut adam, 0.0, |x: &f64| quad_elem(0, *x))
+            .unwrap();
+        let steps: Vec<usize> = trace.history.iter().map(|&(k, _)| k).collect();
+        assert_eq!(steps, [0, 5, 10]);
+        assert_eq!(trace.history[0].1, 0.0);
+        assert_eq!(trace.history[2].1, trace.params);
+        // values[k] is the objective at the parameters recorded after k steps.
+        assert_eq!(trace.values[5], quad_elem(0, trace.history[1].1).0);
+    }
+
+    #[test]
+    fn mismatched_shapes_are_refused_without_changing_anything() {
+        let mut adam = Adam::new(0.1);
+        let mut x = array![1.0, 2.0];
+        let err = adam.step(&mut x, &array![1.0]).unwrap_err();
+        assert_eq!(
+            err,
+            OptimError::ShapeMismatch {
+                what: "the gradient",
+                expected: vec![2],
+                found: vec![1]
+            }
+        );
+        assert_eq!(x, array![1.0, 2.0]);
+        assert_eq!(adam.count(), 0);
+
+        adam.step(&mut x, &array![1.0, 1.0]).unwrap();
+        let mut other = array![1.0, 2.0, 3.0];
+        let err = adam.step(&mut other, &array![1.0, 1.0, 1.0]).unwrap_err();
+        assert!(err.to_string().contains("reset()"), "{err}");
+        adam.reset();
+        adam.step(&mut other, &array![1.0, 1.0, 1.0]).unwrap();
+        assert_eq!(adam.count(), 1);
+
+        let mut sgd = Sgd::with_momentum(0.1, 0.9);
+        sgd.step(&mut x, &array![1.0, 1.0]).unwrap();
+        assert!(sgd.step(&mut other, &array![1.0, 1.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn a_zero_record_interval_is_refused() {
+        let err = Run::new(3)
+            .record_every(0)
+            .minimize(&mut Sgd::new(0.1), 1.0, |x: &f64| (x * x, 2.0 * x))
+            .unwrap_err();
+        assert_eq!(err, OptimError::ZeroRecordInterval);
+    }
+}

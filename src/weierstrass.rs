@@ -12,9 +12,13 @@ pub const A: f64 = 0.5;
 pub const B: f64 = 3.0;
 
 /// One term, `a^n cos(b^n π x)`: `w_term(x, n=n)` in the post.
+///
+/// `powf` rather than `powi`: like NumPy's `3.0**k` it is correctly rounded, while `powi`'s
+/// repeated multiplication is off by an ulp for k ≥ 34, where `b^k π x` exceeds 2^53 and an
+/// ulp changes the phase completely. With `powf` the float64 numbers are NumPy's and JAX's.
 #[differentiable(wrt(x))]
 pub fn w_term(x: f64, n: usize, a: f64, b: f64) -> f64 {
-    a.powi(n as i32) * (b.powi(n as i32) * PI * x).cos()
+    a.powf(n as f64) * (b.powf(n as f64) * PI * x).cos()
 }
 
 /// The partial sum of the first `n` terms: `weierstrass(x, n)` in the post.
@@ -49,8 +53,8 @@ pub fn weierstrass_with(
 pub fn weierstrass_derivative_by_hand(x: f64, n: usize, a: f64, b: f64) -> f64 {
     let mut res = 0.0;
     for k in 0..n {
-        let bk = b.powi(k as i32);
-        res -= a.powi(k as i32) * bk * PI * (bk * PI * x).sin();
+        let bk = b.powf(k as f64);
+        res -= a.powf(k as f64) * bk * PI * (bk * PI * x).sin();
     }
     res
 }

@@ -34,25 +34,83 @@ fn snapshot(name: &str, attr: TokenStream, item: TokenStream) {
 }
 
 #[test]
-fn print_weierstrass() {
-    let item: TokenStream = quote::quote! {
-        pub fn weierstrass(x: f64, n: usize, a: f64, b: f64) -> f64 {
-            let mut res = 0.0;
-            for k in 0..n {
-                res += w_term(x, k, a, b);
+fn loop_with_call_records_nothing() {
+    snapshot(
+        "weierstrass",
+        quote::quote!(wrt(x)),
+        quote::quote! {
+            pub fn weierstrass(x: f64, n: usize, a: f64, b: f64) -> f64 {
+                let mut res = 0.0;
+                for k in 0..n {
+                    res += w_term(x, k, a, b);
+                }
+                res
             }
-            res
-        }
-    };
-    println!("{}", pretty(quote::quote!(wrt(x)), item));
+        },
+    );
 }
 
 #[test]
-fn print_debug() {
-    let item: TokenStream = quote::quote! {
-        fn h(x: f64, y: f64) -> f64 {
-            x.hypot(y)
-        }
-    };
-    println!("{}", pretty(quote::quote!(), item));
+fn straight_line() {
+    snapshot(
+        "straight_line",
+        quote::quote!(),
+        quote::quote! {
+            fn f(x: f64, y: f64) -> f64 {
+                let z = x * y + x.sin();
+                z / y
+            }
+        },
+    );
+}
+
+#[test]
+fn product_loop_records_its_carried_value() {
+    snapshot(
+        "product_loop",
+        quote::quote!(),
+        quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let mut p = 1.0;
+                for k in 1..n {
+                    p = p * (x + k as f64).sin();
+                }
+                p
+            }
+        },
+    );
+}
+
+#[test]
+fn branch_and_early_return() {
+    snapshot(
+        "early_return",
+        quote::quote!(),
+        quote::quote! {
+            fn f(x: f64) -> f64 {
+                let mut s = x;
+                while s < 10.0 {
+                    if s < 0.0 {
+                        return -s;
+                    }
+                    s = s * s + 1.0;
+                }
+                s
+            }
+        },
+    );
+}
+
+#[test]
+fn refused_input_keeps_the_function_and_stubs() {
+    snapshot(
+        "refused",
+        quote::quote!(wrt(x)),
+        quote::quote! {
+            fn f(x: f64, v: &[f64]) -> f64 {
+                let c = |t: f64| t * 2.0;
+                c(x)
+            }
+        },
+    );
 }

@@ -1,0 +1,58 @@
+fn f(x: f64, v: &[f64]) -> f64 {
+    let c = |t: f64| t * 2.0;
+    c(x)
+}
+::core::compile_error! {
+    "array and slice parameters are not supported yet: a #[differentiable] function takes f64 and integer parameters"
+}
+::core::compile_error! {
+    "closures are not supported in a #[differentiable] function; write the closure's body as its own #[differentiable] fn and call it"
+}
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn value_and_grad_f(x: f64, v: &[f64]) -> (f64, f64) {
+    ::core::unreachable!()
+}
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn grad_f(x: f64, v: &[f64]) -> f64 {
+    ::core::unreachable!()
+}
+#[allow(
+    dead_code,
+    unused_variables,
+    unused_mut,
+    unused_assignments,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
+fn pullback_f(x: f64, v: &[f64], d_out: f64) -> (f64, ()) {
+    ::core::unreachable!()
+}

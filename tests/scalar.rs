@@ -700,3 +700,70 @@ proptest! {
         check("call_in_condition", &|v: &[f64]| call_in_condition(v[0], v[1]), &[gx, gy], &[x, y]);
     }
 }
+
+// ----- a call into another crate -----
+
+#[differentiable(wrt(x))]
+fn cross_crate(x: f64, n: usize) -> f64 {
+    autodiff_examples::weierstrass::w_term(x, n, 0.5, 3.0) * x
+        + autodiff_examples::weierstrass::weierstrass(x, n, 0.5, 3.0)
+}
+
+#[test]
+fn calls_into_another_crate() {
+    for i in 0..50 {
+        let x = -1.0 + 0.04 * i as f64 + 0.013;
+        let g = grad_cross_crate(x, 4);
+        check("cross_crate", &|v: &[f64]| cross_crate(v[0], 4), &[g], &[x]);
+    }
+}
+
+// ----- names that once leaked into generated code (regressions) -----
+
+#[differentiable]
+fn value(value: f64) -> f64 {
+    value * value
+}
+
+#[differentiable]
+fn sq_param_named_value(value: f64) -> f64 {
+    value * value
+}
+
+#[differentiable]
+fn calls_value_param(y: f64) -> f64 {
+    sq_param_named_value(y) + 0.0
+}
+
+#[differentiable]
+fn shadowed_in_loop(x: f64, n: usize) -> f64 {
+    let mut s = x;
+    for _ in 0..n {
+        let mut s = 10.0;
+        s += x;
+        s = s * x;
+    }
+    loop {
+        let mut s = 1.0;
+        s = s + x;
+        break;
+    }
+    s * x
+}
+
+#[differentiable]
+#[allow(unused_variables)]
+fn raw_identifier(x: f64) -> f64 {
+    let r#x = x * x;
+    x
+}
+
+#[test]
+fn generated_names_never_capture_user_names() {
+    assert_eq!(value_and_grad_sq_param_named_value(3.0), (9.0, 6.0));
+    assert_eq!(value_and_grad_value(3.0), (9.0, 6.0));
+    assert_eq!(grad_calls_value_param(3.0), 6.0);
+    assert_eq!(pullback_sq_param_named_value(3.0, 2.0), (12.0,));
+    assert_eq!(value_and_grad_shadowed_in_loop(3.0, 2), (9.0, 6.0));
+    assert_eq!(value_and_grad_raw_identifier(3.0), (9.0, 6.0));
+}

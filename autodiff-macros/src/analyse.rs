@@ -53,6 +53,8 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     let mut needed = vec![false; n];
     let mut work = vec![];
     initial_needs(&func.body, &active, &mut work);
+    // An array's adjoint is made with the array's shape: the array must be at hand.
+    work.extend((0..n).filter(|v| active[*v] && func.values[*v].kind.is_array()));
     while let Some(v) = work.pop() {
         if needed[v] {
             continue;
@@ -162,6 +164,15 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::Math(_, args) => args.iter().collect(),
         Op::Call { args, .. } => args.iter().collect(),
         Op::Inactive(_) => vec![],
+        Op::Ref(a) => vec![a],
+        Op::Index { arr, .. } => vec![arr],
+        Op::Array(m, args) => match m {
+            ArrayMethod::Dot => vec![&args[0], &args[1]],
+            ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape => {
+                vec![]
+            }
+            _ => vec![&args[0]],
+        },
     }
 }
 
@@ -174,6 +185,9 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Math(_, args) | Op::Call { args, .. } => args.iter().collect(),
         Op::Inactive(InactiveOp::Not(a)) | Op::Inactive(InactiveOp::Cast(a, _)) => vec![a],
         Op::Inactive(InactiveOp::Binary(_, a, b)) => vec![a, b],
+        Op::Ref(a) => vec![a],
+        Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),
+        Op::Array(_, args) => args.iter().collect(),
     }
 }
 

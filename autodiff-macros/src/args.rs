@@ -49,7 +49,7 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     if attr.is_empty() {
         return Args::default();
     }
-    match Wrt::parse.parse2(attr) {
+    match Wrt::parse.parse2(attr.clone()) {
         Ok(Wrt(names)) => {
             let mut seen: Vec<&Ident> = vec![];
             for n in &names {
@@ -60,8 +60,15 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
             }
             Args { wrt: Some(names) }
         }
-        Err(e) => {
+        Err(e) if e.to_string().contains("wrt(") => {
             errors.push(e);
+            Args::default()
+        }
+        Err(e) => {
+            errors.push(syn::Error::new(
+                e.span(),
+                format!("{e}: the argument of #[differentiable] is `wrt(param, ...)`, naming f64 or array parameters, such as `wrt(x, theta)`"),
+            ));
             Args::default()
         }
     }

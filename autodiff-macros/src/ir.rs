@@ -16,6 +16,33 @@ pub struct ValueInfo {
     pub ident: Ident,
     /// The user's name for it, if it is a version of a user variable (used in docs of the tape).
     pub user_name: Option<String>,
+    pub kind: Kind,
+}
+
+/// What the macro knows of a value's shape, from the parameters' written types and the
+/// operations (the contract's array operations each say what they produce). Decides whether an
+/// adjoint is a plain `0.0` or `zero_adj(&value)`, and how operands are passed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// `f64`, integers, `bool`.
+    Scalar,
+    /// `&f64` (a `for v in x.iter()` element).
+    ScalarRef,
+    /// A slice, `Vec`, fixed array or ndarray of `f64`; `is_ref` when the value is a reference
+    /// (`&x`, a `&[f64]` parameter).
+    Array { dims: u8, is_ref: bool },
+}
+
+impl Kind {
+    pub fn is_array(self) -> bool {
+        matches!(self, Kind::Array { .. })
+    }
+    pub fn dims(self) -> u8 {
+        match self {
+            Kind::Array { dims, .. } => dims,
+            _ => 0,
+        }
+    }
 }
 
 /// An argument of an operation: a value, or a constant written by the user (literal or path).
@@ -167,6 +194,35 @@ pub enum Op {
         path: syn::Path,
         args: Vec<Operand>,
     },
+    /// `&a`.
+    Ref(Operand),
+    /// `a[i]` or `a[[i, j]]` (`multi`); `by_ref` gives `&a[i]`.
+    Index {
+        arr: Operand,
+        idx: Vec<Operand>,
+        multi: bool,
+        by_ref: bool,
+    },
+    /// A method of the contract's array subset; the receiver is `args[0]`.
+    Array(ArrayMethod, Vec<Operand>),
+}
+
+/// The array methods of the contract.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ArrayMethod {
+    Column,
+    Row,
+    Sum,
+    /// `mean().unwrap()`
+    Mean,
+    Var,
+    Std,
+    Dot,
+    Mapv(MathFn),
+    Len,
+    Nrows,
+    Ncols,
+    Shape,
 }
 
 pub enum InactiveOp {
@@ -248,12 +304,37 @@ pub struct Block {
 }
 
 /// What the parameter's type makes of it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum ParamKind {
     /// `f64`: active by default, gradient `f64`.
     Scalar,
+    /// `&[f64]`, `Vec<f64>`, `&Vec<f64>`: gradient `Vec<f64>`.
+    Slice { is_ref: bool },
+    /// `[f64; N]`, `&[f64; N]`: gradient `[f64; N]`.
+    Fixed { len: Box<syn::Expr>, is_ref: bool },
+    /// ndarray arrays of f64 (`ArrayView1/2`, `Array1/2`, `&Array1/2`): gradient `Array1/2`.
+    Nd { dims: u8, is_ref: bool },
     /// Anything else: a constant.
     Other,
+}
+
+impl ParamKind {
+    pub fn is_float(&self) -> bool {
+        !matches!(self, ParamKind::Other)
+    }
+    pub fn value_kind(&self) -> Kind {
+        match self {
+            ParamKind::Scalar | ParamKind::Other => Kind::Scalar,
+            ParamKind::Slice { is_ref } | ParamKind::Fixed { is_ref, .. } => Kind::Array {
+                dims: 1,
+                is_ref: *is_ref,
+            },
+            ParamKind::Nd { dims, is_ref } => Kind::Array {
+                dims: *dims,
+                is_ref: *is_ref,
+            },
+        }
+    }
 }
 
 pub struct Param {

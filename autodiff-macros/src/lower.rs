@@ -62,13 +62,14 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
         let val = lw.values.len();
         lw.values.push(ValueInfo {
             ident: p.ident.clone(),
-            user_name: Some(p.ident.to_string()),
+            user_name: Some(name_of(&p.ident)),
+            kind: p.kind.value_kind(),
         });
-        lw.bind_new(&p.ident.to_string(), Operand::Val(val), None);
+        lw.bind_new(&name_of(&p.ident), Operand::Val(val), None);
         ir_params.push(Param {
             ident: p.ident,
             ty: p.ty,
-            kind: p.kind,
+            kind: p.kind.clone(),
             val,
         });
     }
@@ -125,12 +126,64 @@ impl Lowerer<'_> {
         self.values.push(ValueInfo {
             ident,
             user_name: user_name.map(str::to_owned),
+            kind: Kind::Scalar,
         });
         id
     }
 
+    fn kind(&self, o: &Operand) -> Kind {
+        match o {
+            Operand::Val(v) => self.values[*v].kind,
+            Operand::Const(_) => Kind::Scalar,
+        }
+    }
+
+    /// What an operation produces, from its operands' kinds.
+    fn result_kind(&self, op: &Op) -> Kind {
+        let k = |o: &Operand| self.kind(o);
+        let owned = |dims: u8| Kind::Array {
+            dims,
+            is_ref: false,
+        };
+        match op {
+            Op::Copy { src, deref, .. } => match (k(src), deref) {
+                (Kind::ScalarRef, true) => Kind::Scalar,
+                (Kind::Array { dims, .. }, _) => owned(dims),
+                (other, _) => other,
+            },
+            Op::Neg(a) | Op::CastFloat(a) => match k(a) {
+                Kind::Array { dims, .. } => owned(dims),
+                _ => Kind::Scalar,
+            },
+            Op::Arith(_, a, b) => match k(a).dims().max(k(b).dims()) {
+                0 => Kind::Scalar,
+                d => owned(d),
+            },
+            Op::Math(..) | Op::Inactive(_) | Op::Call { .. } | Op::Index { by_ref: false, .. } => {
+                Kind::Scalar
+            }
+            Op::Index { by_ref: true, .. } => Kind::ScalarRef,
+            Op::Ref(a) => match k(a) {
+                Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
+                _ => Kind::ScalarRef,
+            },
+            Op::Array(m, args) => match m {
+                ArrayMethod::Column | ArrayMethod::Row => owned(1),
+                ArrayMethod::Mapv(_) => owned(k(&args[0]).dims().max(1)),
+                ArrayMethod::Dot => match (k(&args[0]).dims(), k(&args[1]).dims()) {
+                    (2, 2) => owned(2),
+                    (1, 1) => Kind::Scalar,
+                    _ => owned(1),
+                },
+                _ => Kind::Scalar,
+            },
+        }
+    }
+
     fn emit(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
+        let kind = self.result_kind(&op);
         let dst = self.new_value(name);
+        self.values[dst].kind = kind;
         out.push(Stmt::Let(Let { dst, op, span }));
         Operand::Val(dst)
     }
@@ -151,6 +204,16 @@ impl Lowerer<'_> {
             .rev()
             .find_map(|s| s.vars.iter().rev().find(|b| b.name == name))
             .cloned()
+    }
+
+    /// Where the innermost variable called `name` is bound: (scope, index in the scope).
+    fn position(&self, name: &str) -> Option<(usize, usize)> {
+        self.scopes.iter().enumerate().rev().find_map(|(si, s)| {
+            s.vars
+                .iter()
+                .rposition(|b| b.name == name)
+                .map(|vi| (si, vi))
+        })
     }
 
     /// Rebinds the innermost variable called `name` (an assignment). Returns false if unbound.
@@ -234,7 +297,11 @@ impl Lowerer<'_> {
     /// returns it, so an `if` in tail position may mix `return` and values in its branches.
     fn tail_as_return(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) {
         match strip_parens(e) {
-            syn::Expr::Return(_) => {
+            // A loop in tail position is left by `return` (its own value would be `()`).
+            syn::Expr::Return(_)
+            | syn::Expr::Loop(_)
+            | syn::Expr::While(_)
+            | syn::Expr::ForLoop(_) => {
                 self.expr(e, out);
             }
             syn::Expr::Block(b) if b.label.is_none() => {
@@ -372,6 +439,13 @@ impl Lowerer<'_> {
     }
 
     fn local(&mut self, local: &syn::Local, out: &mut Vec<Stmt>) {
+        if let syn::Pat::Wild(_) = &local.pat
+            && let Some(init) = &local.init
+            && init.diverge.is_none()
+        {
+            self.expr(&init.expr, out);
+            return;
+        }
         let (ident, ty) = match &local.pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 (pi.ident.clone(), None)
@@ -404,6 +478,8 @@ impl Lowerer<'_> {
                 local,
                 "`let` without a value is not supported in a #[differentiable] function; give the variable its first value where it is declared",
             );
+            // Bound anyway, so that later uses do not add follow-on errors.
+            self.bind_new(&name_of(&ident), Operand::Const(quote!(0.0_f64)), None);
             return;
         };
         if let Some((_, diverge)) = &init.diverge {
@@ -413,7 +489,7 @@ impl Lowerer<'_> {
             );
             return;
         }
-        let name = ident.to_string();
+        let name = name_of(&ident);
         let Some(v) = self.expr(&init.expr, out) else {
             self.no_value(&init.expr);
             return;
@@ -474,7 +550,7 @@ impl Lowerer<'_> {
                 other => {
                     self.errors.at(
                         other,
-                        "only numeric and boolean literals are supported in a #[differentiable] function",
+                        "only numeric and boolean literals are supported in a #[differentiable] function; compute with f64 values",
                     );
                     None
                 }
@@ -512,7 +588,7 @@ impl Lowerer<'_> {
                 if let Some(label) = &b.label {
                     self.errors.at(
                         label,
-                        "labelled blocks are not supported in a #[differentiable] function",
+                        "labelled blocks are not supported in a #[differentiable] function; use `if` to skip the rest of the block",
                     );
                     return None;
                 }
@@ -559,7 +635,7 @@ impl Lowerer<'_> {
                 if let Some(label) = &w.label {
                     self.errors.at(
                         label,
-                        "labelled loops are not supported in a #[differentiable] function",
+                        "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
                     );
                     return None;
                 }
@@ -574,7 +650,7 @@ impl Lowerer<'_> {
                 if let Some(label) = &l.label {
                     self.errors.at(
                         label,
-                        "labelled loops are not supported in a #[differentiable] function",
+                        "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
                     );
                     return None;
                 }
@@ -606,12 +682,20 @@ impl Lowerer<'_> {
                 self.macro_refused(&m.mac);
                 None
             }
-            syn::Expr::Index(i) => {
-                self.errors.at(
-                    i,
-                    "indexing is not supported in a scalar #[differentiable] function; arrays and slices are not supported yet",
-                );
-                None
+            syn::Expr::Index(i) => self.index(i, false, out),
+            syn::Expr::Reference(r) => {
+                if let Some(m) = &r.mutability {
+                    self.errors
+                        .at(m, "`&mut` is not supported in a #[differentiable] function");
+                    return None;
+                }
+                if let syn::Expr::Index(i) = strip_parens(&r.expr)
+                    && !matches!(strip_parens(&i.index), syn::Expr::Range(_))
+                {
+                    return self.index(i, true, out);
+                }
+                let a = self.operand(&r.expr, out)?;
+                Some(self.emit(out, Op::Ref(a), span, None))
             }
             syn::Expr::Let(l) => {
                 self.errors.at(l, "`if let` / `let` conditions are not supported in a #[differentiable] function; use a boolean condition");
@@ -620,7 +704,7 @@ impl Lowerer<'_> {
             syn::Expr::Range(r) => {
                 self.errors.at(
                     r,
-                    "ranges are supported only as the iterator of a `for` loop",
+                    "ranges are supported only as the iterator of a `for` loop (`for i in a..b`)",
                 );
                 None
             }
@@ -631,10 +715,42 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            syn::Expr::Field(f) => {
+                self.errors.at(
+                    f,
+                    "field access is not supported in a #[differentiable] function; pass the field's value as an f64 (or array) parameter",
+                );
+                None
+            }
+            syn::Expr::Struct(st) => {
+                self.errors.at(
+                    st,
+                    "struct expressions are not supported in a #[differentiable] function: it computes with f64 values and arrays; pass the values as parameters",
+                );
+                None
+            }
+            syn::Expr::Tuple(t) => {
+                self.errors.at(
+                    t,
+                    "tuples are not supported in a #[differentiable] function; use one variable per value (and one differentiable function per output)",
+                );
+                None
+            }
+            syn::Expr::Array(a) => {
+                self.errors.at(
+                    a,
+                    "array literals are not supported in a #[differentiable] function; pass the array as a parameter (`&[f64]`, `[f64; N]` or an ndarray view)",
+                );
+                None
+            }
+            syn::Expr::Try(t) => {
+                self.errors.at(t, "`?` is not supported in a #[differentiable] function: it returns an f64, not a Result");
+                None
+            }
             other => {
                 self.errors.at(
                     other,
-                    "this expression is not supported in a #[differentiable] function; supported are f64 arithmetic, the f64 math methods, casts, `let`, assignment, `if`, `for` over ranges, `while`, `loop` and calls to other #[differentiable] functions",
+                    "this expression is not supported in a #[differentiable] function; supported are f64 arithmetic, the f64 math methods, casts, `let`, assignment, `if`, `for` over ranges and arrays, `while`, `loop`, the array methods of the README and calls to other #[differentiable] functions",
                 );
                 None
             }
@@ -653,7 +769,7 @@ impl Lowerer<'_> {
     fn path(&mut self, p: &syn::ExprPath) -> Option<Operand> {
         if p.qself.is_none()
             && let Some(ident) = p.path.get_ident()
-            && let Some(b) = self.lookup(&ident.to_string())
+            && let Some(b) = self.lookup(&name_of(ident))
         {
             return Some(b.op);
         }
@@ -728,12 +844,51 @@ impl Lowerer<'_> {
         }
     }
 
+    fn index(&mut self, i: &syn::ExprIndex, by_ref: bool, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let arr = self.operand(&i.expr, out)?;
+        let (idx, multi) = match strip_parens(&i.index) {
+            syn::Expr::Array(a) => {
+                let mut v = vec![];
+                for e in &a.elems {
+                    v.push(self.operand(e, out)?);
+                }
+                (v, true)
+            }
+            syn::Expr::Range(r) => {
+                self.errors.at(
+                    r,
+                    "slicing (`x[a..b]`) is not supported in a #[differentiable] function; index single elements, or loop over `x.iter()`",
+                );
+                return None;
+            }
+            other => (vec![self.operand(other, out)?], false),
+        };
+        Some(self.emit(
+            out,
+            Op::Index {
+                arr,
+                idx,
+                multi,
+                by_ref,
+            },
+            i.span(),
+            None,
+        ))
+    }
+
     fn assign_to(&mut self, lhs: &syn::Expr, v: Operand, out: &mut Vec<Stmt>) {
         let lhs = strip_parens(lhs);
+        if let syn::Expr::Index(_) = lhs {
+            self.errors.at(
+                lhs,
+                "writes to array elements are not supported yet in a #[differentiable] function; build arrays with whole-array expressions (`&a * s`, `mapv`, `dot`) or accumulate into f64 variables",
+            );
+            return;
+        }
         if let syn::Expr::Path(p) = lhs
             && let Some(ident) = p.path.get_ident()
         {
-            let name = ident.to_string();
+            let name = name_of(&ident);
             if self.lookup(&name).is_none() {
                 self.errors.at(
                     lhs,
@@ -771,6 +926,104 @@ impl Lowerer<'_> {
         );
     }
 
+    fn array_method(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Option<Operand>> {
+        use ArrayMethod as A;
+        let name = m.method.to_string();
+        let (method, arity) = match name.as_str() {
+            "column" => (A::Column, 1),
+            "row" => (A::Row, 1),
+            "sum" => (A::Sum, 0),
+            "var" => (A::Var, 1),
+            "std" => (A::Std, 1),
+            "dot" => (A::Dot, 1),
+            "len" => (A::Len, 0),
+            "nrows" => (A::Nrows, 0),
+            "ncols" => (A::Ncols, 0),
+            "shape" => (A::Shape, 0),
+            "mapv" => {
+                let f = match m.args.first().map(strip_parens) {
+                    Some(syn::Expr::Path(p)) if m.args.len() == 1 => {
+                        let segs: Vec<String> = p
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
+                        match segs.as_slice() {
+                            [ty, f] if ty == "f64" => {
+                                MathFn::lookup(f).filter(|(_, a)| *a == 0).map(|(f, _)| f)
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                let Some(f) = f else {
+                    self.errors.at(
+                        &m.args,
+                        "`mapv` takes one of the one-argument f64 math functions by path, such as `mapv(f64::exp)`; closures are not supported",
+                    );
+                    return Some(None);
+                };
+                let a = self.operand(&m.receiver, out)?;
+                return Some(Some(self.emit(
+                    out,
+                    Op::Array(A::Mapv(f), vec![a]),
+                    m.span(),
+                    None,
+                )));
+            }
+            "unwrap" => {
+                let inner = match strip_parens(&m.receiver) {
+                    syn::Expr::MethodCall(mm) if mm.method == "mean" && mm.args.is_empty() => mm,
+                    _ => {
+                        self.errors.at(
+                            &m.method,
+                            "`unwrap` is supported only as `.mean().unwrap()` in a #[differentiable] function",
+                        );
+                        return Some(None);
+                    }
+                };
+                let a = self.operand(&inner.receiver, out)?;
+                return Some(Some(self.emit(
+                    out,
+                    Op::Array(A::Mean, vec![a]),
+                    m.span(),
+                    None,
+                )));
+            }
+            "mean" => {
+                self.errors.at(
+                    &m.method,
+                    "write `.mean().unwrap()`: `mean` returns an Option",
+                );
+                return Some(None);
+            }
+            "iter" => {
+                self.errors.at(
+                    &m.method,
+                    "`iter()` is supported only as the iterator of a `for` loop",
+                );
+                return Some(None);
+            }
+            _ => return None,
+        };
+        if m.args.len() != arity {
+            self.errors
+                .at(&m.method, format!("`{name}` takes {arity} argument(s)"));
+            return Some(None);
+        }
+        let mut ops = vec![self.operand(&m.receiver, out)?];
+        for a in &m.args {
+            ops.push(self.operand(a, out)?);
+        }
+        Some(Some(self.emit(out, Op::Array(method, ops), m.span(), None)))
+    }
+
     fn method_call(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) -> Option<Operand> {
         let name = m.method.to_string();
         if let Some(tf) = &m.turbofish {
@@ -779,6 +1032,9 @@ impl Lowerer<'_> {
                 "turbofish (`::<...>`) is not supported in a #[differentiable] function",
             );
             return None;
+        }
+        if let Some(result) = self.array_method(m, out) {
+            return result;
         }
         let Some((f, arity)) = MathFn::lookup(&name) else {
             self.errors.at(
@@ -801,6 +1057,20 @@ impl Lowerer<'_> {
         for a in &m.args {
             ops.push(self.operand(a, out)?);
         }
+        if ops.iter().any(|o| self.kind(o).is_array()) {
+            self.errors.at(
+                &m.method,
+                format!("`{name}` applies to f64 values; for an array write `.mapv(f64::{name})`"),
+            );
+            return None;
+        }
+        if ops.iter().any(|o| self.kind(o).is_array()) {
+            self.errors.at(
+                &m.method,
+                format!("`{name}` applies to f64 values; for an array write `.mapv(f64::{name})`"),
+            );
+            return None;
+        }
         Some(self.emit(out, Op::Math(f, ops), m.span(), None))
     }
 
@@ -808,12 +1078,12 @@ impl Lowerer<'_> {
         let syn::Expr::Path(fp) = strip_parens(&c.func) else {
             self.errors.at(
                 &c.func,
-                "only calls of functions by name or path are supported in a #[differentiable] function",
+                "only calls of functions by name or path are supported in a #[differentiable] function; name the #[differentiable] function you call (`f(x)`, `module::f(x)`)",
             );
             return None;
         };
         if fp.qself.is_some() {
-            self.errors.at(fp, "qualified paths (`<T as Trait>::f`) are not supported in a #[differentiable] function");
+            self.errors.at(fp, "qualified paths (`<T as Trait>::f`) are not supported in a #[differentiable] function; call the function by its path, like `f64::sin(x)` or `module::f(x)`");
             return None;
         }
         let segs: Vec<String> = fp
@@ -830,7 +1100,7 @@ impl Lowerer<'_> {
         {
             self.errors.at(
                 &seg.arguments,
-                "generic arguments in a call are not supported in a #[differentiable] function",
+                "generic arguments in a call are not supported in a #[differentiable] function; call a non-generic #[differentiable] function",
             );
             return None;
         }
@@ -977,6 +1247,7 @@ impl Lowerer<'_> {
                 }
                 let name = t.name.clone();
                 let dst = self.new_value(Some(&name));
+                self.values[dst].kind = merged_kind(self.kind(&t.op), self.kind(&e.op));
                 merges.push(Merge {
                     dst,
                     then_val: t.op.clone(),
@@ -990,6 +1261,7 @@ impl Lowerer<'_> {
         let value = match (then_v, else_v) {
             (Some(t), Some(e)) => {
                 let dst = self.new_value(None);
+                self.values[dst].kind = merged_kind(self.kind(&t), self.kind(&e));
                 merges.push(Merge {
                     dst,
                     then_val: t,
@@ -1025,21 +1297,70 @@ impl Lowerer<'_> {
         if let Some(label) = &f.label {
             self.errors.at(
                 label,
-                "labelled loops are not supported in a #[differentiable] function",
+                "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
             );
             return;
         }
-        let index_name = match &*f.pat {
+        let (index_name, by_ref) = match &*f.pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                Some(pi.ident.to_string())
+                (Some(name_of(&pi.ident)), true)
             }
-            syn::Pat::Wild(_) => None,
+            syn::Pat::Wild(_) => (None, true),
+            syn::Pat::Reference(r) if r.mutability.is_none() => match &*r.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    (Some(name_of(&pi.ident)), false)
+                }
+                other => {
+                    self.errors.at(
+                        other,
+                        "the pattern of a `for` loop must be a name, `&name` or `_`",
+                    );
+                    return;
+                }
+            },
             other => {
-                self.errors
-                    .at(other, "the pattern of a `for` loop must be a name or `_`");
+                self.errors.at(
+                    other,
+                    "the pattern of a `for` loop must be a name, `&name` or `_`",
+                );
                 return;
             }
         };
+        if let Some(arr) = array_iter_source(&f.expr) {
+            let Some(a) = self.operand(arr, out) else {
+                return;
+            };
+            if self.kind(&a).dims() != 1 {
+                self.errors.at(
+                    arr,
+                    "`for` over the elements of an array needs a 1-D array or slice of f64 (index 2-D arrays with `m[[i, j]]`)",
+                );
+                return;
+            }
+            let len = self.emit(
+                out,
+                Op::Array(ArrayMethod::Len, vec![a.clone()]),
+                f.expr.span(),
+                None,
+            );
+            let range = RangeSpec {
+                lo: Operand::Const(quote!(0usize)),
+                hi: len,
+                inclusive: false,
+                adaptors: vec![],
+            };
+            let elem = Element {
+                arr: a,
+                name: index_name,
+                by_ref,
+            };
+            self.a_loop(LoopKind::Elements(elem, range), &f.body, out, f.span());
+            return;
+        }
+        if !by_ref {
+            self.errors.at(&f.pat, "`&name` patterns are for loops over `x.iter()`; a range gives integers: write a name");
+            return;
+        }
         let Some(range) = self.range_spec(&f.expr, out) else {
             return;
         };
@@ -1105,6 +1426,18 @@ impl Lowerer<'_> {
         let mut carried = vec![];
         for n in &carried_names {
             let Some(b) = self.lookup(n) else { continue };
+            let Some(slot) = self.position(n) else {
+                continue;
+            };
+            if self.kind(&b.op).is_array() {
+                self.errors.at_span(
+                    span,
+                    format!(
+                        "the array `{n}` is reassigned inside this loop: array variables carried from one iteration to the next are not supported yet; accumulate into f64 variables, or compute the array with whole-array expressions outside the loop"
+                    ),
+                );
+                return;
+            }
             let entry = self.new_value(Some(n));
             if n == RET {
                 // At the start of every iteration the function has not returned yet.
@@ -1112,7 +1445,7 @@ impl Lowerer<'_> {
             } else {
                 self.assign(n, Operand::Val(entry), None);
             }
-            carried.push((n.clone(), entry, b.op));
+            carried.push((n.clone(), entry, b.op, slot));
         }
         let id = self.loop_count;
         self.loop_count += 1;
@@ -1126,6 +1459,24 @@ impl Lowerer<'_> {
                 let index = self.new_value(name.as_deref());
                 if let Some(n) = &name {
                     self.bind_new(n, Operand::Val(index), None);
+                }
+                LoopHead::Range { index, range }
+            }
+            LoopKind::Elements(elem, range) => {
+                let index = self.new_value(Some("#i"));
+                if let Some(n) = &elem.name {
+                    let v = self.emit(
+                        &mut stmts,
+                        Op::Index {
+                            arr: elem.arr,
+                            idx: vec![Operand::Val(index)],
+                            multi: false,
+                            by_ref: elem.by_ref,
+                        },
+                        span,
+                        Some(n),
+                    );
+                    self.bind_new(n, v, None);
                 }
                 LoopHead::Range { index, range }
             }
@@ -1181,16 +1532,20 @@ impl Lowerer<'_> {
                 Some("#exit"),
             )),
         };
+        // The value at the end of the body of the variable declared outside, not of a
+        // variable of the same name declared inside the body.
         let nexts: Vec<Operand> = carried
             .iter()
-            .map(|(n, _, _)| self.lookup(n).map(|b| b.op).unwrap_or(konst(false)))
+            .map(|(_, _, _, (si, vi))| self.scopes[*si].vars[*vi].op.clone())
             .collect();
         self.scopes.pop();
         self.loop_depth -= 1;
         let mut ir_carried = vec![];
-        for ((n, entry, init), next) in carried.into_iter().zip(nexts) {
+        for ((n, entry, init, (si, vi)), next) in carried.into_iter().zip(nexts) {
             let out_v = self.new_value(Some(&n));
-            self.assign(&n, Operand::Val(out_v), None);
+            let b = &mut self.scopes[si].vars[vi];
+            b.op = Operand::Val(out_v);
+            b.known = None;
             ir_carried.push(Carried {
                 entry,
                 init,
@@ -1209,8 +1564,30 @@ impl Lowerer<'_> {
     }
 }
 
+struct Element {
+    arr: Operand,
+    name: Option<String>,
+    by_ref: bool,
+}
+
+/// `x.iter()`, `&x[..]` or `&x`: the array whose elements a `for` loop visits.
+fn array_iter_source(e: &syn::Expr) -> Option<&syn::Expr> {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => Some(&m.receiver),
+        syn::Expr::Reference(r) if r.mutability.is_none() => match strip_parens(&r.expr) {
+            syn::Expr::Index(i) if matches!(strip_parens(&i.index), syn::Expr::Range(rr) if rr.start.is_none() && rr.end.is_none()) => {
+                Some(&i.expr)
+            }
+            syn::Expr::Path(_) => Some(&r.expr),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 enum LoopKind<'a> {
     Range(Option<String>, RangeSpec),
+    Elements(Element, RangeSpec),
     While(&'a syn::Expr),
     Forever,
 }
@@ -1219,6 +1596,26 @@ enum Jump {
     Clear,
     Definite,
     Maybe(Vec<Operand>),
+}
+
+/// A user's name, without the `r#` of a raw identifier (`r#x` and `x` are the same variable).
+fn name_of(ident: &proc_macro2::Ident) -> String {
+    use syn::ext::IdentExt;
+    ident.unraw().to_string()
+}
+
+fn merged_kind(a: Kind, b: Kind) -> Kind {
+    match (a, b) {
+        (Kind::Array { dims, is_ref: true }, Kind::Array { is_ref: true, .. }) => {
+            Kind::Array { dims, is_ref: true }
+        }
+        (Kind::Array { dims, .. }, _) | (_, Kind::Array { dims, .. }) => Kind::Array {
+            dims,
+            is_ref: false,
+        },
+        (Kind::ScalarRef, Kind::ScalarRef) => Kind::ScalarRef,
+        _ => Kind::Scalar,
+    }
 }
 
 fn same(a: &Binding, b: &Binding) -> bool {
@@ -1238,7 +1635,7 @@ fn strip_parens(e: &syn::Expr) -> &syn::Expr {
 
 fn assign_target_name(e: &syn::Expr) -> Option<String> {
     match strip_parens(e) {
-        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        syn::Expr::Path(p) => p.path.get_ident().map(name_of),
         _ => None,
     }
 }
@@ -1260,7 +1657,25 @@ fn plain_op(op: &syn::BinOp) -> syn::BinOp {
 /// The name of a type written as a single identifier (`f64`, `usize`), if it is one.
 pub fn type_name(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(tp) if tp.qself.is_none() => tp.path.get_ident().map(|i| i.to_string()),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let segs: Vec<String> = tp
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segs
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [one] => Some((*one).to_owned()),
+                // `core::primitive::f64`, `std::primitive::usize`
+                ["core" | "std", "primitive", t] => Some((*t).to_owned()),
+                _ => None,
+            }
+        }
         syn::Type::Paren(p) => type_name(&p.elem),
         syn::Type::Group(g) => type_name(&g.elem),
         _ => None,

@@ -34,17 +34,26 @@ pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
         );
     }
     if let Some(abi) = &sig.abi {
-        errors.at(abi, "`extern` functions cannot be #[differentiable]");
+        errors.at(abi, "`extern` functions cannot be #[differentiable]; remove the ABI and write a plain Rust fn");
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+    if !sig.generics.params.is_empty() {
         errors.at(
             &sig.generics,
             "generic functions cannot be #[differentiable]: the gradient is generated for f64; write the function for f64 (and integer types) without type or lifetime parameters",
         );
         ok = false;
+    } else if let Some(w) = &sig.generics.where_clause {
+        errors.at(
+            w,
+            "`where` clauses are not supported on a #[differentiable] function; remove it (the function has no type parameters to constrain)",
+        );
+        ok = false;
     }
     if let Some(v) = &sig.variadic {
-        errors.at(v, "variadic functions cannot be #[differentiable]");
+        errors.at(
+            v,
+            "variadic functions cannot be #[differentiable]; take a slice `&[f64]` instead",
+        );
         ok = false;
     }
     match &sig.output {
@@ -106,13 +115,88 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
         }
         _ => {}
     }
-    let text = ty.to_token_stream().to_string();
-    let arrayish = ["[f64", "Vec < f64", "Array", "ArrayView", "ArrayBase"];
-    if arrayish.iter().any(|a| text.contains(a)) {
+    let (inner, is_ref) = match ty {
+        syn::Type::Reference(r) => {
+            if r.mutability.is_some() {
+                if mentions_f64(&r.elem) {
+                    errors.at(
+                        ty,
+                        "`&mut` parameters are not supported in a #[differentiable] function: it computes a value and cannot differentiate through writes to its arguments; take `&[f64]` or an array view",
+                    );
+                }
+                return ParamKind::Other;
+            }
+            // `&f64` is read with `*r`; like the contract's other non-listed types, a constant.
+            if is_f64(&r.elem) {
+                return ParamKind::Other;
+            }
+            (&*r.elem, true)
+        }
+        other => (other, false),
+    };
+    match inner {
+        syn::Type::Slice(s) if is_f64(&s.elem) => return ParamKind::Slice { is_ref: true },
+        syn::Type::Array(a) if is_f64(&a.elem) => {
+            return ParamKind::Fixed {
+                len: Box::new(a.len.clone()),
+                is_ref,
+            };
+        }
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            if let Some(last) = tp.path.segments.last() {
+                let name = last.ident.to_string();
+                let args = generic_types(&last.arguments);
+                let elem_f64 = args.first().is_some_and(|t| is_f64(t));
+                let dims = match name.as_str() {
+                    "Vec" if elem_f64 => return ParamKind::Slice { is_ref },
+                    "Array1" | "ArrayView1" if elem_f64 => Some(1),
+                    "Array2" | "ArrayView2" if elem_f64 => Some(2),
+                    "Array" | "ArrayView" if elem_f64 => {
+                        match args.get(1).and_then(|t| type_name(t)).as_deref() {
+                            Some("Ix1") => Some(1),
+                            Some("Ix2") => Some(2),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(dims) = dims {
+                    return ParamKind::Nd { dims, is_ref };
+                }
+            }
+        }
+        _ => {}
+    }
+    if mentions_f64(ty) || ty.to_token_stream().to_string().contains("f32") {
         errors.at(
             ty,
-            "array and slice parameters are not supported yet: a #[differentiable] function takes f64 and integer parameters",
+            "this parameter type is not supported by #[differentiable]: float parameters must be `f64`, `&[f64]`, `Vec<f64>`, `[f64; N]`, or an ndarray `ArrayView1/2<f64>`, `Array1/2<f64>`, `&Array1/2<f64>`",
         );
     }
     ParamKind::Other
+}
+
+fn is_f64(ty: &syn::Type) -> bool {
+    type_name(ty).as_deref() == Some("f64")
+}
+
+fn mentions_f64(ty: &syn::Type) -> bool {
+    let t = ty.to_token_stream().to_string();
+    t.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .any(|w| w == "f64")
+}
+
+/// The type arguments of `Name<'a, T, U>` (lifetimes skipped).
+fn generic_types(args: &syn::PathArguments) -> Vec<&syn::Type> {
+    match args {
+        syn::PathArguments::AngleBracketed(a) => a
+            .args
+            .iter()
+            .filter_map(|g| match g {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    }
 }

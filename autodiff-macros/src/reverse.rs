@@ -18,6 +18,23 @@ use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
+fn array_method_name(m: ArrayMethod) -> &'static str {
+    match m {
+        ArrayMethod::Column => "column",
+        ArrayMethod::Row => "row",
+        ArrayMethod::Sum => "sum",
+        ArrayMethod::Mean => "mean",
+        ArrayMethod::Var => "var",
+        ArrayMethod::Std => "std",
+        ArrayMethod::Dot => "dot",
+        ArrayMethod::Mapv(_) => "mapv",
+        ArrayMethod::Len => "len",
+        ArrayMethod::Nrows => "nrows",
+        ArrayMethod::Ncols => "ncols",
+        ArrayMethod::Shape => "shape",
+    }
+}
+
 pub struct Gen<'a> {
     pub f: &'a Func,
     pub an: &'a Analysis,
@@ -151,29 +168,57 @@ impl<'a> Gen<'a> {
         out
     }
 
+    fn kind(&self, o: &Operand) -> Kind {
+        match o {
+            Operand::Val(v) => self.f.values[*v].kind,
+            Operand::Const(_) => Kind::Scalar,
+        }
+    }
+
+    /// An operand of arithmetic: arrays by reference (so that they are not moved and the
+    /// operator impls for `&ArrayBase` apply), everything else by value.
+    fn arith_opnd(&self, o: &Operand) -> TokenStream {
+        let t = self.opnd(o);
+        match self.kind(o) {
+            Kind::Array { is_ref: false, .. } => quote!(&#t),
+            _ => t,
+        }
+    }
+
+    /// A value moved into a new binding: arrays that are not references are cloned, since the
+    /// reverse sweep may still read the original.
+    fn moved(&self, o: &Operand) -> TokenStream {
+        let t = self.opnd(o);
+        match self.kind(o) {
+            Kind::Array { is_ref: false, .. } => quote!(::core::clone::Clone::clone(&#t)),
+            _ => t,
+        }
+    }
+
     fn fwd_let(&self, l: &Let) -> TokenStream {
+        let sp = l.span;
         let dst = self.ident(l.dst);
         let o = |x: &Operand| self.opnd(x);
         let rhs = match &l.op {
             Op::Copy { src, ty, deref } => {
-                let s = o(src);
-                let s = if *deref { quote!(*#s) } else { s };
+                let s = if *deref { o(src) } else { self.moved(src) };
+                let s = if *deref { quote_spanned!(sp=> *#s) } else { s };
                 return match ty {
                     Some(ty) => quote_spanned!(l.span=> let #dst: #ty = #s;),
                     None => quote_spanned!(l.span=> let #dst = #s;),
                 };
             }
             Op::Neg(a) => {
-                let a = o(a);
-                quote!(-#a)
+                let a = self.arith_opnd(a);
+                quote_spanned!(sp=> -#a)
             }
             Op::Arith(ar, a, b) => {
-                let (a, b) = (o(a), o(b));
+                let (a, b) = (self.arith_opnd(a), self.arith_opnd(b));
                 match ar {
-                    Arith::Add => quote!(#a + #b),
-                    Arith::Sub => quote!(#a - #b),
-                    Arith::Mul => quote!(#a * #b),
-                    Arith::Div => quote!(#a / #b),
+                    Arith::Add => quote_spanned!(sp=> #a + #b),
+                    Arith::Sub => quote_spanned!(sp=> #a - #b),
+                    Arith::Mul => quote_spanned!(sp=> #a * #b),
+                    Arith::Div => quote_spanned!(sp=> #a / #b),
                 }
             }
             Op::Math(f, args) => {
@@ -181,29 +226,67 @@ impl<'a> Gen<'a> {
                 let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
                 let recv = o(&args[0]);
                 match &args[0] {
-                    Operand::Val(_) => quote!(#recv.#name(#(#rest),*)),
-                    Operand::Const(_) => quote!(f64::#name(#recv #(, #rest)*)),
+                    Operand::Val(_) => quote_spanned!(sp=> #recv.#name(#(#rest),*)),
+                    Operand::Const(_) => quote_spanned!(sp=> f64::#name(#recv #(, #rest)*)),
                 }
             }
             Op::CastFloat(a) => {
                 let a = o(a);
-                quote!(#a as f64)
+                quote_spanned!(sp=> #a as f64)
             }
             Op::Inactive(InactiveOp::Not(a)) => {
                 let a = o(a);
-                quote!(!#a)
+                quote_spanned!(sp=> !#a)
             }
             Op::Inactive(InactiveOp::Binary(op, a, b)) => {
                 let (a, b) = (o(a), o(b));
-                quote!(#a #op #b)
+                quote_spanned!(sp=> #a #op #b)
             }
             Op::Inactive(InactiveOp::Cast(a, ty)) => {
                 let a = o(a);
-                quote!(#a as #ty)
+                quote_spanned!(sp=> #a as #ty)
             }
             Op::Call { path, args } => {
                 let args: Vec<TokenStream> = args.iter().map(o).collect();
-                quote!(#path(#(#args),*))
+                quote_spanned!(sp=> #path(#(#args),*))
+            }
+            Op::Ref(a) => {
+                let a = o(a);
+                quote_spanned!(sp=> &#a)
+            }
+            Op::Index {
+                arr,
+                idx,
+                multi,
+                by_ref,
+            } => {
+                let a = o(arr);
+                let idx: Vec<TokenStream> = idx.iter().map(o).collect();
+                let r = if *by_ref {
+                    quote_spanned!(sp=> &)
+                } else {
+                    quote_spanned!(sp=> )
+                };
+                if *multi {
+                    quote_spanned!(sp=> #r #a[[#(#idx),*]])
+                } else {
+                    quote_spanned!(sp=> #r #a[#(#idx),*])
+                }
+            }
+            Op::Array(m, args) => {
+                let a = o(&args[0]);
+                let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
+                match m {
+                    ArrayMethod::Mean => quote_spanned!(sp=> #a.mean().unwrap()),
+                    ArrayMethod::Mapv(f) => {
+                        let f = format_ident!("{}", f.name(), span = l.span);
+                        quote_spanned!(sp=> #a.mapv(f64::#f))
+                    }
+                    other => {
+                        let name = format_ident!("{}", array_method_name(*other), span = l.span);
+                        quote_spanned!(sp=> #a.#name(#(#rest),*))
+                    }
+                }
             }
         };
         quote_spanned!(l.span=> let #dst = #rhs;)
@@ -222,8 +305,8 @@ impl<'a> Gen<'a> {
             return quote!(if #cond { #then_b } else { #else_b });
         }
         let dsts: Vec<&Ident> = merges.iter().map(|m| self.ident(m.dst)).collect();
-        let tv: Vec<TokenStream> = merges.iter().map(|m| self.opnd(&m.then_val)).collect();
-        let ev: Vec<TokenStream> = merges.iter().map(|m| self.opnd(&m.else_val)).collect();
+        let tv: Vec<TokenStream> = merges.iter().map(|m| self.moved(&m.then_val)).collect();
+        let ev: Vec<TokenStream> = merges.iter().map(|m| self.moved(&m.else_val)).collect();
         if merges.len() == 1 {
             let (d, t, e) = (dsts[0], &tv[0], &ev[0]);
             quote!(let #d = if #cond { #then_b #t } else { #else_b #e };)
@@ -336,21 +419,41 @@ impl<'a> Gen<'a> {
                 Stmt::Loop(l) => vals.extend(l.carried.iter().map(|c| c.out)),
             }
         }
-        let decls = vals
-            .into_iter()
+        vals.into_iter()
             .filter(|v| self.an.active[*v])
-            .map(|v| self.adj(v));
-        quote!(#(let mut #decls: f64 = 0.0;)*)
+            .map(|v| self.decl_one(v))
+            .collect()
     }
 
-    fn accum(&self, target: &Operand, contribution: TokenStream) -> TokenStream {
+    /// `let mut v_bar = 0.0;`, or a zero of v's shape for an array.
+    pub fn decl_one(&self, v: ValId) -> TokenStream {
+        let a = self.adj(v);
+        if self.f.values[v].kind.is_array() {
+            let x = self.ident(v);
+            quote!(let mut #a = ::autodiff_runtime::__rt::zero_adj(&#x);)
+        } else {
+            quote!(let mut #a: f64 = 0.0;)
+        }
+    }
+
+    /// `target_bar += contribution`; through the runtime (which sums broadcasts back to the
+    /// target's shape) when arrays are involved.
+    fn accum_kind(&self, target: &Operand, contribution: TokenStream, array: bool) -> TokenStream {
         match target {
             Operand::Val(v) if self.an.active[*v] => {
                 let a = self.adj(*v);
-                quote!(#a += #contribution;)
+                if array || self.f.values[*v].kind.is_array() {
+                    quote!(::autodiff_runtime::__rt::acc(&mut #a, &(#contribution));)
+                } else {
+                    quote!(#a += #contribution;)
+                }
             }
             _ => TokenStream::new(),
         }
+    }
+
+    fn accum(&self, target: &Operand, contribution: TokenStream) -> TokenStream {
+        self.accum_kind(target, contribution, false)
     }
 
     pub fn rev_block(&self, b: &Block) -> TokenStream {
@@ -386,23 +489,49 @@ impl<'a> Gen<'a> {
             let arg_t: Vec<TokenStream> = args.iter().map(|a| self.opnd(a)).collect();
             let mut code = quote_spanned!(l.span=> let (#(#outs,)*) = #pb(#(#arg_t,)* #g););
             for (a, o) in args.iter().zip(&outs) {
-                code.extend(self.accum(a, quote!(#o)));
+                code.extend(self.accum_kind(a, quote!(#o), self.kind(a).is_array()));
             }
             return code;
         }
         let operands = analyse::op_operands(&l.op);
-        let toks: Vec<TokenStream> = operands.iter().map(|o| self.opnd(o)).collect();
+        let array = self.f.values[l.dst].kind.is_array()
+            || operands.iter().any(|o| self.kind(o).is_array());
+        // Scalar rules are plain f64 expressions: a `&f64` operand is dereferenced there.
+        let toks: Vec<TokenStream> = operands
+            .iter()
+            .map(|o| {
+                let t = self.opnd(o);
+                if !array && self.kind(o) == Kind::ScalarRef {
+                    quote!((*#t))
+                } else {
+                    t
+                }
+            })
+            .collect();
+        let targets: Vec<TokenStream> = operands
+            .iter()
+            .map(|o| match o {
+                Operand::Val(v) => {
+                    let a = self.adj(*v);
+                    quote!(#a)
+                }
+                Operand::Const(_) => TokenStream::new(),
+            })
+            .collect();
         let result = {
             let d = self.ident(l.dst);
             quote!(#d)
         };
-        let env = rules::Env::new(&toks, &result, &g_tokens);
+        let env = rules::Env::new(&toks, &result, &g_tokens, &targets, array);
         let mut code = TokenStream::new();
         for (i, o) in operands.iter().enumerate() {
-            if self.is_active(o)
-                && let Some(c) = rules::rule(&l.op, i, &env)
-            {
-                code.extend(self.accum(o, c));
+            if !self.is_active(o) {
+                continue;
+            }
+            match rules::rule(&l.op, i, &env) {
+                Some(rules::Contrib::Add(c)) => code.extend(self.accum_kind(o, c, array)),
+                Some(rules::Contrib::Stmt(s)) => code.extend(s),
+                None => {}
             }
         }
         code

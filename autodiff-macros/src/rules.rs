@@ -7,26 +7,47 @@
 //! two cannot disagree. Behaviour at non-differentiable points follows JAX and is stated on
 //! the rule.
 
-use crate::ir::{Arith, MathFn, Op};
+use crate::ir::{Arith, ArrayMethod, MathFn, Op};
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 use std::cell::Cell;
 
 pub struct Env<'a> {
     pub args: &'a [TokenStream],
     pub result: &'a TokenStream,
     pub g: &'a TokenStream,
+    /// The adjoints of the operands, for rules that write into part of one (`x̄[i] += g`).
+    pub targets: &'a [TokenStream],
+    /// Some operand or the result is an array: partials go through the runtime's generic
+    /// (broadcasting) operations.
+    pub array: bool,
     used: Cell<u32>,
+}
+
+/// A rule's contribution to an operand's adjoint.
+pub enum Contrib {
+    /// `ā += expr` (summed back to ā's shape by the runtime when shapes differ).
+    Add(TokenStream),
+    /// A statement that updates part of the adjoint itself.
+    Stmt(TokenStream),
 }
 
 const RESULT_BIT: u32 = 1 << 31;
 
 impl<'a> Env<'a> {
-    pub fn new(args: &'a [TokenStream], result: &'a TokenStream, g: &'a TokenStream) -> Self {
+    pub fn new(
+        args: &'a [TokenStream],
+        result: &'a TokenStream,
+        g: &'a TokenStream,
+        targets: &'a [TokenStream],
+        array: bool,
+    ) -> Self {
         Env {
             args,
             result,
             g,
+            targets,
+            array,
             used: Cell::new(0),
         }
     }
@@ -52,7 +73,7 @@ pub enum Need {
 pub fn needs(op: &Op, active: &[bool]) -> Vec<Need> {
     let args: Vec<TokenStream> = active.iter().map(|_| TokenStream::new()).collect();
     let (r, g) = (TokenStream::new(), TokenStream::new());
-    let e = Env::new(&args, &r, &g);
+    let e = Env::new(&args, &r, &g, &args, false);
     for (i, act) in active.iter().enumerate() {
         if *act {
             rule(op, i, &e);
@@ -70,9 +91,120 @@ pub fn needs(op: &Op, active: &[bool]) -> Vec<Need> {
 }
 
 /// Contribution of `v = op(...)` to the adjoint of operand `i`.
-pub fn rule(op: &Op, i: usize, e: &Env) -> Option<TokenStream> {
-    let g = e.g();
+pub fn rule(op: &Op, i: usize, e: &Env) -> Option<Contrib> {
     let rt = quote!(::autodiff_runtime::__rt);
+    match op {
+        Op::Index { multi, .. } => {
+            if i != 0 {
+                return None;
+            }
+            // v = a[i]: ā[i] += g
+            let (t, g) = (&e.targets[0], e.g());
+            let idx: Vec<TokenStream> = (1..e.args.len()).map(|k| e.a(k)).collect();
+            return Some(Contrib::Stmt(if *multi {
+                quote!(#t[[#(#idx),*]] += #g;)
+            } else {
+                quote!(#t[#(#idx),*] += #g;)
+            }));
+        }
+        Op::Array(m, _) => return array_rule(*m, i, e, &rt),
+        _ => {}
+    }
+    if e.array {
+        return array_arith_rule(op, i, e, &rt).map(Contrib::Add);
+    }
+    scalar_rule(op, i, e, &rt).map(Contrib::Add)
+}
+
+/// The rules of the array methods.
+fn array_rule(m: ArrayMethod, i: usize, e: &Env, rt: &TokenStream) -> Option<Contrib> {
+    use ArrayMethod as A;
+    if i != 0 && !matches!(m, A::Dot) {
+        return None;
+    }
+    let g = e.g();
+    Some(match m {
+        // v = a.column(j): ā[:, j] += g
+        A::Column | A::Row => {
+            let (t, j) = (&e.targets[0], e.a(1));
+            let f = if m == A::Column {
+                quote!(column_acc)
+            } else {
+                quote!(row_acc)
+            };
+            Contrib::Stmt(quote!(#rt::#f(&mut #t, #j, &#g);))
+        }
+        // v = Σ a: ā += g (every element)
+        A::Sum => Contrib::Add(g),
+        // v = mean(a): ā += g / n
+        A::Mean => {
+            let a = e.a(0);
+            Contrib::Add(quote!(#rt::mean_da(&#a, #g)))
+        }
+        // v = var(a, ddof): ā += g 2 (a - mean a) / (n - ddof)
+        A::Var => {
+            let (a, d) = (e.a(0), e.a(1));
+            Contrib::Add(quote!(#rt::var_da(&#a, #d, #g)))
+        }
+        // v = std(a, ddof): ā += g (a - mean a) / ((n - ddof) v)
+        A::Std => {
+            let (a, d, v) = (e.a(0), e.a(1), e.v());
+            Contrib::Add(quote!(#rt::std_da(&#a, #d, #v, #g)))
+        }
+        // v = a.dot(b): ā += g bᵀ (shapes per case), b̄ += aᵀ g
+        A::Dot => {
+            if i == 0 {
+                let b = e.a(1);
+                Contrib::Add(quote!(#rt::dot_da(&#g, &#b)))
+            } else {
+                let a = e.a(0);
+                Contrib::Add(quote!(#rt::dot_db(&#a, &#g)))
+            }
+        }
+        // v = a.mapv(f): ā += g ⊙ f'(a)
+        A::Mapv(f) => {
+            let a = e.a(0);
+            let d = format_ident!("{}", f.name());
+            Contrib::Add(quote!(#rt::mapv_da(&#a, #rt::deriv::#d, &#g)))
+        }
+        A::Len | A::Nrows | A::Ncols | A::Shape => return None,
+    })
+}
+
+/// Arithmetic where an operand or the result is an array: the runtime's broadcasting
+/// operations, with the same formulas as the scalar rules.
+fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<TokenStream> {
+    let g = e.g();
+    Some(match op {
+        Op::Copy { .. } | Op::CastFloat(_) | Op::Ref(_) => g,
+        Op::Neg(_) => quote!(#rt::neg(&#g)),
+        Op::Arith(a, _, _) => match (a, i) {
+            (Arith::Add, _) | (Arith::Sub, 0) => g,
+            (Arith::Sub, _) => quote!(#rt::neg(&#g)),
+            (Arith::Mul, 0) => {
+                let b = e.a(1);
+                quote!(#rt::mul(&#g, &#b))
+            }
+            (Arith::Mul, _) => {
+                let a = e.a(0);
+                quote!(#rt::mul(&#g, &#a))
+            }
+            (Arith::Div, 0) => {
+                let b = e.a(1);
+                quote!(#rt::div(&#g, &#b))
+            }
+            (Arith::Div, _) => {
+                let (v, b) = (e.v(), e.a(1));
+                quote!(#rt::neg(&#rt::div(&#rt::mul(&#g, &#v), &#b)))
+            }
+        },
+        _ => return None,
+    })
+}
+
+/// The scalar rules: plain f64 expressions.
+fn scalar_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<TokenStream> {
+    let g = e.g();
     Some(match op {
         // v = a: ā += g
         Op::Copy { .. } | Op::CastFloat(_) => g,
@@ -103,8 +235,9 @@ pub fn rule(op: &Op, i: usize, e: &Env) -> Option<TokenStream> {
                 quote!(-#g * #v / #b)
             }
         },
-        Op::Math(f, _) => return math_rule(*f, i, e, &g, &rt),
-        Op::Inactive(_) | Op::Call { .. } => return None,
+        Op::Math(f, _) => return math_rule(*f, i, e, &g, rt),
+        Op::Ref(_) => g,
+        Op::Inactive(_) | Op::Call { .. } | Op::Index { .. } | Op::Array(..) => return None,
     })
 }
 

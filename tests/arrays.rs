@@ -1,0 +1,193 @@
+//! The array part of the contract: every parameter type, index reads, loops over elements,
+//! whole-array expressions and the array methods, checked against central finite differences.
+
+mod common;
+
+use autodiff_runtime::differentiable;
+use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2, array};
+use common::check;
+use proptest::prelude::*;
+
+// ----- parameter types and their gradient types -----
+
+#[differentiable]
+fn slice_param(x: &[f64], y: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        s += (x[i] * y).sin() * x[i];
+    }
+    s
+}
+
+#[differentiable]
+fn vec_param(x: Vec<f64>) -> f64 {
+    let mut s = 1.0;
+    for &v in x.iter() {
+        s = s * v + 0.5;
+    }
+    s
+}
+
+#[differentiable]
+fn fixed_param(x: [f64; 3]) -> f64 {
+    x[0] * x[1] - x[2].exp() + x[0] / x[2]
+}
+
+#[differentiable]
+fn view1_param(x: ArrayView1<f64>, w: &Array1<f64>) -> f64 {
+    x.dot(w) + (&x * &x).sum() * w[0]
+}
+
+#[differentiable]
+fn owned1_param(x: Array1<f64>) -> f64 {
+    let y = x.mapv(f64::tanh);
+    y.sum() + x[1] * y[0]
+}
+
+#[differentiable]
+fn view2_param(m: ArrayView2<f64>, v: ArrayView1<f64>) -> f64 {
+    let p = m.dot(&v);
+    (&p * &p).sum() + m[[0, 1]] * m.column(1).sum() - m.row(0).mean().unwrap()
+}
+
+#[differentiable]
+fn ref2_param(m: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..m.nrows() {
+        for j in 0..m.ncols() {
+            s += m[[i, j]] * (i + 2 * j) as f64;
+        }
+    }
+    s * m.shape()[0] as f64 + m.dot(m).sum()
+}
+
+#[differentiable]
+fn owned2_param(m: Array2<f64>, s: f64) -> f64 {
+    let a = &m * s + 1.0;
+    let b = (&a / 2.0 - &m).mapv(f64::sin);
+    b.var(0.0) + a.std(1.0) + (-&b).sum() * s
+}
+
+#[test]
+fn gradient_types_follow_the_parameter_types() {
+    let x = [0.3, -0.7, 1.1];
+    let (gx, gy): (Vec<f64>, f64) = grad_slice_param(&x, 0.4);
+    assert_eq!(gx.len(), 3);
+    let f = |v: &[f64]| slice_param(&v[..3], v[3]);
+    assert!(check(
+        "slice",
+        &f,
+        &[gx.as_slice(), &[gy]].concat(),
+        &[0.3, -0.7, 1.1, 0.4]
+    ));
+
+    let g: Vec<f64> = grad_vec_param(x.to_vec());
+    assert!(check("vec", &|v: &[f64]| vec_param(v.to_vec()), &g, &x));
+
+    let g: [f64; 3] = grad_fixed_param([0.3, 0.7, 1.1]);
+    assert!(check(
+        "fixed",
+        &|v: &[f64]| fixed_param([v[0], v[1], v[2]]),
+        &g,
+        &[0.3, 0.7, 1.1]
+    ));
+
+    let (xa, wa) = (array![0.3, -0.7, 1.1], array![0.5, 0.2, -0.4]);
+    let (gx, gw): (Array1<f64>, Array1<f64>) = grad_view1_param(xa.view(), &wa);
+    let f = |v: &[f64]| {
+        view1_param(
+            Array1::from(v[..3].to_vec()).view(),
+            &Array1::from(v[3..].to_vec()),
+        )
+    };
+    let both: Vec<f64> = gx.iter().chain(gw.iter()).copied().collect();
+    assert!(check("view1", &f, &both, &[0.3, -0.7, 1.1, 0.5, 0.2, -0.4]));
+
+    let g: Array1<f64> = grad_owned1_param(xa.clone());
+    assert!(check(
+        "owned1",
+        &|v: &[f64]| owned1_param(Array1::from(v.to_vec())),
+        g.as_slice().unwrap(),
+        &[0.3, -0.7, 1.1]
+    ));
+}
+
+fn mat(v: &[f64], r: usize, c: usize) -> Array2<f64> {
+    Array2::from_shape_vec((r, c), v.to_vec()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn matrices_match_finite_differences(v in proptest::collection::vec(-1.5f64..1.5, 12)) {
+        let m = mat(&v[..6], 2, 3);
+        let w = Array1::from(v[6..9].to_vec());
+        let (gm, gw): (Array2<f64>, Array1<f64>) = grad_view2_param(m.view(), w.view());
+        let f = |u: &[f64]| view2_param(mat(&u[..6], 2, 3).view(), Array1::from(u[6..9].to_vec()).view());
+        let both: Vec<f64> = gm.iter().chain(gw.iter()).copied().collect();
+        check("view2", &f, &both, &v[..9]);
+
+        let sq = mat(&v[..9], 3, 3);
+        let g: Array2<f64> = grad_ref2_param(&sq);
+        check("ref2", &|u: &[f64]| ref2_param(&mat(u, 3, 3)), g.as_slice().unwrap(), &v[..9]);
+
+        let (g, gs): (Array2<f64>, f64) = grad_owned2_param(m.clone(), v[11]);
+        let f = |u: &[f64]| owned2_param(mat(&u[..6], 2, 3), u[6]);
+        let both: Vec<f64> = g.iter().copied().chain([gs]).collect();
+        check("owned2", &f, &both, &[&v[..6], &[v[11]]].concat());
+    }
+}
+
+// ----- whole-array arithmetic in owned and & forms, with scalars -----
+
+#[differentiable]
+fn arithmetic_forms(x: ArrayView1<f64>, y: ArrayView1<f64>, s: f64) -> f64 {
+    let a = &x + &y;
+    let b = &a * s - &y;
+    let c = b / (1.0 + s * s);
+    let d = 2.0 * &c + &x / s;
+    let e = s - &d;
+    let f = &e * &x / &(&y + 3.0);
+    f.sum() + e.mean().unwrap() * c.dot(&x)
+}
+
+#[differentiable]
+fn element_loops(x: &[f64], y: ArrayView1<f64>) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += v * v.sin();
+    }
+    for &v in &y {
+        s += v.exp() * x[0];
+    }
+    for v in &x[..] {
+        s += *v / 3.0 + v.cos();
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arithmetic_matches_finite_differences(v in proptest::collection::vec(0.1f64..2.0, 7)) {
+        let f = |u: &[f64]| arithmetic_forms(
+            Array1::from(u[..3].to_vec()).view(),
+            Array1::from(u[3..6].to_vec()).view(),
+            u[6],
+        );
+        let (gx, gy, gs) = grad_arithmetic_forms(
+            Array1::from(v[..3].to_vec()).view(),
+            Array1::from(v[3..6].to_vec()).view(),
+            v[6],
+        );
+        let all: Vec<f64> = gx.iter().chain(gy.iter()).copied().chain([gs]).collect();
+        check("arithmetic_forms", &f, &all, &v);
+
+        let f = |u: &[f64]| element_loops(&u[..4], Array1::from(u[4..].to_vec()).view());
+        let (gx, gy) = grad_element_loops(&v[..4], Array1::from(v[4..].to_vec()).view());
+        let all: Vec<f64> = gx.iter().chain(gy.iter()).copied().collect();
+        check("element_loops", &f, &all, &v);
+    }
+}

@@ -1,0 +1,9 @@
+use autodiff_runtime::differentiable;
+
+#[differentiable]
+fn f(x: f64) -> f64 {
+    let _v = vec![x, x];
+    x * x
+}
+
+fn main() {}

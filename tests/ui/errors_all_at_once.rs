@@ -1,0 +1,13 @@
+use autodiff_runtime::differentiable;
+
+#[differentiable]
+fn f(x: f64, y: f32) -> f64 {
+    let z = x.floor();
+    let (a, b) = (x, x);
+    println!("{z}");
+    match z > 0.0 {
+        _ => x * a * b * y as f64,
+    }
+}
+
+fn main() {}

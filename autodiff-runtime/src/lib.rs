@@ -40,6 +40,8 @@ pub use seq::{Counter, Seq, SeqIter};
 
 #[doc(hidden)]
 pub mod __rt {
+    pub use crate::array::*;
     pub use crate::rt::*;
 }
+mod array;
 mod rt;

@@ -1,0 +1,954 @@
+//! Type-blind pullback rules for `f64`, slices, `Vec<f64>`, fixed arrays and ndarray arrays.
+//!
+//! The macro cannot see types (see DESIGN.md), so it emits the same calls for every operand and
+//! the traits here pick the implementation from the argument types:
+//!
+//! - [`zero_adj`] builds a zero adjoint of the primal's shape ([`ZeroAdj`]);
+//! - [`acc`] adds a contribution to an adjoint, summing it back to the adjoint's shape when the
+//!   primal was broadcast ([`Acc`]);
+//! - [`add`], [`sub`], [`mul`], [`div`] and [`neg`] are elementwise operations on references that
+//!   return owned values, broadcasting like ndarray's `&a * &b`; they first [`Lift`] each operand
+//!   (an `f64` stays an `f64`, any ndarray array becomes an `ArrayView`), and the lifted pair's
+//!   [`Elementwise`] impl gives the result type;
+//! - reductions ([`mean_da`], [`sum_da`], [`var_da`], [`std_da`]), dot products ([`dot_da`],
+//!   [`dot_db`]), column and row views ([`column_acc`], [`row_acc`]) and `mapv` ([`mapv_da`] with
+//!   the derivatives in [`deriv`]) have one pullback function each.
+//!
+//! Panics: only where ndarray itself panics on a shape mismatch (each function says which); no
+//! `Box`, `dyn` or allocation beyond the returned value. The closures passed to ndarray's `Zip`
+//! and `zip_mut_with` are ordinary generic arguments, monomorphised and inlined.
+
+use ndarray::{
+    Array, Array2, ArrayBase, ArrayView, ArrayView1, ArrayView2, ArrayViewD, ArrayViewMut1,
+    ArrayViewMutD, Axis, Data, DataMut, DimMax, Dimension, Ix1, Ix2, Zip,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Zero adjoints
+// ---------------------------------------------------------------------------------------------
+
+/// A zero adjoint of the same shape as a primal value.
+pub trait ZeroAdj {
+    /// The adjoint's type: owned, and of the primal's shape.
+    type Adj;
+    /// Zero of `self`'s shape.
+    fn zero_adj(&self) -> Self::Adj;
+}
+
+/// `0` of `x`'s shape: `0.0` for `f64`, `vec![0.0; len]` for slices and `Vec`s, `[0.0; N]` for
+/// fixed arrays, `Array::zeros(x.raw_dim())` for any ndarray array or view; through any number of
+/// references.
+#[inline]
+pub fn zero_adj<T: ZeroAdj + ?Sized>(x: &T) -> T::Adj {
+    x.zero_adj()
+}
+
+impl ZeroAdj for f64 {
+    type Adj = f64;
+    /// `0.0`.
+    #[inline]
+    fn zero_adj(&self) -> f64 {
+        0.0
+    }
+}
+
+impl ZeroAdj for [f64] {
+    type Adj = Vec<f64>;
+    /// `vec![0.0; len]`.
+    #[inline]
+    fn zero_adj(&self) -> Vec<f64> {
+        vec![0.0; self.len()]
+    }
+}
+
+impl ZeroAdj for Vec<f64> {
+    type Adj = Vec<f64>;
+    /// `vec![0.0; len]`.
+    #[inline]
+    fn zero_adj(&self) -> Vec<f64> {
+        vec![0.0; self.len()]
+    }
+}
+
+impl<const N: usize> ZeroAdj for [f64; N] {
+    type Adj = [f64; N];
+    /// `[0.0; N]`.
+    #[inline]
+    fn zero_adj(&self) -> [f64; N] {
+        [0.0; N]
+    }
+}
+
+impl<S: Data<Elem = f64>, D: Dimension> ZeroAdj for ArrayBase<S, D> {
+    type Adj = Array<f64, D>;
+    /// `Array::zeros(self.raw_dim())`.
+    #[inline]
+    fn zero_adj(&self) -> Array<f64, D> {
+        Array::zeros(self.raw_dim())
+    }
+}
+
+impl<T: ZeroAdj + ?Sized> ZeroAdj for &T {
+    type Adj = T::Adj;
+    /// The referent's zero adjoint.
+    #[inline]
+    fn zero_adj(&self) -> T::Adj {
+        (**self).zero_adj()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accumulation with sum-back of broadcasts
+// ---------------------------------------------------------------------------------------------
+
+/// `self += g`, with `g` summed back to `self`'s shape.
+///
+/// If a primal `x` was broadcast to a larger shape, the adjoint of the broadcast is the sum of the
+/// output's adjoint over the broadcast axes: the leading axes `x` lacks, and the axes where `x`
+/// has length 1. Implemented for adjoints `f64`, `[f64]`, `Vec<f64>`, `[f64; N]` and any mutable
+/// ndarray array; contributions `f64`, `[f64]`, `Vec<f64>`, `[f64; M]`, any ndarray array or
+/// view, and references to any of these.
+pub trait Acc<G: ?Sized> {
+    /// `self += g` summed back to `self`'s shape.
+    fn acc(&mut self, g: &G);
+}
+
+/// `adj += g`, with `g` summed back to `adj`'s shape (the adjoint of a broadcast).
+///
+/// - `f64 += f64`; `f64 += Σ g` for an array, `Vec` or slice `g`.
+/// - array/`Vec`/slice/`[f64; N]` `+= f64`: to every element.
+/// - array `+=` array of the same shape: elementwise. Of a larger shape: first summed over the
+///   leading axes `adj` lacks and over the axes where `adj` has length 1 (keep-dims), any
+///   dimension. Of a smaller shape that broadcasts to `adj`'s: broadcast, as ndarray's `+=`.
+/// - `Vec`/slice/`[f64; N]` adjoints and contributions behave as 1-D arrays.
+///
+/// **Panics** (ndarray's broadcast panic) if the shapes are not broadcast-compatible, e.g. a
+/// `Vec` adjoint and a slice of a different length.
+#[inline]
+pub fn acc<A: Acc<G> + ?Sized, G: ?Sized>(adj: &mut A, g: &G) {
+    adj.acc(g);
+}
+
+impl<A: Acc<G> + ?Sized, G: ?Sized> Acc<&G> for A {
+    /// `self += *g`.
+    #[inline]
+    fn acc(&mut self, g: &&G) {
+        self.acc(*g);
+    }
+}
+
+impl Acc<f64> for f64 {
+    /// `self += g`.
+    #[inline]
+    fn acc(&mut self, g: &f64) {
+        *self += *g;
+    }
+}
+
+impl<S: Data<Elem = f64>, E: Dimension> Acc<ArrayBase<S, E>> for f64 {
+    /// `self += Σ g` (the adjoint of broadcasting a scalar to `g`'s shape).
+    #[inline]
+    fn acc(&mut self, g: &ArrayBase<S, E>) {
+        *self += g.sum();
+    }
+}
+
+impl Acc<[f64]> for f64 {
+    /// `self += Σ g`.
+    #[inline]
+    fn acc(&mut self, g: &[f64]) {
+        *self += g.iter().sum::<f64>();
+    }
+}
+
+impl Acc<Vec<f64>> for f64 {
+    /// `self += Σ g`.
+    #[inline]
+    fn acc(&mut self, g: &Vec<f64>) {
+        *self += g.iter().sum::<f64>();
+    }
+}
+
+impl<const M: usize> Acc<[f64; M]> for f64 {
+    /// `self += Σ g`.
+    #[inline]
+    fn acc(&mut self, g: &[f64; M]) {
+        *self += g.iter().sum::<f64>();
+    }
+}
+
+impl<S: DataMut<Elem = f64>, D: Dimension> Acc<f64> for ArrayBase<S, D> {
+    /// `self[i] += g` for every element.
+    #[inline]
+    fn acc(&mut self, g: &f64) {
+        *self += *g;
+    }
+}
+
+impl<S, D, S2, E> Acc<ArrayBase<S2, E>> for ArrayBase<S, D>
+where
+    S: DataMut<Elem = f64>,
+    D: Dimension,
+    S2: Data<Elem = f64>,
+    E: Dimension,
+{
+    /// `self += g` summed back to `self`'s shape (see [`acc`]).
+    ///
+    /// **Panics** if the shapes are not broadcast-compatible.
+    #[inline]
+    fn acc(&mut self, g: &ArrayBase<S2, E>) {
+        if self.shape() == g.shape() {
+            self.zip_mut_with(g, |a, &b| *a += b);
+        } else {
+            sum_back(&mut self.view_mut().into_dyn(), g.view().into_dyn());
+        }
+    }
+}
+
+/// `adj += g` summed back to `adj`'s shape, for differing shapes: recurses over the leading axes
+/// of `g` that `adj` lacks, then over the first axis where `adj` has length 1 and `g` not, so each
+/// piece is added without allocating; what remains is ndarray's broadcasting `+=`.
+#[inline]
+fn sum_back(adj: &mut ArrayViewMutD<'_, f64>, g: ArrayViewD<'_, f64>) {
+    if g.ndim() > adj.ndim() {
+        for sub in g.outer_iter() {
+            sum_back(adj, sub);
+        }
+        return;
+    }
+    let offset = adj.ndim() - g.ndim();
+    for i in 0..g.ndim() {
+        if adj.shape()[offset + i] == 1 && g.shape()[i] != 1 {
+            for sub in g.axis_iter(Axis(i)) {
+                sum_back(adj, sub.insert_axis(Axis(i)));
+            }
+            return;
+        }
+    }
+    adj.zip_mut_with(&g, |a, &b| *a += b);
+}
+
+impl<S: DataMut<Elem = f64>, D: Dimension> Acc<[f64]> for ArrayBase<S, D> {
+    /// `self += g` with `g` as a 1-D array.
+    #[inline]
+    fn acc(&mut self, g: &[f64]) {
+        self.acc(&ArrayView1::from(g));
+    }
+}
+
+impl<S: DataMut<Elem = f64>, D: Dimension> Acc<Vec<f64>> for ArrayBase<S, D> {
+    /// `self += g` with `g` as a 1-D array.
+    #[inline]
+    fn acc(&mut self, g: &Vec<f64>) {
+        self.acc(&ArrayView1::from(g.as_slice()));
+    }
+}
+
+impl<S: DataMut<Elem = f64>, D: Dimension, const M: usize> Acc<[f64; M]> for ArrayBase<S, D> {
+    /// `self += g` with `g` as a 1-D array.
+    #[inline]
+    fn acc(&mut self, g: &[f64; M]) {
+        self.acc(&ArrayView1::from(&g[..]));
+    }
+}
+
+/// Slice-like adjoints (`[f64]`, `Vec<f64>`, `[f64; N]`) accumulate as a 1-D `ArrayViewMut1`.
+macro_rules! slice_like_acc {
+    ([$($gen:tt)*] $target:ty) => {
+        impl<$($gen)*> Acc<f64> for $target {
+            /// `self[i] += g` for every element.
+            #[inline]
+            fn acc(&mut self, g: &f64) {
+                for a in self.iter_mut() {
+                    *a += *g;
+                }
+            }
+        }
+
+        impl<$($gen)* S2: Data<Elem = f64>, E: Dimension> Acc<ArrayBase<S2, E>> for $target {
+            /// `self += g` as a 1-D array (same length, or summed back).
+            ///
+            /// **Panics** if the lengths are not broadcast-compatible.
+            #[inline]
+            fn acc(&mut self, g: &ArrayBase<S2, E>) {
+                ArrayViewMut1::from(&mut self[..]).acc(g);
+            }
+        }
+
+        impl<$($gen)*> Acc<[f64]> for $target {
+            /// `self[i] += g[i]`.
+            ///
+            /// **Panics** if the lengths differ (and `g`'s is not 1).
+            #[inline]
+            fn acc(&mut self, g: &[f64]) {
+                ArrayViewMut1::from(&mut self[..]).acc(&ArrayView1::from(g));
+            }
+        }
+
+        impl<$($gen)*> Acc<Vec<f64>> for $target {
+            /// `self[i] += g[i]`.
+            ///
+            /// **Panics** if the lengths differ (and `g`'s is not 1).
+            #[inline]
+            fn acc(&mut self, g: &Vec<f64>) {
+                ArrayViewMut1::from(&mut self[..]).acc(&ArrayView1::from(g.as_slice()));
+            }
+        }
+
+        impl<$($gen)* const M: usize> Acc<[f64; M]> for $target {
+            /// `self[i] += g[i]`.
+            ///
+            /// **Panics** if the lengths differ (and `g`'s is not 1).
+            #[inline]
+            fn acc(&mut self, g: &[f64; M]) {
+                ArrayViewMut1::from(&mut self[..]).acc(&ArrayView1::from(&g[..]));
+            }
+        }
+    };
+}
+
+slice_like_acc!([][f64]);
+slice_like_acc!([] Vec<f64>);
+slice_like_acc!([const N: usize,] [f64; N]);
+
+// ---------------------------------------------------------------------------------------------
+// Lifting and elementwise operations
+// ---------------------------------------------------------------------------------------------
+
+/// A cheap, borrowed form of an operand: `f64` stays `f64`, any ndarray array becomes an
+/// `ArrayView`, references lift as their referent.
+pub trait Lift {
+    /// The lifted form.
+    type Out<'a>
+    where
+        Self: 'a;
+    /// The lifted form of `self`.
+    fn lift(&self) -> Self::Out<'_>;
+}
+
+impl Lift for f64 {
+    type Out<'a>
+        = f64
+    where
+        Self: 'a;
+    /// `*self`.
+    #[inline]
+    fn lift(&self) -> f64 {
+        *self
+    }
+}
+
+impl<S: Data<Elem = f64>, D: Dimension> Lift for ArrayBase<S, D> {
+    type Out<'a>
+        = ArrayView<'a, f64, D>
+    where
+        Self: 'a;
+    /// `self.view()`.
+    #[inline]
+    fn lift(&self) -> ArrayView<'_, f64, D> {
+        self.view()
+    }
+}
+
+impl<T: Lift + ?Sized> Lift for &T {
+    type Out<'a>
+        = T::Out<'a>
+    where
+        Self: 'a;
+    /// The referent's lift.
+    #[inline]
+    fn lift(&self) -> T::Out<'_> {
+        (**self).lift()
+    }
+}
+
+/// Elementwise arithmetic between two lifted operands (`f64` or `ArrayView`), with ndarray's
+/// co-broadcasting; `Out` is `f64` for two scalars, otherwise an owned `Array` of the broadcast
+/// dimension (`DimMax`).
+pub trait Elementwise<Rhs> {
+    /// The result type.
+    type Out;
+    /// `self + rhs`.
+    fn add2(self, rhs: Rhs) -> Self::Out;
+    /// `self - rhs`.
+    fn sub2(self, rhs: Rhs) -> Self::Out;
+    /// `self * rhs`.
+    fn mul2(self, rhs: Rhs) -> Self::Out;
+    /// `self / rhs`.
+    fn div2(self, rhs: Rhs) -> Self::Out;
+}
+
+impl Elementwise<f64> for f64 {
+    type Out = f64;
+    #[inline]
+    fn add2(self, rhs: f64) -> f64 {
+        self + rhs
+    }
+    #[inline]
+    fn sub2(self, rhs: f64) -> f64 {
+        self - rhs
+    }
+    #[inline]
+    fn mul2(self, rhs: f64) -> f64 {
+        self * rhs
+    }
+    #[inline]
+    fn div2(self, rhs: f64) -> f64 {
+        self / rhs
+    }
+}
+
+impl<'b, E: Dimension> Elementwise<ArrayView<'b, f64, E>> for f64 {
+    type Out = Array<f64, E>;
+    #[inline]
+    fn add2(self, rhs: ArrayView<'b, f64, E>) -> Array<f64, E> {
+        self + &rhs
+    }
+    #[inline]
+    fn sub2(self, rhs: ArrayView<'b, f64, E>) -> Array<f64, E> {
+        self - &rhs
+    }
+    #[inline]
+    fn mul2(self, rhs: ArrayView<'b, f64, E>) -> Array<f64, E> {
+        self * &rhs
+    }
+    #[inline]
+    fn div2(self, rhs: ArrayView<'b, f64, E>) -> Array<f64, E> {
+        self / &rhs
+    }
+}
+
+impl<'a, D: Dimension> Elementwise<f64> for ArrayView<'a, f64, D> {
+    type Out = Array<f64, D>;
+    #[inline]
+    fn add2(self, rhs: f64) -> Array<f64, D> {
+        &self + rhs
+    }
+    #[inline]
+    fn sub2(self, rhs: f64) -> Array<f64, D> {
+        &self - rhs
+    }
+    #[inline]
+    fn mul2(self, rhs: f64) -> Array<f64, D> {
+        &self * rhs
+    }
+    #[inline]
+    fn div2(self, rhs: f64) -> Array<f64, D> {
+        &self / rhs
+    }
+}
+
+impl<'a, 'b, D, E> Elementwise<ArrayView<'b, f64, E>> for ArrayView<'a, f64, D>
+where
+    D: Dimension + DimMax<E>,
+    E: Dimension,
+{
+    type Out = Array<f64, <D as DimMax<E>>::Output>;
+    #[inline]
+    fn add2(self, rhs: ArrayView<'b, f64, E>) -> Self::Out {
+        &self + &rhs
+    }
+    #[inline]
+    fn sub2(self, rhs: ArrayView<'b, f64, E>) -> Self::Out {
+        &self - &rhs
+    }
+    #[inline]
+    fn mul2(self, rhs: ArrayView<'b, f64, E>) -> Self::Out {
+        &self * &rhs
+    }
+    #[inline]
+    fn div2(self, rhs: ArrayView<'b, f64, E>) -> Self::Out {
+        &self / &rhs
+    }
+}
+
+/// The result of an elementwise operation between `A` and `B`, borrowed for `'a` and `'b`.
+pub type ElementwiseOut<'a, 'b, A, B> =
+    <<A as Lift>::Out<'a> as Elementwise<<B as Lift>::Out<'b>>>::Out;
+
+macro_rules! elementwise_fn {
+    ($(#[$doc:meta])* $name:ident, $method:ident) => {
+        $(#[$doc])*
+        ///
+        /// `f64` with `f64` gives `f64`; otherwise an owned `Array` of the co-broadcast shape
+        /// (ndarray's `&a op &b`). **Panics** if the shapes cannot be co-broadcast.
+        #[inline]
+        pub fn $name<'a, 'b, A, B>(a: &'a A, b: &'b B) -> ElementwiseOut<'a, 'b, A, B>
+        where
+            A: Lift + ?Sized,
+            B: Lift + ?Sized,
+            A::Out<'a>: Elementwise<B::Out<'b>>,
+        {
+            a.lift().$method(b.lift())
+        }
+    };
+}
+
+elementwise_fn!(
+    /// `a + b`, elementwise.
+    add, add2
+);
+elementwise_fn!(
+    /// `a - b`, elementwise.
+    sub, sub2
+);
+elementwise_fn!(
+    /// `a * b`, elementwise.
+    mul, mul2
+);
+elementwise_fn!(
+    /// `a / b`, elementwise.
+    div, div2
+);
+
+/// Negation of a lifted operand.
+pub trait Negate {
+    /// The result type: `f64` or an owned `Array`.
+    type Out;
+    /// `-self`.
+    fn neg1(self) -> Self::Out;
+}
+
+impl Negate for f64 {
+    type Out = f64;
+    #[inline]
+    fn neg1(self) -> f64 {
+        -self
+    }
+}
+
+impl<'a, D: Dimension> Negate for ArrayView<'a, f64, D> {
+    type Out = Array<f64, D>;
+    #[inline]
+    fn neg1(self) -> Array<f64, D> {
+        -&self
+    }
+}
+
+/// `-a`: an `f64`, or an owned `Array` of `a`'s shape.
+#[inline]
+pub fn neg<'a, A>(a: &'a A) -> <A::Out<'a> as Negate>::Out
+where
+    A: Lift + ?Sized,
+    A::Out<'a>: Negate,
+{
+    a.lift().neg1()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions
+// ---------------------------------------------------------------------------------------------
+
+/// Pullback of `a.mean()`: `∂/∂aᵢ = g / n` for every element, `n = a.len()`.
+#[inline]
+pub fn mean_da<'a, A, D>(a: &'a A, g: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
+    let a = a.lift();
+    Array::from_elem(a.raw_dim(), g / a.len() as f64)
+}
+
+/// Pullback of `a.sum()`: `∂/∂aᵢ = g` for every element.
+#[inline]
+pub fn sum_da<'a, A, D>(a: &'a A, g: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
+    Array::from_elem(a.lift().raw_dim(), g)
+}
+
+/// Pullback of `a.var(ddof)` (over all elements): `∂/∂aᵢ = g · 2 (aᵢ − ā) / (n − ddof)`.
+///
+/// No panic: where ndarray's `var` panics (`ddof < 0` or `ddof > n`) this returns the formula's
+/// value; `ddof = n` gives ±inf/NaN.
+#[inline]
+pub fn var_da<'a, A, D>(a: &'a A, ddof: f64, g: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
+    let a = a.lift();
+    let n = a.len() as f64;
+    let mean = a.sum() / n;
+    let scale = 2.0 * g / (n - ddof);
+    a.mapv(|x| scale * (x - mean))
+}
+
+/// Pullback of `s = a.std(ddof)`: `∂/∂aᵢ = g (aᵢ − ā) / ((n − ddof) s)`, given the primal `s`.
+///
+/// Where `s = 0` (all elements equal) this is `0/0 = NaN`, as JAX; `ddof = n` gives NaN too.
+#[inline]
+pub fn std_da<'a, A, D>(a: &'a A, ddof: f64, s: f64, g: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
+    let a = a.lift();
+    let n = a.len() as f64;
+    let mean = a.sum() / n;
+    let scale = g / ((n - ddof) * s);
+    a.mapv(|x| scale * (x - mean))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dot products
+// ---------------------------------------------------------------------------------------------
+
+/// `outer(u, v)[i, j] = u[i] v[j]`.
+#[inline]
+fn outer(u: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>) -> Array2<f64> {
+    let mut out = Array2::zeros((u.len(), v.len()));
+    Zip::from(out.rows_mut()).and(&u).for_each(|mut row, &ui| {
+        row.zip_mut_with(&v, |o, &vj| *o = ui * vj);
+    });
+    out
+}
+
+/// The pullback of `v = a.dot(&b)` with respect to `a`, implemented on the lifted adjoint `g` of
+/// `v` with the lifted `b` as parameter; the pair of dimensions picks the case.
+pub trait DotDa<B> {
+    /// The type of `a`'s adjoint contribution.
+    type Out;
+    /// `a`'s adjoint contribution.
+    fn dot_da(self, b: B) -> Self::Out;
+}
+
+/// The pullback of `v = a.dot(&b)` with respect to `b`, implemented on the lifted `a` with the
+/// lifted adjoint `g` of `v` as parameter.
+pub trait DotDb<G> {
+    /// The type of `b`'s adjoint contribution.
+    type Out;
+    /// `b`'s adjoint contribution.
+    fn dot_db(self, g: G) -> Self::Out;
+}
+
+impl<'b> DotDa<ArrayView1<'b, f64>> for f64 {
+    type Out = Array<f64, Ix1>;
+    /// 1-D · 1-D: `g b`.
+    #[inline]
+    fn dot_da(self, b: ArrayView1<'b, f64>) -> Array<f64, Ix1> {
+        &b * self
+    }
+}
+
+impl<'g, 'b> DotDa<ArrayView1<'b, f64>> for ArrayView1<'g, f64> {
+    type Out = Array2<f64>;
+    /// 2-D · 1-D (`M w`): `outer(g, w)`.
+    #[inline]
+    fn dot_da(self, w: ArrayView1<'b, f64>) -> Array2<f64> {
+        outer(self, w)
+    }
+}
+
+impl<'g, 'b> DotDa<ArrayView2<'b, f64>> for ArrayView1<'g, f64> {
+    type Out = Array<f64, Ix1>;
+    /// 1-D · 2-D (`v M`): `M g`.
+    #[inline]
+    fn dot_da(self, m: ArrayView2<'b, f64>) -> Array<f64, Ix1> {
+        m.dot(&self)
+    }
+}
+
+impl<'g, 'b> DotDa<ArrayView2<'b, f64>> for ArrayView2<'g, f64> {
+    type Out = Array2<f64>;
+    /// 2-D · 2-D: `g Bᵀ`.
+    #[inline]
+    fn dot_da(self, b: ArrayView2<'b, f64>) -> Array2<f64> {
+        self.dot(&b.t())
+    }
+}
+
+impl<'a> DotDb<f64> for ArrayView1<'a, f64> {
+    type Out = Array<f64, Ix1>;
+    /// 1-D · 1-D: `g a`.
+    #[inline]
+    fn dot_db(self, g: f64) -> Array<f64, Ix1> {
+        &self * g
+    }
+}
+
+impl<'a, 'g> DotDb<ArrayView1<'g, f64>> for ArrayView2<'a, f64> {
+    type Out = Array<f64, Ix1>;
+    /// 2-D · 1-D (`M w`): `Mᵀ g`.
+    #[inline]
+    fn dot_db(self, g: ArrayView1<'g, f64>) -> Array<f64, Ix1> {
+        self.t().dot(&g)
+    }
+}
+
+impl<'a, 'g> DotDb<ArrayView1<'g, f64>> for ArrayView1<'a, f64> {
+    type Out = Array2<f64>;
+    /// 1-D · 2-D (`v M`): `outer(v, g)`.
+    #[inline]
+    fn dot_db(self, g: ArrayView1<'g, f64>) -> Array2<f64> {
+        outer(self, g)
+    }
+}
+
+impl<'a, 'g> DotDb<ArrayView2<'g, f64>> for ArrayView2<'a, f64> {
+    type Out = Array2<f64>;
+    /// 2-D · 2-D: `Aᵀ g`.
+    #[inline]
+    fn dot_db(self, g: ArrayView2<'g, f64>) -> Array2<f64> {
+        self.t().dot(&g)
+    }
+}
+
+/// Contribution of `v = a.dot(&b)` to `a`'s adjoint, given `v`'s adjoint `g`:
+///
+/// | `a` · `b`      | `g`      | result          |
+/// |----------------|----------|-----------------|
+/// | 1-D · 1-D      | `f64`    | `g b`           |
+/// | 2-D · 1-D      | 1-D      | `outer(g, b)`   |
+/// | 1-D · 2-D      | 1-D      | `b g`           |
+/// | 2-D · 2-D      | 2-D      | `g bᵀ`          |
+///
+/// **Panics** (ndarray's `dot` panic) if the shapes are inconsistent.
+#[inline]
+pub fn dot_da<'g, 'b, G, B>(g: &'g G, b: &'b B) -> <G::Out<'g> as DotDa<B::Out<'b>>>::Out
+where
+    G: Lift + ?Sized,
+    B: Lift + ?Sized,
+    G::Out<'g>: DotDa<B::Out<'b>>,
+{
+    g.lift().dot_da(b.lift())
+}
+
+/// Contribution of `v = a.dot(&b)` to `b`'s adjoint, given `v`'s adjoint `g`:
+///
+/// | `a` · `b`      | `g`      | result          |
+/// |----------------|----------|-----------------|
+/// | 1-D · 1-D      | `f64`    | `g a`           |
+/// | 2-D · 1-D      | 1-D      | `aᵀ g`          |
+/// | 1-D · 2-D      | 1-D      | `outer(a, g)`   |
+/// | 2-D · 2-D      | 2-D      | `aᵀ g`          |
+///
+/// **Panics** (ndarray's `dot` panic) if the shapes are inconsistent.
+#[inline]
+pub fn dot_db<'a, 'g, A, G>(a: &'a A, g: &'g G) -> <A::Out<'a> as DotDb<G::Out<'g>>>::Out
+where
+    A: Lift + ?Sized,
+    G: Lift + ?Sized,
+    A::Out<'a>: DotDb<G::Out<'g>>,
+{
+    a.lift().dot_db(g.lift())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns and rows
+// ---------------------------------------------------------------------------------------------
+
+/// Pullback of `m.column(j)`: `adj.column_mut(j) += g` (`g` a 1-D array, slice, `Vec` or `f64`,
+/// added as [`acc`] adds).
+///
+/// **Panics** if `j` is out of bounds or `g`'s length is not the column's (or 1).
+#[inline]
+pub fn column_acc<S, G>(adj: &mut ArrayBase<S, Ix2>, j: usize, g: &G)
+where
+    S: DataMut<Elem = f64>,
+    G: ?Sized,
+    for<'x> ArrayViewMut1<'x, f64>: Acc<G>,
+{
+    adj.column_mut(j).acc(g);
+}
+
+/// Pullback of `m.row(i)`: `adj.row_mut(i) += g` (`g` a 1-D array, slice, `Vec` or `f64`, added
+/// as [`acc`] adds).
+///
+/// **Panics** if `i` is out of bounds or `g`'s length is not the row's (or 1).
+#[inline]
+pub fn row_acc<S, G>(adj: &mut ArrayBase<S, Ix2>, i: usize, g: &G)
+where
+    S: DataMut<Elem = f64>,
+    G: ?Sized,
+    for<'x> ArrayViewMut1<'x, f64>: Acc<G>,
+{
+    adj.row_mut(i).acc(g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// mapv
+// ---------------------------------------------------------------------------------------------
+
+/// The adjoint `g` of `a.mapv(f)`, lifted: `f64` (the same for every element) or an array view
+/// that broadcasts to `a`'s shape.
+pub trait MapvCotangent<D: Dimension> {
+    /// `g ⊙ a.mapv(dfdx)`.
+    fn mapv_scaled(self, a: ArrayView<'_, f64, D>, dfdx: fn(f64) -> f64) -> Array<f64, D>;
+}
+
+impl<D: Dimension> MapvCotangent<D> for f64 {
+    #[inline]
+    fn mapv_scaled(self, a: ArrayView<'_, f64, D>, dfdx: fn(f64) -> f64) -> Array<f64, D> {
+        a.mapv(|x| self * dfdx(x))
+    }
+}
+
+impl<'g, D: Dimension, E: Dimension> MapvCotangent<D> for ArrayView<'g, f64, E> {
+    #[inline]
+    fn mapv_scaled(self, a: ArrayView<'_, f64, D>, dfdx: fn(f64) -> f64) -> Array<f64, D> {
+        Zip::from(&a)
+            .and_broadcast(&self)
+            .map_collect(|&x, &g| g * dfdx(x))
+    }
+}
+
+/// Pullback of `a.mapv(f)`: `g ⊙ a.mapv(dfdx)` with `dfdx = f'` (see [`deriv`]); `g` is an
+/// array of `a`'s shape (or broadcasting to it) or an `f64`.
+///
+/// **Panics** if `g` does not broadcast to `a`'s shape.
+#[inline]
+pub fn mapv_da<'a, 'g, A, D, G>(a: &'a A, dfdx: fn(f64) -> f64, g: &'g G) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+    G: Lift + ?Sized,
+    G::Out<'g>: MapvCotangent<D>,
+{
+    g.lift().mapv_scaled(a.lift(), dfdx)
+}
+
+/// Derivatives of `f64`'s unary methods, `f'(x)` under the method's name, for [`mapv_da`].
+///
+/// At points where the derivative does not exist they return what the formula gives (±inf or
+/// NaN), except `abs` and `signum` as stated.
+pub mod deriv {
+    use std::f64::consts::{LN_2, LN_10, PI};
+
+    /// d/dx sin x = cos x.
+    #[inline]
+    pub fn sin(x: f64) -> f64 {
+        x.cos()
+    }
+    /// d/dx cos x = −sin x.
+    #[inline]
+    pub fn cos(x: f64) -> f64 {
+        -x.sin()
+    }
+    /// d/dx tan x = 1 / cos² x.
+    #[inline]
+    pub fn tan(x: f64) -> f64 {
+        let c = x.cos();
+        1.0 / (c * c)
+    }
+    /// d/dx asin x = 1 / √(1 − x²).
+    #[inline]
+    pub fn asin(x: f64) -> f64 {
+        1.0 / (1.0 - x * x).sqrt()
+    }
+    /// d/dx acos x = −1 / √(1 − x²).
+    #[inline]
+    pub fn acos(x: f64) -> f64 {
+        -1.0 / (1.0 - x * x).sqrt()
+    }
+    /// d/dx atan x = 1 / (1 + x²).
+    #[inline]
+    pub fn atan(x: f64) -> f64 {
+        1.0 / (1.0 + x * x)
+    }
+    /// d/dx sinh x = cosh x.
+    #[inline]
+    pub fn sinh(x: f64) -> f64 {
+        x.cosh()
+    }
+    /// d/dx cosh x = sinh x.
+    #[inline]
+    pub fn cosh(x: f64) -> f64 {
+        x.sinh()
+    }
+    /// d/dx tanh x = 1 − tanh² x.
+    #[inline]
+    pub fn tanh(x: f64) -> f64 {
+        let t = x.tanh();
+        1.0 - t * t
+    }
+    /// d/dx asinh x = 1 / √(x² + 1).
+    #[inline]
+    pub fn asinh(x: f64) -> f64 {
+        1.0 / x.hypot(1.0)
+    }
+    /// d/dx acosh x = 1 / √(x² − 1), computed as 1 / (√(x − 1) √(x + 1)).
+    #[inline]
+    pub fn acosh(x: f64) -> f64 {
+        1.0 / ((x - 1.0).sqrt() * (x + 1.0).sqrt())
+    }
+    /// d/dx atanh x = 1 / (1 − x²).
+    #[inline]
+    pub fn atanh(x: f64) -> f64 {
+        1.0 / (1.0 - x * x)
+    }
+    /// d/dx eˣ = eˣ.
+    #[inline]
+    pub fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+    /// d/dx 2ˣ = 2ˣ ln 2.
+    #[inline]
+    pub fn exp2(x: f64) -> f64 {
+        x.exp2() * LN_2
+    }
+    /// d/dx (eˣ − 1) = eˣ.
+    #[inline]
+    pub fn exp_m1(x: f64) -> f64 {
+        x.exp()
+    }
+    /// d/dx ln x = 1 / x.
+    #[inline]
+    pub fn ln(x: f64) -> f64 {
+        1.0 / x
+    }
+    /// d/dx ln(1 + x) = 1 / (1 + x).
+    #[inline]
+    pub fn ln_1p(x: f64) -> f64 {
+        1.0 / (1.0 + x)
+    }
+    /// d/dx log₂ x = 1 / (x ln 2).
+    #[inline]
+    pub fn log2(x: f64) -> f64 {
+        1.0 / (x * LN_2)
+    }
+    /// d/dx log₁₀ x = 1 / (x ln 10).
+    #[inline]
+    pub fn log10(x: f64) -> f64 {
+        1.0 / (x * LN_10)
+    }
+    /// d/dx √x = 1 / (2 √x) (inf at 0).
+    #[inline]
+    pub fn sqrt(x: f64) -> f64 {
+        0.5 / x.sqrt()
+    }
+    /// d/dx ∛x = 1 / (3 ∛x²) (inf at 0).
+    #[inline]
+    pub fn cbrt(x: f64) -> f64 {
+        let c = x.cbrt();
+        1.0 / (3.0 * c * c)
+    }
+    /// d/dx |x| = sign x, and 0 at x = 0 (as JAX); NaN for NaN.
+    #[inline]
+    pub fn abs(x: f64) -> f64 {
+        if x == 0.0 { 0.0 } else { x.signum() }
+    }
+    /// d/dx sign x = 0 (everywhere, also at 0, as JAX).
+    #[inline]
+    pub fn signum(_x: f64) -> f64 {
+        0.0
+    }
+    /// d/dx 1/x = −1 / x².
+    #[inline]
+    pub fn recip(x: f64) -> f64 {
+        -1.0 / (x * x)
+    }
+    /// d/dx (x · 180/π) = 180/π.
+    #[inline]
+    pub fn to_degrees(_x: f64) -> f64 {
+        180.0 / PI
+    }
+    /// d/dx (x · π/180) = π/180.
+    #[inline]
+    pub fn to_radians(_x: f64) -> f64 {
+        PI / 180.0
+    }
+}

@@ -191,3 +191,58 @@ proptest! {
         check("element_loops", &f, &all, &v);
     }
 }
+
+// ----- local arrays filled element by element, then used -----
+
+#[differentiable(wrt(theta))]
+fn sharpe_built(theta: f64, returns: ArrayView2<f64>) -> f64 {
+    let t = returns.nrows();
+    let mut r = Array1::zeros(t);
+    for i in 0..t {
+        r[i] = (returns[[i, 0]] + returns[[i, 1]] * theta) / (1.0 + theta);
+    }
+    r.mean().unwrap() / r.std(0.0)
+}
+
+#[differentiable]
+fn fill_then_use(x: &[f64], s: f64) -> f64 {
+    let n = x.len();
+    let mut y = vec![0.0; n];
+    let mut m = Array2::zeros((2, n));
+    for i in 0..n {
+        y[i] = x[i] * s;
+        y[i] += x[i].sin();
+        m[[0, i]] = x[i];
+        m[[1, i]] -= s * x[i];
+        if x[i] > 0.5 {
+            y[i] = s * s;
+        }
+    }
+    let mut t = 0.0;
+    for &v in y.iter() {
+        t += v * v;
+    }
+    t + m.sum() * m[[1, 0]]
+}
+
+#[test]
+fn local_arrays_written_then_read() {
+    let returns = autodiff_examples::reference::returns().expect("reference data");
+    for theta in [0.1, 1.0, 2.3339, 7.0] {
+        let g = grad_sharpe_built(theta, returns.view());
+        let want = autodiff_examples::portfolio::grad_sharpe_ratio(theta, returns.view());
+        approx::assert_relative_eq!(g, want, max_relative = 1e-12);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, max_global_rejects: 4096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn element_writes_match_finite_differences(v in proptest::collection::vec(-1.0f64..1.5, 6)) {
+        let f = |u: &[f64]| fill_then_use(&u[..5], u[5]);
+        let (gx, gs) = grad_fill_then_use(&v[..5], v[5]);
+        let all: Vec<f64> = gx.iter().copied().chain([gs]).collect();
+        prop_assume!(check("fill_then_use", &f, &all, &v));
+    }
+}

@@ -148,6 +148,8 @@ impl<'f> Graph<'f> {
                         self.edge(&c.next, c.entry);
                     }
                 }
+                // The array depends on what is written into it.
+                Stmt::Write(w) => self.edge(&w.val, w.arr),
             }
         }
     }
@@ -166,6 +168,7 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::Inactive(_) => vec![],
         Op::Ref(a) => vec![a],
         Op::Index { arr, .. } => vec![arr],
+        Op::NewArray(_) => vec![],
         Op::Array(m, args) => match m {
             ArrayMethod::Dot => vec![&args[0], &args[1]],
             ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape => {
@@ -188,6 +191,8 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Ref(a) => vec![a],
         Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),
         Op::Array(_, args) => args.iter().collect(),
+        Op::NewArray(NewArray::Zeros1(n)) => vec![n],
+        Op::NewArray(NewArray::Zeros2(a, b) | NewArray::Vec(a, b)) => vec![a, b],
     }
 }
 
@@ -239,6 +244,11 @@ fn initial_needs(b: &Block, active: &[bool], work: &mut Vec<ValId>) {
                 }
                 initial_needs(&l.body, active, work);
             }
+            Stmt::Write(w) => {
+                if active[w.arr] {
+                    work.extend(w.idx.iter().filter_map(|o| o.val()));
+                }
+            }
         }
     }
 }
@@ -248,6 +258,7 @@ pub fn has_reverse(b: &Block, active: &[bool]) -> bool {
         Stmt::Let(l) => active[l.dst],
         Stmt::If(i) => has_reverse_if(i, active),
         Stmt::Loop(l) => has_reverse_loop(l, active),
+        Stmt::Write(w) => active[w.arr],
     })
 }
 

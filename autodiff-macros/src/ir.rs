@@ -17,6 +17,8 @@ pub struct ValueInfo {
     /// The user's name for it, if it is a version of a user variable (used in docs of the tape).
     pub user_name: Option<String>,
     pub kind: Kind,
+    /// A local array that is written element by element (`let mut y = Array1::zeros(n)`).
+    pub mutable: bool,
 }
 
 /// What the macro knows of a value's shape, from the parameters' written types and the
@@ -205,6 +207,25 @@ pub enum Op {
     },
     /// A method of the contract's array subset; the receiver is `args[0]`.
     Array(ArrayMethod, Vec<Operand>),
+    /// A new local array of zeros (or of one value): `Array1::zeros(n)`, `Array2::zeros((r, c))`,
+    /// `vec![v; n]`. A constant until it is written.
+    NewArray(NewArray),
+}
+
+pub enum NewArray {
+    Zeros1(Operand),
+    Zeros2(Operand, Operand),
+    Vec(Operand, Operand),
+}
+
+/// `arr[idx] = val` (or `+=` when `add`) on a local array.
+pub struct Write {
+    pub arr: ValId,
+    pub idx: Vec<Operand>,
+    pub multi: bool,
+    pub val: Operand,
+    pub add: bool,
+    pub span: Span,
 }
 
 /// The array methods of the contract.
@@ -296,6 +317,7 @@ pub enum Stmt {
     Let(Let),
     If(If),
     Loop(Loop),
+    Write(Write),
 }
 
 #[derive(Default)]

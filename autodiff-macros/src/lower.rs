@@ -64,6 +64,7 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
             ident: p.ident.clone(),
             user_name: Some(name_of(&p.ident)),
             kind: p.kind.value_kind(),
+            mutable: false,
         });
         lw.bind_new(&name_of(&p.ident), Operand::Val(val), None);
         ir_params.push(Param {
@@ -94,6 +95,7 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
             return None;
         }
     };
+    check_writes_before_reads(&body, &lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
         return None;
     }
@@ -127,6 +129,7 @@ impl Lowerer<'_> {
             ident,
             user_name: user_name.map(str::to_owned),
             kind: Kind::Scalar,
+            mutable: false,
         });
         id
     }
@@ -167,6 +170,8 @@ impl Lowerer<'_> {
                 Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
                 _ => Kind::ScalarRef,
             },
+            Op::NewArray(NewArray::Zeros2(..)) => owned(2),
+            Op::NewArray(_) => owned(1),
             Op::Array(m, args) => match m {
                 ArrayMethod::Column | ArrayMethod::Row => owned(1),
                 ArrayMethod::Mapv(_) => owned(k(&args[0]).dims().max(1)),
@@ -446,14 +451,16 @@ impl Lowerer<'_> {
             self.expr(&init.expr, out);
             return;
         }
-        let (ident, ty) = match &local.pat {
+        let (ident, ty, mutable) = match &local.pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                (pi.ident.clone(), None)
+                (pi.ident.clone(), None, pi.mutability.is_some())
             }
             syn::Pat::Type(pt) => match &*pt.pat {
-                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                    (pi.ident.clone(), Some(pt.ty.clone()))
-                }
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => (
+                    pi.ident.clone(),
+                    Some(pt.ty.clone()),
+                    pi.mutability.is_some(),
+                ),
                 other => {
                     self.errors.at(
                         other,
@@ -498,6 +505,13 @@ impl Lowerer<'_> {
         // annotation (which also fixes the type of a literal).
         let v = match (&v, &ty) {
             (Operand::Val(id), None) if self.values[*id].user_name.is_none() => v,
+            // A new local array keeps its identity (its element type is f64 whatever the
+            // annotation says, and writes go to it).
+            (Operand::Val(id), Some(_))
+                if self.values[*id].user_name.is_none() && self.is_new_array(*id, out) =>
+            {
+                v
+            }
             _ => self.emit(
                 out,
                 Op::Copy {
@@ -514,7 +528,27 @@ impl Lowerer<'_> {
         {
             self.values[*id].user_name = Some(name.clone());
         }
+        if mutable
+            && let Operand::Val(id) = &v
+            && self.is_new_array(*id, out)
+        {
+            if self.scopes.len() == 1 && self.loop_depth == 0 {
+                self.values[*id].mutable = true;
+            } else {
+                self.errors.at(
+                    &local.pat,
+                    "a local array that is written to must be declared at the top level of the function body (not inside a loop, branch or block)",
+                );
+            }
+        }
         self.bind_new(&name, v, None);
+    }
+
+    /// Whether `v` was just defined, in `out`, as a new local array.
+    fn is_new_array(&self, v: ValId, out: &[Stmt]) -> bool {
+        out.iter()
+            .rev()
+            .any(|s| matches!(s, Stmt::Let(l) if l.dst == v && matches!(l.op, Op::NewArray(_))))
     }
 
     fn no_value(&mut self, e: &syn::Expr) {
@@ -678,6 +712,24 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+                let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let v: syn::Expr = input.parse()?;
+                    let _: syn::Token![;] = input.parse()?;
+                    let n: syn::Expr = input.parse()?;
+                    Ok((v, n))
+                });
+                let Ok((v, n)) = parsed else {
+                    self.errors.at(
+                        &m.mac,
+                        "only `vec![value; len]` is supported in a #[differentiable] function (a new local array to write into)",
+                    );
+                    return None;
+                };
+                let v = self.operand(&v, out)?;
+                let n = self.operand(&n, out)?;
+                Some(self.emit(out, Op::NewArray(NewArray::Vec(v, n)), span, None))
+            }
             syn::Expr::Macro(m) => {
                 self.macro_refused(&m.mac);
                 None
@@ -793,6 +845,21 @@ impl Lowerer<'_> {
             | B::ShrAssign(_) => Some(None),
             _ => None,
         };
+        if let (Some(arith), syn::Expr::Index(i)) = (compound, strip_parens(&b.left)) {
+            let rhs = self.operand(&b.right, out)?;
+            match arith {
+                Some(Arith::Add) => self.write(i, rhs, true, out),
+                Some(Arith::Sub) => {
+                    let neg = self.emit(out, Op::Neg(rhs), span, None);
+                    self.write(i, neg, true, out);
+                }
+                _ => self.errors.at(
+                    &b.op,
+                    "only `=`, `+=` and `-=` are supported on array elements; write `y[i] = y_i * v` with the old value kept in an f64 variable",
+                ),
+            }
+            return None;
+        }
         if let Some(arith) = compound {
             let current = self.operand(&b.left, out)?;
             let rhs = self.operand(&b.right, out)?;
@@ -876,13 +943,54 @@ impl Lowerer<'_> {
         ))
     }
 
+    /// `y[i] = v` (or `+=` when `add`) to a local array declared with `let mut` at the top level.
+    fn write(&mut self, i: &syn::ExprIndex, v: Operand, add: bool, out: &mut Vec<Stmt>) {
+        let target = match strip_parens(&i.expr) {
+            syn::Expr::Path(p) => p.path.get_ident().and_then(|id| self.lookup(&name_of(id))),
+            _ => None,
+        };
+        let arr = match target.map(|b| b.op) {
+            Some(Operand::Val(a)) if self.values[a].mutable => a,
+            _ => {
+                self.errors.at(
+                    &i.expr,
+                    "element writes are supported only into a local array declared at the top level of the body with `let mut y = Array1::zeros(n)`, `Array2::zeros((r, c))` or `vec![0.0; n]`; parameters cannot be written",
+                );
+                return;
+            }
+        };
+        let (idx, multi) = match strip_parens(&i.index) {
+            syn::Expr::Array(a) => {
+                let mut ops = vec![];
+                for e in &a.elems {
+                    let Some(o) = self.operand(e, out) else {
+                        return;
+                    };
+                    ops.push(o);
+                }
+                (ops, true)
+            }
+            other => {
+                let Some(o) = self.operand(other, out) else {
+                    return;
+                };
+                (vec![o], false)
+            }
+        };
+        out.push(Stmt::Write(Write {
+            arr,
+            idx,
+            multi,
+            val: v,
+            add,
+            span: i.span(),
+        }));
+    }
+
     fn assign_to(&mut self, lhs: &syn::Expr, v: Operand, out: &mut Vec<Stmt>) {
         let lhs = strip_parens(lhs);
-        if let syn::Expr::Index(_) = lhs {
-            self.errors.at(
-                lhs,
-                "writes to array elements are not supported yet in a #[differentiable] function; build arrays with whole-array expressions (`&a * s`, `mapv`, `dot`) or accumulate into f64 variables",
-            );
+        if let syn::Expr::Index(i) = lhs {
+            self.write(i, v, false, out);
             return;
         }
         if let syn::Expr::Path(p) = lhs
@@ -969,7 +1077,9 @@ impl Lowerer<'_> {
                     );
                     return Some(None);
                 };
-                let a = self.operand(&m.receiver, out)?;
+                let Some(a) = self.operand(&m.receiver, out) else {
+                    return Some(None);
+                };
                 return Some(Some(self.emit(
                     out,
                     Op::Array(A::Mapv(f), vec![a]),
@@ -988,7 +1098,9 @@ impl Lowerer<'_> {
                         return Some(None);
                     }
                 };
-                let a = self.operand(&inner.receiver, out)?;
+                let Some(a) = self.operand(&inner.receiver, out) else {
+                    return Some(None);
+                };
                 return Some(Some(self.emit(
                     out,
                     Op::Array(A::Mean, vec![a]),
@@ -1017,9 +1129,15 @@ impl Lowerer<'_> {
                 .at(&m.method, format!("`{name}` takes {arity} argument(s)"));
             return Some(None);
         }
-        let mut ops = vec![self.operand(&m.receiver, out)?];
+        let Some(recv) = self.operand(&m.receiver, out) else {
+            return Some(None);
+        };
+        let mut ops = vec![recv];
         for a in &m.args {
-            ops.push(self.operand(a, out)?);
+            let Some(o) = self.operand(a, out) else {
+                return Some(None);
+            };
+            ops.push(o);
         }
         Some(Some(self.emit(out, Op::Array(method, ops), m.span(), None)))
     }
@@ -1103,6 +1221,40 @@ impl Lowerer<'_> {
                 "generic arguments in a call are not supported in a #[differentiable] function; call a non-generic #[differentiable] function",
             );
             return None;
+        }
+        // `Array1::zeros(n)`, `Array2::zeros((r, c))`: a new local array.
+        if segs.len() >= 2 && segs[segs.len() - 1] == "zeros" && c.args.len() == 1 {
+            match segs[segs.len() - 2].as_str() {
+                "Array1" => {
+                    let n = self.operand(&c.args[0], out)?;
+                    return Some(self.emit(out, Op::NewArray(NewArray::Zeros1(n)), c.span(), None));
+                }
+                "Array2" => {
+                    let syn::Expr::Tuple(t) = strip_parens(&c.args[0]) else {
+                        self.errors.at(
+                            &c.args[0],
+                            "write the shape as a pair: `Array2::zeros((rows, cols))`",
+                        );
+                        return None;
+                    };
+                    if t.elems.len() != 2 {
+                        self.errors.at(
+                            t,
+                            "write the shape as a pair: `Array2::zeros((rows, cols))`",
+                        );
+                        return None;
+                    }
+                    let r = self.operand(&t.elems[0], out)?;
+                    let k = self.operand(&t.elems[1], out)?;
+                    return Some(self.emit(
+                        out,
+                        Op::NewArray(NewArray::Zeros2(r, k)),
+                        c.span(),
+                        None,
+                    ));
+                }
+                _ => {}
+            }
         }
         // `f64::sin(x)` and friends: the math table in path form.
         let is_f64_path = segs.len() >= 2 && segs[segs.len() - 2] == "f64";
@@ -1738,4 +1890,77 @@ impl<'ast> Visit<'ast> for AssignedNames {
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// A local array written element by element must be used only after its last write: then the
+/// reverse sweep reads it in its final state, and the writes need no tape. (A loop that both
+/// reads and writes it, or a write after a use, is refused.)
+fn check_writes_before_reads(body: &[Stmt], values: &[ValueInfo], errors: &mut Errors) {
+    for (y, info) in values.iter().enumerate().filter(|(_, v)| v.mutable) {
+        let mut used = false;
+        for s in body {
+            if let Some(span) = first_write(s, y)
+                && (used || reads(s, y))
+            {
+                let name = info.user_name.clone().unwrap_or_default();
+                errors.at_span(
+                    span,
+                    format!(
+                        "`{name}` is used before this write: a local array must be filled completely before it is read (so that the gradient needs no record of its old elements); keep running values in f64 variables, or fill a second array"
+                    ),
+                );
+                break;
+            }
+            used |= reads(s, y);
+        }
+    }
+}
+
+fn first_write(s: &Stmt, y: ValId) -> Option<Span> {
+    match s {
+        Stmt::Write(w) if w.arr == y => Some(w.span),
+        Stmt::Let(_) | Stmt::Write(_) => None,
+        Stmt::If(i) => i
+            .then_block
+            .stmts
+            .iter()
+            .chain(&i.else_block.stmts)
+            .find_map(|s| first_write(s, y)),
+        Stmt::Loop(l) => l.body.stmts.iter().find_map(|s| first_write(s, y)),
+    }
+}
+
+fn reads(s: &Stmt, y: ValId) -> bool {
+    let is_y = |o: &Operand| o.val() == Some(y);
+    match s {
+        Stmt::Let(l) => crate::analyse::op_operands(&l.op).into_iter().any(is_y),
+        Stmt::Write(w) => is_y(&w.val) || w.idx.iter().any(is_y),
+        Stmt::If(i) => {
+            is_y(&i.cond)
+                || i.merges
+                    .iter()
+                    .any(|m| is_y(&m.then_val) || is_y(&m.else_val))
+                || i.then_block
+                    .stmts
+                    .iter()
+                    .chain(&i.else_block.stmts)
+                    .any(|s| reads(s, y))
+        }
+        Stmt::Loop(l) => {
+            l.carried.iter().any(|c| is_y(&c.init) || is_y(&c.next))
+                || l.exit.as_ref().is_some_and(is_y)
+                || match &l.head {
+                    LoopHead::Range { range, .. } => {
+                        is_y(&range.lo)
+                            || is_y(&range.hi)
+                            || range
+                                .adaptors
+                                .iter()
+                                .any(|a| matches!(a, Adaptor::StepBy(k) if is_y(k)))
+                    }
+                    LoopHead::Forever => false,
+                }
+                || l.body.stmts.iter().any(|s| reads(s, y))
+        }
+    }
 }

@@ -85,7 +85,7 @@ impl<'a> Gen<'a> {
         let mut out = TokenStream::new();
         for s in &b.stmts {
             match s {
-                Stmt::Let(_) => {}
+                Stmt::Let(_) | Stmt::Write(_) => {}
                 Stmt::If(i) => {
                     out.extend(self.declare_tapes(&i.then_block));
                     out.extend(self.declare_tapes(&i.else_block));
@@ -112,7 +112,7 @@ impl<'a> Gen<'a> {
     pub fn tape_summary(&self, b: &Block, out: &mut Vec<String>) {
         for s in &b.stmts {
             match s {
-                Stmt::Let(_) => {}
+                Stmt::Let(_) | Stmt::Write(_) => {}
                 Stmt::If(i) => {
                     self.tape_summary(&i.then_block, out);
                     self.tape_summary(&i.else_block, out);
@@ -163,9 +163,44 @@ impl<'a> Gen<'a> {
                         out.extend(self.fwd_loop(l, record));
                     }
                 }
+                // Writes run once: a local array is only used after its last write, so the
+                // reverse sweep reads it in its final state and never recomputes a write.
+                Stmt::Write(w) => {
+                    if record {
+                        out.extend(self.fwd_write(w));
+                    }
+                }
             }
         }
         out
+    }
+
+    fn elem(&self, arr: &Ident, idx: &[Operand], multi: bool) -> TokenStream {
+        let idx: Vec<TokenStream> = idx.iter().map(|o| self.opnd(o)).collect();
+        if multi {
+            quote!(#arr[[#(#idx),*]])
+        } else {
+            quote!(#arr[#(#idx),*])
+        }
+    }
+
+    fn fwd_write(&self, w: &Write) -> TokenStream {
+        let e = self.elem(self.ident(w.arr), &w.idx, w.multi);
+        let v = self.opnd(&w.val);
+        if w.add {
+            quote_spanned!(w.span=> #e += #v;)
+        } else {
+            quote_spanned!(w.span=> #e = #v;)
+        }
+    }
+
+    /// `arr[i] = v`: v̄ += ārr[i], ārr[i] = 0 (the old element no longer reaches the output);
+    /// `arr[i] += v`: v̄ += ārr[i].
+    fn rev_write(&self, w: &Write) -> TokenStream {
+        let adj = self.adj(w.arr);
+        let e = self.elem(&adj, &w.idx, w.multi);
+        let take = self.accum(&w.val, quote!(#e));
+        if w.add { take } else { quote!(#take #e = 0.0;) }
     }
 
     fn kind(&self, o: &Operand) -> Kind {
@@ -199,6 +234,29 @@ impl<'a> Gen<'a> {
         let sp = l.span;
         let dst = self.ident(l.dst);
         let o = |x: &Operand| self.opnd(x);
+        if let Op::NewArray(na) = &l.op {
+            let nd = quote!(::autodiff_runtime::ndarray);
+            let rhs = match na {
+                NewArray::Zeros1(n) => {
+                    let n = self.opnd(n);
+                    quote_spanned!(sp=> #nd::Array1::<f64>::zeros(#n))
+                }
+                NewArray::Zeros2(r, c) => {
+                    let (r, c) = (self.opnd(r), self.opnd(c));
+                    quote_spanned!(sp=> #nd::Array2::<f64>::zeros((#r, #c)))
+                }
+                NewArray::Vec(v, n) => {
+                    let (v, n) = (self.opnd(v), self.opnd(n));
+                    quote_spanned!(sp=> ::std::vec![#v; #n])
+                }
+            };
+            let m = if self.f.values[l.dst].mutable {
+                quote!(mut)
+            } else {
+                quote!()
+            };
+            return quote_spanned!(sp=> let #m #dst = #rhs;);
+        }
         let rhs = match &l.op {
             Op::Copy { src, ty, deref } => {
                 let s = if *deref { o(src) } else { self.moved(src) };
@@ -273,6 +331,8 @@ impl<'a> Gen<'a> {
                     quote_spanned!(sp=> #r #a[#(#idx),*])
                 }
             }
+            // Handled above.
+            Op::NewArray(_) => return TokenStream::new(),
             Op::Array(m, args) => {
                 let a = o(&args[0]);
                 let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
@@ -417,6 +477,7 @@ impl<'a> Gen<'a> {
                 Stmt::Let(l) => vals.push(l.dst),
                 Stmt::If(i) => vals.extend(i.merges.iter().map(|m| m.dst)),
                 Stmt::Loop(l) => vals.extend(l.carried.iter().map(|c| c.out)),
+                Stmt::Write(_) => {}
             }
         }
         vals.into_iter()
@@ -470,6 +531,8 @@ impl<'a> Gen<'a> {
                     out.extend(self.rev_loop(l))
                 }
                 Stmt::Loop(_) => {}
+                Stmt::Write(w) if self.an.active[w.arr] => out.extend(self.rev_write(w)),
+                Stmt::Write(_) => {}
             }
         }
         out

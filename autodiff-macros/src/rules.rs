@@ -237,7 +237,9 @@ fn scalar_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<TokenStre
         },
         Op::Math(f, _) => return math_rule(*f, i, e, &g, rt),
         Op::Ref(_) => g,
-        Op::Inactive(_) | Op::Call { .. } | Op::Index { .. } | Op::Array(..) => return None,
+        Op::Inactive(_) | Op::Call { .. } | Op::Index { .. } | Op::Array(..) | Op::NewArray(_) => {
+            return None;
+        }
     })
 }
 

@@ -1,0 +1,14 @@
+#![allow(unused_imports)]
+use autodiff_runtime::differentiable;
+use autodiff_runtime::ndarray::{Array1, ArrayView1};
+
+#[differentiable]
+fn f(x: f64, n: usize) -> f64 {
+    let mut y = Array1::zeros(n);
+    for i in 1..n {
+        y[i] = y[i - 1] * x + 1.0;
+    }
+    y.sum()
+}
+
+fn main() {}

@@ -6,5 +6,6 @@ pub use autodiff_runtime as rt;
 pub mod figures;
 pub mod plot;
 pub mod portfolio;
+pub mod post;
 pub mod reference;
 pub mod weierstrass;

@@ -44,7 +44,7 @@ fn adam_reproduces_the_reference_trajectory_and_the_closed_form_optimum() {
             .find(|r| r.step as usize == *step)
             .map(|r| r.theta_f64_eager)
             .expect("a reference row every 100 steps");
-        approx::assert_abs_diff_eq!(*theta, want, epsilon = 1e-9);
+        approx::assert_abs_diff_eq!(*theta, want, epsilon = 1e-12);
     }
     approx::assert_abs_diff_eq!(trace.params, 2.33390027269952, epsilon = 1e-9);
     approx::assert_abs_diff_eq!(trace.params, reference::THETA_STAR, epsilon = 1e-9);

@@ -737,6 +737,7 @@ fn calls_value_param(y: f64) -> f64 {
 }
 
 #[differentiable]
+#[allow(unused_mut, unused_assignments)]
 fn shadowed_in_loop(x: f64, n: usize) -> f64 {
     let mut s = x;
     for _ in 0..n {

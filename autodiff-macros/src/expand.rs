@@ -341,7 +341,7 @@ fn show_expansion(name: &Ident, out: &TokenStream) {
     let Ok(wanted) = std::env::var("AUTODIFF_EXPAND") else {
         return;
     };
-    if wanted != "*" && wanted.split(',').all(|w| w.trim() != name.to_string()) {
+    if wanted != "*" && wanted.split(',').all(|w| *name != w.trim()) {
         return;
     }
     let text = match syn::parse2::<syn::File>(out.clone()) {

@@ -854,7 +854,7 @@ impl Lowerer<'_> {
                     self.write(i, neg, true, out);
                 }
                 _ => self.errors.at(
-                    &b.op,
+                    b.op,
                     "only `=`, `+=` and `-=` are supported on array elements; write `y[i] = y_i * v` with the old value kept in an f64 variable",
                 ),
             }
@@ -876,7 +876,8 @@ impl Lowerer<'_> {
                 let is_and = matches!(b.op, B::And(_));
                 let lhs = self.operand(&b.left, out)?;
                 let right = &b.right;
-                let merged = self.if_node(
+
+                self.if_node(
                     lhs,
                     out,
                     |lw, body| {
@@ -893,8 +894,7 @@ impl Lowerer<'_> {
                             lw.operand(right, body)
                         }
                     },
-                );
-                merged
+                )
             }
             _ => {
                 let lhs = self.operand(&b.left, out)?;
@@ -996,7 +996,7 @@ impl Lowerer<'_> {
         if let syn::Expr::Path(p) = lhs
             && let Some(ident) = p.path.get_ident()
         {
-            let name = name_of(&ident);
+            let name = name_of(ident);
             if self.lookup(&name).is_none() {
                 self.errors.at(
                     lhs,

@@ -6,4 +6,5 @@ pub use autodiff_runtime as rt;
 pub mod figures;
 pub mod plot;
 pub mod reference;
+pub mod rk4;
 pub mod weierstrass;

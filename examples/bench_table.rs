@@ -8,8 +8,10 @@
 //!
 //! The benchmarks run with `cargo bench --bench weierstrass --bench rk4`; their output goes to
 //! stderr, the table to stdout. Times are criterion's median estimates, read from
-//! `target/criterion/<group>/<method>/<param>/new/estimates.json`. All ratios in a table come from
-//! one run, so a shared, noisy machine shifts them less than it shifts the absolute times.
+//! `target/criterion/<group>/<method>/<param>/new/estimates.json`, and the fastest sample from
+//! `sample.json` beside it. All ratios in a table come from one run, so a shared, noisy machine
+//! shifts them less than it shifts the absolute times; the fastest-sample ratios are the least
+//! disturbed by other load.
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -109,12 +111,15 @@ fn main() {
     println!("{}", table(&criterion_dir, mode, run.then_some(started)));
 }
 
-/// A median time in nanoseconds, with its 95 % confidence interval.
+/// A median time in nanoseconds, with its 95 % confidence interval, and the fastest sample's time
+/// per iteration (on a shared machine other load only ever adds time, so the fastest sample is
+/// the least disturbed one).
 #[derive(Clone, Copy)]
 struct Estimate {
     median: f64,
     lo: f64,
     hi: f64,
+    fastest: f64,
 }
 
 fn read_estimate(
@@ -124,11 +129,8 @@ fn read_estimate(
     param: &str,
     since: Option<SystemTime>,
 ) -> Option<Estimate> {
-    let path = dir
-        .join(group)
-        .join(method)
-        .join(param)
-        .join("new/estimates.json");
+    let new = dir.join(group).join(method).join(param).join("new");
+    let path = new.join("estimates.json");
     if let Some(since) = since {
         // A result older than this run is left over from an earlier one: don't mix runs.
         let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
@@ -139,10 +141,22 @@ fn read_estimate(
     let text = std::fs::read_to_string(&path).ok()?;
     let v: Value = serde_json::from_str(&text).ok()?;
     let m = &v["median"];
+    let samples: Value =
+        serde_json::from_str(&std::fs::read_to_string(new.join("sample.json")).ok()?).ok()?;
+    let per_iter = |(t, n): (&Value, &Value)| Some(t.as_f64()? / n.as_f64()?);
+    let fastest = samples["times"]
+        .as_array()?
+        .iter()
+        .zip(samples["iters"].as_array()?)
+        .map(per_iter)
+        .collect::<Option<Vec<f64>>>()?
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
     Some(Estimate {
         median: m["point_estimate"].as_f64()?,
         lo: m["confidence_interval"]["lower_bound"].as_f64()?,
         hi: m["confidence_interval"]["upper_bound"].as_f64()?,
+        fastest,
     })
 }
 
@@ -164,7 +178,10 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
         utc_date(SystemTime::now()),
         rustc_version()
     ));
-    line(format!("- {mode}; times are criterion's medians"));
+    line(format!(
+        "- {mode}; times are criterion's medians; \"fastest samples\" compares the fastest \
+         sample of each benchmark (the least disturbed by other load on a shared machine)"
+    ));
     line(String::new());
 
     let ws = workloads();
@@ -173,26 +190,33 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
         (Some(a), Some(b)) => format!("{:.2}", a.median / b.median),
         _ => "–".to_owned(),
     };
+    let ratio_fastest = |a: Option<Estimate>, b: Option<Estimate>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}", a.fastest / b.fastest),
+        _ => "–".to_owned(),
+    };
     let time = |e: Option<Estimate>| e.map_or("–".to_owned(), |e| fmt_time(e.median));
 
     line("### Ratios (our `grad_*` divided by each; below 1: ours is faster)".to_owned());
     line(String::new());
     line(
-        "| workload | plain | `grad_*` | grad / plain | value_and_grad / plain | grad / hand-written \
+        "| workload | plain | `grad_*` | grad / plain | grad / plain (fastest samples) \
+         | value_and_grad / plain | grad / hand-written | grad / hand-written (fastest samples) \
          | grad / num-dual | grad / `reverse` | grad / central diff | our tape |"
             .to_owned(),
     );
-    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|".to_owned());
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|".to_owned());
     for w in &ws {
         let g = est(w, "grad");
         line(format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             w.label,
             time(est(w, "plain")),
             time(g),
             ratio(g, est(w, "plain")),
+            ratio_fastest(g, est(w, "plain")),
             ratio(est(w, "value_and_grad"), est(w, "plain")),
             ratio(g, est(w, "hand")),
+            ratio_fastest(g, est(w, "hand")),
             ratio(g, est(w, "num_dual")),
             ratio(g, est(w, "reverse")),
             ratio(g, est(w, "central_diff")),

@@ -8,4 +8,5 @@ pub mod plot;
 pub mod portfolio;
 pub mod post;
 pub mod reference;
+pub mod rk4;
 pub mod weierstrass;

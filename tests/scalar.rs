@@ -722,6 +722,7 @@ fn calls_into_another_crate() {
 // ----- names that once leaked into generated code (regressions) -----
 
 #[differentiable]
+#[allow(dead_code)]
 fn value(value: f64) -> f64 {
     value * value
 }

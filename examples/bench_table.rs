@@ -1,0 +1,362 @@
+//! Runs the criterion benchmarks and prints the ratio table in Markdown.
+//!
+//! ```sh
+//! cargo run --release --example bench_table              # quick run (warm-up 1 s, measurement 2 s per benchmark)
+//! cargo run --release --example bench_table -- --full    # criterion's default times (slower, steadier)
+//! cargo run --release --example bench_table -- --no-run  # only print the table of the last run
+//! ```
+//!
+//! The benchmarks run with `cargo bench --bench weierstrass --bench rk4`; their output goes to
+//! stderr, the table to stdout. Times are criterion's median estimates, read from
+//! `target/criterion/<group>/<method>/<param>/new/estimates.json`, and the fastest sample from
+//! `sample.json` beside it. All ratios in a table come from one run, so a shared, noisy machine
+//! shifts them less than it shifts the absolute times; the fastest-sample ratios are the least
+//! disturbed by other load.
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use autodiff_examples::rk4;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The methods each workload is timed with, as criterion function ids, with their labels.
+const METHODS: [(&str, &str); 7] = [
+    ("plain", "plain function"),
+    ("grad", "`grad_*` (ours)"),
+    ("value_and_grad", "`value_and_grad_*` (ours)"),
+    ("hand", "hand-written derivative"),
+    ("num_dual", "num-dual (forward)"),
+    ("reverse", "`reverse` crate (tape)"),
+    ("central_diff", "central differences"),
+];
+
+/// A workload: criterion group, parameter (the `BenchmarkId` value), a label.
+struct Workload {
+    group: &'static str,
+    param: String,
+    label: String,
+    /// What our gradient records, for the table.
+    tape: String,
+}
+
+fn workloads() -> Vec<Workload> {
+    let mut w: Vec<Workload> = [10, 20, 100]
+        .iter()
+        .map(|n| Workload {
+            group: "weierstrass",
+            param: n.to_string(),
+            label: format!("Weierstrass, n = {n}, 10 000 points"),
+            tape: "0 B (nothing recorded)".to_owned(),
+        })
+        .collect();
+    let steps = rk4::STEPS;
+    let per = rk4::RECORDED_PER_STEP;
+    w.push(Workload {
+        group: "rk4_lotka_volterra",
+        param: steps.to_string(),
+        label: format!("RK4 Lotka–Volterra, {steps} steps, 6 inputs"),
+        tape: format!(
+            "{} B ({steps} steps × {per} values × 8 B)",
+            group_digits(steps * per * 8)
+        ),
+    });
+    w
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let run = !args.iter().any(|a| a == "--no-run");
+    let full = args.iter().any(|a| a == "--full");
+    if let Some(bad) = args
+        .iter()
+        .find(|a| !["--no-run", "--full"].contains(&a.as_str()))
+    {
+        eprintln!("unknown argument {bad}; accepted: --full, --no-run");
+        std::process::exit(2);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_relative() { root.join(t) } else { t })
+        .unwrap_or_else(|| root.join("target"));
+    let criterion_dir = target.join("criterion");
+
+    let started = SystemTime::now();
+    if run {
+        let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.current_dir(root)
+            .args(["bench", "--bench", "weierstrass", "--bench", "rk4", "--"]);
+        if !full {
+            cmd.args(["--warm-up-time", "1", "--measurement-time", "2"]);
+        }
+        eprintln!("running {cmd:?}");
+        let status = cmd
+            .stdout(Stdio::from(std::io::stderr()))
+            .status()
+            .expect("could not start cargo bench");
+        if !status.success() {
+            eprintln!("cargo bench failed: {status}");
+            std::process::exit(1);
+        }
+    }
+
+    let mode = match (run, full) {
+        (false, _) => "results of the last run (`--no-run`)",
+        (true, false) => "quick run: warm-up 1 s, measurement 2 s per benchmark",
+        (true, true) => "criterion's default warm-up and measurement times",
+    };
+    println!("{}", table(&criterion_dir, mode, run.then_some(started)));
+}
+
+/// A median time in nanoseconds, with its 95 % confidence interval, and the fastest sample's time
+/// per iteration (on a shared machine other load only ever adds time, so the fastest sample is
+/// the least disturbed one).
+#[derive(Clone, Copy)]
+struct Estimate {
+    median: f64,
+    lo: f64,
+    hi: f64,
+    fastest: f64,
+}
+
+fn read_estimate(
+    dir: &Path,
+    group: &str,
+    method: &str,
+    param: &str,
+    since: Option<SystemTime>,
+) -> Option<Estimate> {
+    let new = dir.join(group).join(method).join(param).join("new");
+    let path = new.join("estimates.json");
+    if let Some(since) = since {
+        // A result older than this run is left over from an earlier one: don't mix runs.
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+        if modified < since {
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let v: Value = serde_json::from_str(&text).ok()?;
+    let m = &v["median"];
+    let samples: Value =
+        serde_json::from_str(&std::fs::read_to_string(new.join("sample.json")).ok()?).ok()?;
+    let per_iter = |(t, n): (&Value, &Value)| Some(t.as_f64()? / n.as_f64()?);
+    let fastest = samples["times"]
+        .as_array()?
+        .iter()
+        .zip(samples["iters"].as_array()?)
+        .map(per_iter)
+        .collect::<Option<Vec<f64>>>()?
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+    Some(Estimate {
+        median: m["point_estimate"].as_f64()?,
+        lo: m["confidence_interval"]["lower_bound"].as_f64()?,
+        hi: m["confidence_interval"]["upper_bound"].as_f64()?,
+        fastest,
+    })
+}
+
+fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
+    let mut s = String::new();
+    let mut line = |l: String| {
+        s.push_str(&l);
+        s.push('\n');
+    };
+    line("## Benchmarks: gradient cost ratios".to_owned());
+    line(String::new());
+    line(format!(
+        "- machine: {} cores (nproc), {}",
+        nproc(),
+        cpu_model()
+    ));
+    line(format!(
+        "- date: {} (UTC); {}",
+        utc_date(SystemTime::now()),
+        rustc_version()
+    ));
+    line(format!(
+        "- {mode}; times are criterion's medians; \"fastest samples\" compares the fastest \
+         sample of each benchmark (the least disturbed by other load on a shared machine)"
+    ));
+    line(String::new());
+
+    let ws = workloads();
+    let est = |w: &Workload, m: &str| read_estimate(dir, w.group, m, &w.param, since);
+    let ratio = |a: Option<Estimate>, b: Option<Estimate>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}", a.median / b.median),
+        _ => "–".to_owned(),
+    };
+    let ratio_fastest = |a: Option<Estimate>, b: Option<Estimate>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}", a.fastest / b.fastest),
+        _ => "–".to_owned(),
+    };
+    let time = |e: Option<Estimate>| e.map_or("–".to_owned(), |e| fmt_time(e.median));
+
+    line("### Ratios (our `grad_*` divided by each; below 1: ours is faster)".to_owned());
+    line(String::new());
+    line(
+        "| workload | plain | `grad_*` | grad / plain | grad / plain (fastest samples) \
+         | value_and_grad / plain | grad / hand-written | grad / hand-written (fastest samples) \
+         | grad / num-dual | grad / `reverse` | grad / central diff | our tape |"
+            .to_owned(),
+    );
+    line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|".to_owned());
+    for w in &ws {
+        let g = est(w, "grad");
+        line(format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            w.label,
+            time(est(w, "plain")),
+            time(g),
+            ratio(g, est(w, "plain")),
+            ratio_fastest(g, est(w, "plain")),
+            ratio(est(w, "value_and_grad"), est(w, "plain")),
+            ratio(g, est(w, "hand")),
+            ratio_fastest(g, est(w, "hand")),
+            ratio(g, est(w, "num_dual")),
+            ratio(g, est(w, "reverse")),
+            ratio(g, est(w, "central_diff")),
+            w.tape,
+        ));
+    }
+    line(String::new());
+
+    line("### Times (median [95 % CI]) and cost relative to the plain function".to_owned());
+    line(String::new());
+    let mut header = "| method |".to_owned();
+    let mut rule = "|---|".to_owned();
+    for w in &ws {
+        header.push_str(&format!(" {} |", w.label));
+        rule.push_str("---:|");
+    }
+    line(header);
+    line(rule);
+    for (m, label) in METHODS {
+        let mut row = format!("| {label} |");
+        for w in &ws {
+            let cell = match (est(w, m), est(w, "plain")) {
+                (Some(e), Some(p)) => format!(
+                    " {} [{} – {}], {:.2}× |",
+                    fmt_time(e.median),
+                    fmt_time(e.lo),
+                    fmt_time(e.hi),
+                    e.median / p.median
+                ),
+                (Some(e), None) => format!(" {} |", fmt_time(e.median)),
+                _ => " – |".to_owned(),
+            };
+            row.push_str(&cell);
+        }
+        line(row);
+    }
+    line(String::new());
+
+    // Memory: what each reverse-mode method keeps for the RK4 gradient.
+    let tape = reverse::Tape::new();
+    let (_, _, nodes) = common::lotka_volterra_reverse(&tape, rk4::PARAMS, rk4::DT, rk4::STEPS);
+    let per = rk4::RECORDED_PER_STEP;
+    let steps = rk4::STEPS;
+    line(format!(
+        "RK4 memory for one gradient: ours records {per} values (`x`, `y`) per step, \
+         {steps} × {per} × 8 B = {} B (the `Vec` may round its capacity up to a power of two); \
+         the hand-written adjoint stores the same {} B of states; the `reverse` crate records \
+         {} nodes of {} B = {} B; num-dual and central differences keep no tape.",
+        group_digits(steps * per * 8),
+        group_digits(steps * 2 * 8),
+        group_digits(nodes),
+        common::REVERSE_NODE_BYTES,
+        group_digits(nodes * common::REVERSE_NODE_BYTES),
+    ));
+    line(String::new());
+    line(
+        "Central differences: 2 evaluations per point (Weierstrass), 12 per gradient (RK4). \
+         On the Weierstrass sums their values are far off (b^k π h is not small once k ≥ 5): \
+         only their cost is compared."
+            .to_owned(),
+    );
+    line(String::new());
+    line(
+        "Pending (not benchmarked, not registered with criterion; need array support):".to_owned(),
+    );
+    for (name, why) in common::pending::PENDING {
+        line(format!("- TODO {name}: {why}"));
+    }
+    s
+}
+
+fn fmt_time(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// `16000` → `16 000`.
+fn group_digits(n: usize) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn nproc() -> String {
+    std::thread::available_parallelism().map_or("?".to_owned(), |n| n.to_string())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+fn rustc_version() -> String {
+    Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or("rustc ?".to_owned(), |v| v.trim().to_owned())
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC, from the civil-from-days algorithm (no date crate needed).
+fn utc_date(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}

@@ -455,6 +455,12 @@ impl<'a> Gen<'a> {
             LoopHead::Forever => quote_spanned!(l.span=> loop),
         };
         let mut out = quote!(#(let mut #entries = #inits;)*);
+        // A range loop knows how many iterations it may record: reserve them once.
+        if let (false, LoopHead::Range { range, .. }) = (recorded.is_empty(), &l.head) {
+            let t = Self::tape(l.id);
+            let seq = self.range_seq(range);
+            out.extend(quote!(#t.reserve(#seq.len());));
+        }
         if counted {
             out.extend(quote!(let mut #n: usize = 0;));
         }

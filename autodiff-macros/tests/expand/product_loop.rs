@@ -27,6 +27,7 @@ fn value_and_grad_f(x: f64, n: usize) -> (f64, f64) {
         let mut tape_0 = ::std::vec::Vec::new();
         let p_2 = 1.0;
         let mut p_3 = p_2;
+        tape_0.reserve(::autodiff_runtime::__rt::Seq::new(1, n, false).len());
         for k_4 in (1..n) {
             tape_0.push((p_3,));
             let t_5 = k_4 as f64;
@@ -103,6 +104,7 @@ fn pullback_f(x: f64, n: usize, d_out: f64) -> (f64, ()) {
         let mut tape_0 = ::std::vec::Vec::new();
         let p_2 = 1.0;
         let mut p_3 = p_2;
+        tape_0.reserve(::autodiff_runtime::__rt::Seq::new(1, n, false).len());
         for k_4 in (1..n) {
             tape_0.push((p_3,));
             let t_5 = k_4 as f64;

@@ -69,7 +69,8 @@ fn values_and_derivatives_match_the_reference() {
             );
         }
         // Against NumPy's float64 evaluation of the same formula: the same arithmetic up to
-        // the order of the sum and of three products per term.
+        // the order of three products per term (the reverse sweep of this loop runs in forward
+        // order, as NumPy sums).
         if r.n <= 30 {
             let e = (d - r.deriv_np_f64).abs() / ds;
             worst_np = worst_np.max(e);

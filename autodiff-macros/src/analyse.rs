@@ -13,6 +13,8 @@ use crate::rules;
 pub struct Analysis {
     pub active: Vec<bool>,
     pub needed: Vec<bool>,
+    /// How many times each value is read (as an operand, condition, merge or carried value).
+    pub uses: Vec<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -88,7 +90,137 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
             }
         }
     }
-    Analysis { active, needed }
+    let mut uses = vec![0; n];
+    count_uses(&func.body, &mut uses);
+    if let Some(r) = func.result.val() {
+        uses[r] += 1;
+    }
+    Analysis {
+        active,
+        needed,
+        uses,
+    }
+}
+
+fn bump(uses: &mut [usize], o: &Operand) {
+    if let Some(v) = o.val() {
+        uses[v] += 1;
+    }
+}
+
+fn count_uses(b: &Block, uses: &mut [usize]) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Let(l) => op_operands(&l.op).into_iter().for_each(|o| bump(uses, o)),
+            Stmt::Write(w) => {
+                bump(uses, &w.val);
+                w.idx.iter().for_each(|o| bump(uses, o));
+            }
+            Stmt::If(i) => {
+                bump(uses, &i.cond);
+                for m in &i.merges {
+                    bump(uses, &m.then_val);
+                    bump(uses, &m.else_val);
+                }
+                count_uses(&i.then_block, uses);
+                count_uses(&i.else_block, uses);
+            }
+            Stmt::Loop(l) => {
+                for c in &l.carried {
+                    bump(uses, &c.init);
+                    bump(uses, &c.next);
+                }
+                if let Some(e) = &l.exit {
+                    bump(uses, e);
+                }
+                for v in loop_control(l) {
+                    uses[v] += 1;
+                }
+                count_uses(&l.body, uses);
+            }
+        }
+    }
+}
+
+/// Whether the reverse sweep may run this loop's iterations in forward order: nothing is
+/// recorded or counted inside it, nothing is written, and every carried adjoint passes through
+/// an iteration unchanged (`s = s + term`, each version read once), so iterations are
+/// independent. Forward order is faster (the hardware prefetches it, and the sum of the
+/// contributions is taken in the function's own order).
+pub fn order_free(l: &Loop, an: &Analysis) -> bool {
+    if !matches!(l.head, LoopHead::Range { .. }) || l.exit.is_some() || !recorded(l, an).is_empty()
+    {
+        return false;
+    }
+    if !quiet(&l.body, an) {
+        return false;
+    }
+    l.carried
+        .iter()
+        .filter(|c| an.active[c.entry] || an.active[c.out])
+        .all(|c| passes_through(c, &l.body, an))
+}
+
+/// No tapes, counts or writes anywhere inside.
+fn quiet(b: &Block, an: &Analysis) -> bool {
+    b.stmts.iter().all(|s| match s {
+        Stmt::Let(_) => true,
+        Stmt::Write(_) => false,
+        Stmt::If(i) => quiet(&i.then_block, an) && quiet(&i.else_block, an),
+        Stmt::Loop(l) => {
+            recorded(l, an).is_empty()
+                && l.exit.is_none()
+                && matches!(l.head, LoopHead::Range { .. })
+                && quiet(&l.body, an)
+        }
+    })
+}
+
+/// `next` is `entry` plus terms, along a chain of `+`, `-` (entry on the left) and copies in
+/// the body's top level whose every link is read exactly once: then ∂next/∂entry = 1.
+fn passes_through(c: &Carried, body: &Block, an: &Analysis) -> bool {
+    let Some(mut v) = c.next.val() else {
+        return false;
+    };
+    loop {
+        if v == c.entry {
+            return an.uses[v] == 1;
+        }
+        if an.uses[v] != 1 {
+            return false;
+        }
+        let def = body.stmts.iter().find_map(|s| match s {
+            Stmt::Let(l) if l.dst == v => Some(&l.op),
+            _ => None,
+        });
+        v = match def {
+            Some(Op::Copy {
+                src, deref: false, ..
+            }) => match src.val() {
+                Some(s) => s,
+                None => return false,
+            },
+            Some(Op::Arith(Arith::Add, a, b)) => match (a.val(), b.val()) {
+                (Some(x), _) if x == c.entry || defined_in(x, body) => {
+                    if b.val() == Some(c.entry) {
+                        return false;
+                    }
+                    x
+                }
+                (_, Some(y)) if y == c.entry || defined_in(y, body) => y,
+                _ => return false,
+            },
+            Some(Op::Arith(Arith::Sub, a, _)) => match a.val() {
+                Some(x) => x,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+}
+
+fn defined_in(v: ValId, body: &Block) -> bool {
+    body.stmts.iter().any(|s| matches!(s, Stmt::Let(l) if l.dst == v && matches!(l.op, Op::Arith(..) | Op::Copy { .. })))
 }
 
 fn reach(edges: &[Vec<ValId>], start: impl IntoIterator<Item = ValId>) -> Vec<bool> {

@@ -686,6 +686,8 @@ impl<'a> Gen<'a> {
                 let seq = self.range_seq(range);
                 if self.counted(l) {
                     quote!(for #i in #seq.reversed_prefix(#n))
+                } else if analyse::order_free(l, self.an) {
+                    quote!(for #i in #seq.iter())
                 } else {
                     quote!(for #i in #seq.reversed())
                 }

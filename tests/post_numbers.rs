@@ -127,3 +127,15 @@ fn portfolio_part_finds_the_closed_form_optimum_and_writes_both_figures() {
         );
     }
 }
+
+#[test]
+fn the_recipe_drawn_with_our_sampler_is_optimised_to_a_stationary_point() {
+    let r = autodiff_examples::post::recipe_part(7).expect("the recipe runs");
+    // Sample moments of 1000 draws: within 5 standard errors of the recipe's.
+    let se = |var: f64| (var / 1000.0).sqrt();
+    assert!((r.means[0] - 0.1).abs() < 5.0 * se(0.17390735240615365));
+    assert!((r.means[1] - 0.09).abs() < 5.0 * se(0.09140498447418667));
+    assert_eq!(r.cov[1], r.cov[2]);
+    assert!(r.theta.is_finite() && r.theta > 0.0);
+    assert!(r.sharpe.is_finite());
+}

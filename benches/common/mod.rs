@@ -21,11 +21,14 @@ use std::f64::consts::PI;
 // ----- Weierstrass -----
 
 /// `Σ_{k<n} a^k cos(b^k π x)`, generic over num-dual's `DualNum` (`f64` gives the plain sum).
+///
+/// `a^k` and `b^k` by `powf`, as `weierstrass::w_term`: `powi` rounds differently for large k,
+/// and from there the arguments `b^k π x` (up to 1e47) and so the terms have nothing in common.
 pub fn weierstrass_dual<D: DualNum<Primitive = f64>>(x: D, n: usize, a: f64, b: f64) -> D {
     let mut res = D::from(0.0);
     for k in 0..n {
-        let bk = b.powi(k as i32) * PI;
-        res += (x.clone() * bk).cos() * a.powi(k as i32);
+        let bk = b.powf(k as f64) * PI;
+        res += (x.clone() * bk).cos() * a.powf(k as f64);
     }
     res
 }
@@ -39,7 +42,7 @@ pub fn weierstrass_num_dual(x: f64, n: usize, a: f64, b: f64) -> f64 {
 /// `Σ_{k<n} a^k cos(b^k π x)` on the `reverse` crate's tape (4 nodes per term). Needs `n ≥ 1`.
 pub fn weierstrass_var<'t>(x: Var<'t>, n: usize, a: f64, b: f64) -> Var<'t> {
     (0..n)
-        .map(|k| (x * (b.powi(k as i32) * PI)).cos() * a.powi(k as i32))
+        .map(|k| (x * (b.powf(k as f64) * PI)).cos() * a.powf(k as f64))
         .sum()
 }
 

@@ -6,7 +6,7 @@
 //! cargo run --release --example bench_table -- --no-run  # only print the table of the last run
 //! ```
 //!
-//! The benchmarks run with `cargo bench --bench weierstrass --bench rk4`; their output goes to
+//! The benchmarks run with `cargo bench` on the targets in [`BENCHES`]; their output goes to
 //! stderr, the table to stdout. Times are criterion's median estimates, read from
 //! `target/criterion/<group>/<method>/<param>/new/estimates.json`, and the fastest sample from
 //! `sample.json` beside it. All ratios in a table come from one run, so a shared, noisy machine
@@ -16,14 +16,18 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use autodiff_examples::rk4;
+use autodiff_examples::{reference, rk4};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The methods each workload is timed with, as criterion function ids, with their labels.
-const METHODS: [(&str, &str); 7] = [
+/// The bench targets run, in order.
+const BENCHES: [&str; 5] = ["weierstrass", "rk4", "sharpe", "sharpe_n", "adam"];
+
+/// The methods each workload is timed with, as criterion function ids, with their labels. The
+/// last four exist for the N-asset Sharpe ratio and for Adam only.
+const METHODS: [(&str, &str); 11] = [
     ("plain", "plain function"),
     ("grad", "`grad_*` (ours)"),
     ("value_and_grad", "`value_and_grad_*` (ours)"),
@@ -31,7 +35,17 @@ const METHODS: [(&str, &str); 7] = [
     ("num_dual", "num-dual (forward)"),
     ("reverse", "`reverse` crate (tape)"),
     ("central_diff", "central differences"),
+    ("hand_rows", "hand-written, Rᵀ·(∂S/∂r) over rows"),
+    ("hand_one_pass", "hand-written, one pass over R"),
+    ("num_dual_one_pass", "num-dual, one of the N passes"),
+    (
+        "optimizer_only",
+        "Adam and `Run` alone (gradients replayed)",
+    ),
 ];
+
+/// The methods a workload may take from another one that computes the same function (the peers).
+const PEER_METHODS: [&str; 4] = ["hand", "num_dual", "reverse", "central_diff"];
 
 /// A workload: criterion group, parameter (the `BenchmarkId` value), a label.
 struct Workload {
@@ -40,29 +54,106 @@ struct Workload {
     label: String,
     /// What our gradient records, for the table.
     tape: String,
+    /// Where the peers' times are, if this workload's group does not time them itself
+    /// (group, parameter): the same function in another form.
+    peers_from: Option<(&'static str, String)>,
+    /// When num-dual's full gradient is not timed: the number of passes by which its
+    /// `num_dual_one_pass` time is multiplied (the table marks the result as extrapolated).
+    dual_passes: Option<usize>,
 }
 
+impl Workload {
+    fn new(group: &'static str, param: impl ToString, label: String, tape: String) -> Self {
+        Workload {
+            group,
+            param: param.to_string(),
+            label,
+            tape,
+            peers_from: None,
+            dual_passes: None,
+        }
+    }
+}
+
+/// The N of the N-asset Sharpe benchmarks (`benches/sharpe_n.rs`), and the largest N at which
+/// num-dual's N passes are timed in full.
+const SHARPE_NS: [usize; 3] = [10, 100, 1000];
+const SHARPE_FULL_DUAL_MAX_N: usize = 100;
+/// Periods of the N-asset returns (`benches/sharpe_n.rs`).
+const SHARPE_PERIODS: usize = 1000;
+
 fn workloads() -> Vec<Workload> {
+    let nothing = || "0 B (nothing recorded)".to_owned();
     let mut w: Vec<Workload> = [10, 20, 100]
         .iter()
-        .map(|n| Workload {
-            group: "weierstrass",
-            param: n.to_string(),
-            label: format!("Weierstrass, n = {n}, 10 000 points"),
-            tape: "0 B (nothing recorded)".to_owned(),
+        .map(|n| {
+            Workload::new(
+                "weierstrass",
+                n,
+                format!("Weierstrass, n = {n}, 10 000 points"),
+                nothing(),
+            )
         })
         .collect();
     let steps = rk4::STEPS;
     let per = rk4::RECORDED_PER_STEP;
-    w.push(Workload {
-        group: "rk4_lotka_volterra",
-        param: steps.to_string(),
-        label: format!("RK4 Lotka–Volterra, {steps} steps, 6 inputs"),
-        tape: format!(
+    w.push(Workload::new(
+        "rk4_lotka_volterra",
+        steps,
+        format!("RK4 Lotka–Volterra, {steps} steps, 6 inputs"),
+        format!(
             "{} B ({steps} steps × {per} values × 8 B)",
             group_digits(steps * per * 8)
         ),
+    ));
+    let t = SHARPE_PERIODS;
+    w.push(Workload::new(
+        "sharpe_2_assets",
+        t,
+        format!(
+            "Sharpe ratio, 2 assets, T = {}, θ = 1.3 (`sharpe_ratio`)",
+            group_digits(t)
+        ),
+        nothing(),
+    ));
+    w.push(Workload {
+        peers_from: Some(("sharpe_2_assets", t.to_string())),
+        ..Workload::new(
+            "sharpe_2_assets_loop",
+            t,
+            format!(
+                "Sharpe ratio, 2 assets, T = {}, loop form (`sharpe_ratio_loop`; peers as above)",
+                group_digits(t)
+            ),
+            nothing(),
+        )
     });
+    for n in SHARPE_NS {
+        w.push(Workload {
+            dual_passes: (n > SHARPE_FULL_DUAL_MAX_N).then_some(n),
+            ..Workload::new(
+                "sharpe_n_assets",
+                n,
+                format!(
+                    "Sharpe ratio, N = {} assets, T = {} (`sharpe_n`)",
+                    group_digits(n),
+                    group_digits(t)
+                ),
+                nothing(),
+            )
+        });
+    }
+    w.push(Workload::new(
+        "adam_sharpe",
+        common::ADAM_STEPS,
+        format!(
+            "Adam, {} steps on the 2-asset Sharpe (grad: the run; value_and_grad: the {} gradients alone; plain: {} evaluations)",
+            group_digits(common::ADAM_STEPS),
+            group_digits(common::ADAM_STEPS),
+            group_digits(common::ADAM_STEPS),
+        ),
+        nothing(),
+    ));
     w
 }
 
@@ -87,8 +178,11 @@ fn main() {
     let started = SystemTime::now();
     if run {
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        cmd.current_dir(root)
-            .args(["bench", "--bench", "weierstrass", "--bench", "rk4", "--"]);
+        cmd.current_dir(root).arg("bench");
+        for b in BENCHES {
+            cmd.args(["--bench", b]);
+        }
+        cmd.arg("--");
         if !full {
             cmd.args(["--warm-up-time", "1", "--measurement-time", "2"]);
         }
@@ -120,6 +214,20 @@ struct Estimate {
     lo: f64,
     hi: f64,
     fastest: f64,
+    /// Not timed: a multiple of another benchmark's time.
+    extrapolated: bool,
+}
+
+impl Estimate {
+    fn times(self, k: f64) -> Estimate {
+        Estimate {
+            median: self.median * k,
+            lo: self.lo * k,
+            hi: self.hi * k,
+            fastest: self.fastest * k,
+            extrapolated: true,
+        }
+    }
 }
 
 fn read_estimate(
@@ -157,7 +265,27 @@ fn read_estimate(
         lo: m["confidence_interval"]["lower_bound"].as_f64()?,
         hi: m["confidence_interval"]["upper_bound"].as_f64()?,
         fastest,
+        extrapolated: false,
     })
+}
+
+/// The estimate of `method` for workload `w`: its own benchmark, or the peers' workload's, or
+/// num-dual's full gradient extrapolated from one pass.
+fn workload_estimate(
+    dir: &Path,
+    w: &Workload,
+    method: &str,
+    since: Option<SystemTime>,
+) -> Option<Estimate> {
+    let (group, param) = match &w.peers_from {
+        Some((g, p)) if PEER_METHODS.contains(&method) => (*g, p.as_str()),
+        _ => (w.group, w.param.as_str()),
+    };
+    match (method, w.dual_passes) {
+        ("num_dual", Some(passes)) => read_estimate(dir, group, "num_dual_one_pass", param, since)
+            .map(|e| e.times(passes as f64)),
+        _ => read_estimate(dir, group, method, param, since),
+    }
 }
 
 fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
@@ -185,13 +313,20 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
     line(String::new());
 
     let ws = workloads();
-    let est = |w: &Workload, m: &str| read_estimate(dir, w.group, m, &w.param, since);
+    let est = |w: &Workload, m: &str| workload_estimate(dir, w, m, since);
+    let mark = |a: Estimate, b: Estimate| {
+        if a.extrapolated || b.extrapolated {
+            " †"
+        } else {
+            ""
+        }
+    };
     let ratio = |a: Option<Estimate>, b: Option<Estimate>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.2}", a.median / b.median),
+        (Some(a), Some(b)) => format!("{}{}", fmt_ratio(a.median / b.median), mark(a, b)),
         _ => "–".to_owned(),
     };
     let ratio_fastest = |a: Option<Estimate>, b: Option<Estimate>| match (a, b) {
-        (Some(a), Some(b)) => format!("{:.2}", a.fastest / b.fastest),
+        (Some(a), Some(b)) => format!("{}{}", fmt_ratio(a.fastest / b.fastest), mark(a, b)),
         _ => "–".to_owned(),
     };
     let time = |e: Option<Estimate>| e.map_or("–".to_owned(), |e| fmt_time(e.median));
@@ -239,12 +374,17 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
         let mut row = format!("| {label} |");
         for w in &ws {
             let cell = match (est(w, m), est(w, "plain")) {
+                (Some(e), Some(p)) if e.extrapolated => format!(
+                    " {} † (extrapolated), {}× |",
+                    fmt_time(e.median),
+                    fmt_ratio(e.median / p.median)
+                ),
                 (Some(e), Some(p)) => format!(
-                    " {} [{} – {}], {:.2}× |",
+                    " {} [{} – {}], {}× |",
                     fmt_time(e.median),
                     fmt_time(e.lo),
                     fmt_time(e.hi),
-                    e.median / p.median
+                    fmt_ratio(e.median / p.median)
                 ),
                 (Some(e), None) => format!(" {} |", fmt_time(e.median)),
                 _ => " – |".to_owned(),
@@ -252,6 +392,85 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
             row.push_str(&cell);
         }
         line(row);
+    }
+    line(String::new());
+    line(format!(
+        "† extrapolated, not timed: num-dual's gradient at N = {} is N × the time of one \
+         `Dual64` pass (`num_dual_one_pass`; every pass costs the same, and at N ≤ {} the \
+         full N passes are timed and can be compared with N × one pass).",
+        group_digits(SHARPE_NS[SHARPE_NS.len() - 1]),
+        SHARPE_FULL_DUAL_MAX_N
+    ));
+    line(String::new());
+
+    line("### Targets".to_owned());
+    line(String::new());
+    line("| target | medians | fastest samples | |".to_owned());
+    line("|---|---:|---:|---|".to_owned());
+    let find =
+        |group: &str, param: String| ws.iter().find(|w| w.group == group && w.param == param);
+    let verdict = |median: f64, fastest: f64, limit: f64| match (median <= limit, fastest <= limit)
+    {
+        (true, true) => "met",
+        (false, false) => "missed",
+        _ => "borderline (medians and fastest samples disagree)",
+    };
+    let t = SHARPE_PERIODS.to_string();
+    let n_max = SHARPE_NS[SHARPE_NS.len() - 1];
+    for (what, w, limit) in [
+        (
+            "Sharpe, 2 assets: `grad_sharpe_ratio` / `sharpe_ratio` ≤ 1.15",
+            find("sharpe_2_assets", t.clone()),
+            1.15,
+        ),
+        (
+            "Sharpe, N = 1000: `grad_sharpe_n` / `sharpe_n` ≤ 1.5",
+            find("sharpe_n_assets", n_max.to_string()),
+            1.5,
+        ),
+    ] {
+        let cells = w.and_then(|w| Some((est(w, "grad")?, est(w, "plain")?)));
+        match cells {
+            Some((g, p)) => line(format!(
+                "| {what} | {} | {} | {} |",
+                fmt_ratio(g.median / p.median),
+                fmt_ratio(g.fastest / p.fastest),
+                verdict(g.median / p.median, g.fastest / p.fastest, limit)
+            )),
+            None => line(format!("| {what} | – | – | not measured |")),
+        }
+    }
+    let adam = find("adam_sharpe", common::ADAM_STEPS.to_string());
+    for (what, extra, by_difference) in [
+        (
+            "Adam beyond the gradients ≤ 10 %: Adam and `Run` alone (gradients replayed) / the \
+             gradients alone",
+            "optimizer_only",
+            false,
+        ),
+        (
+            "the same by difference: the whole run / the gradients alone − 1 (two noisy times)",
+            "grad",
+            true,
+        ),
+    ] {
+        let cells = adam.and_then(|w| Some((est(w, extra)?, est(w, "value_and_grad")?)));
+        match cells {
+            Some((a, alone)) => {
+                let shift = if by_difference { 1.0 } else { 0.0 };
+                let (m, f) = (
+                    a.median / alone.median - shift,
+                    a.fastest / alone.fastest - shift,
+                );
+                line(format!(
+                    "| {what} | {:+.2} % | {:+.2} % | {} |",
+                    100.0 * m,
+                    100.0 * f,
+                    verdict(m, f, 0.10)
+                ))
+            }
+            None => line(format!("| {what} | – | – | not measured |")),
+        }
     }
     line(String::new());
 
@@ -272,20 +491,53 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
         group_digits(nodes * common::REVERSE_NODE_BYTES),
     ));
     line(String::new());
+    if let Ok(returns) = reference::returns() {
+        let (_, _, two) = common::sharpe_reverse(&tape, 1.3, returns.view());
+        let big = common::factor_returns(n_max, SHARPE_PERIODS, n_max as u64);
+        let w = common::n_asset_weights(n_max);
+        let (_, _, many) = common::sharpe_n_reverse(&tape, w.view(), big.view());
+        line(format!(
+            "Sharpe memory for one gradient: ours records nothing (the reverse sweep allocates \
+             its adjoint arrays, {} f64s each, as it goes); the `reverse` crate records {} nodes \
+             ({} B) for 2 assets and {} nodes ({} B) for N = {}.",
+            group_digits(SHARPE_PERIODS),
+            group_digits(two),
+            group_digits(two * common::REVERSE_NODE_BYTES),
+            group_digits(many),
+            group_digits(many * common::REVERSE_NODE_BYTES),
+            group_digits(n_max),
+        ));
+        line(String::new());
+    }
     line(
-        "Central differences: 2 evaluations per point (Weierstrass), 12 per gradient (RK4). \
+        "Central differences: 2 evaluations per point (Weierstrass), 12 per gradient (RK4), \
+         2 (Sharpe, 2 assets), 2N (N assets), 3 per Adam step (the value and the difference). \
          On the Weierstrass sums their values are far off (b^k π h is not small once k ≥ 5): \
          only their cost is compared."
             .to_owned(),
     );
     line(String::new());
     line(
-        "Pending (not benchmarked, not registered with criterion; need array support):".to_owned(),
+        "N-asset rows: the hand-written column is `portfolio::sharpe_n_gradient_by_hand`, which \
+         forms Rᵀ·(∂S/∂r) with ndarray's `R.t().dot(..)`; the two extra hand-written rows of the \
+         times table form it over contiguous rows of R, and in the same single pass over R that \
+         computes R·w. Adam row: the grad column is the whole run, value_and_grad the same 1000 \
+         gradients alone, plain 1000 evaluations; \"Adam and `Run` alone\" replays the run's \
+         gradients from a table, so it times the optimizer by itself; the peers' columns are \
+         whole runs with their gradients."
+            .to_owned(),
     );
-    for (name, why) in common::pending::PENDING {
-        line(format!("- TODO {name}: {why}"));
-    }
     s
+}
+
+/// A ratio with two decimals, or two significant digits below 0.1 (`0.0015`).
+fn fmt_ratio(r: f64) -> String {
+    if !r.is_finite() || r >= 0.095 {
+        format!("{r:.2}")
+    } else {
+        let digits = (1 - r.log10().floor() as i32).max(2) as usize;
+        format!("{r:.digits$}")
+    }
 }
 
 fn fmt_time(ns: f64) -> String {

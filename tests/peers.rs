@@ -88,3 +88,162 @@ fn rk4_peers_agree_with_grad() {
     assert_eq!((nodes - 7) % STEPS, 0, "{nodes} nodes");
     assert_eq!((nodes - 7) / STEPS, (nodes_short - 7) / 10);
 }
+
+#[test]
+fn sharpe_peers_agree_with_grad() {
+    use autodiff_examples::portfolio::{sharpe_ratio, value_and_grad_sharpe_ratio};
+    use autodiff_examples::reference;
+    let returns = reference::returns().expect("reference data");
+    let r = returns.view();
+    let tape = reverse::Tape::new();
+    for row in reference::sharpe()
+        .expect("reference data")
+        .iter()
+        .step_by(37)
+    {
+        let theta = row.theta;
+        let (s, g) = value_and_grad_sharpe_ratio(theta, r);
+        let (rev_s, rev_g, nodes) = common::sharpe_reverse(&tape, theta, r);
+        // θ and 1 + θ; per period 4 for r_t (θ b, + a, and a reciprocal and a product for the
+        // division), 1 for the mean's sum, 4 for the variance's term and sum; then 3.
+        assert_eq!(nodes, 9 * r.nrows() + 5, "{nodes} nodes");
+        for (name, (sv, gv)) in [
+            ("hand", common::sharpe_and_derivative_by_hand(theta, r)),
+            ("num-dual", common::sharpe_num_dual(theta, r)),
+            ("reverse", (rev_s, rev_g)),
+        ] {
+            // Where dS/dθ crosses zero, relative error means nothing: 1e-14 absolute there.
+            assert!(
+                approx::relative_eq!(sv, s, epsilon = 0.0, max_relative = 1e-13),
+                "θ = {theta}: S {s} vs {name} {sv}"
+            );
+            assert!(
+                approx::relative_eq!(gv, g, epsilon = 1e-14, max_relative = 1e-11),
+                "θ = {theta}: dS/dθ {g} vs {name} {gv}"
+            );
+        }
+        let fd = common::central(|t| sharpe_ratio(t, r), theta);
+        assert!(
+            approx::relative_eq!(fd, g, epsilon = 1e-9, max_relative = 1e-6),
+            "θ = {theta}: dS/dθ {g} vs central {fd}"
+        );
+    }
+}
+
+#[test]
+fn hand_written_sharpe_derivative_matches_the_reference_at_every_theta() {
+    use autodiff_examples::reference;
+    let returns = reference::returns().expect("reference data");
+    for row in &reference::sharpe().expect("reference data") {
+        let (s, ds) = common::sharpe_and_derivative_by_hand(row.theta, returns.view());
+        assert!(approx::relative_eq!(
+            s,
+            row.s_numpy_f64,
+            epsilon = 0.0,
+            max_relative = 1e-12
+        ));
+        assert!(
+            approx::relative_eq!(
+                ds,
+                row.ds_analytic_f64,
+                epsilon = 1e-13,
+                max_relative = 1e-12
+            ),
+            "θ = {}: {ds} vs {}",
+            row.theta,
+            row.ds_analytic_f64
+        );
+    }
+}
+
+#[test]
+fn n_asset_sharpe_peers_agree_with_grad() {
+    use autodiff_examples::portfolio::{
+        sharpe_n, sharpe_n_gradient_by_hand, value_and_grad_sharpe_n,
+    };
+    let tape = reverse::Tape::new();
+    for (n, seed) in [(1, 1), (2, 2), (3, 3), (10, 4), (37, 5)] {
+        let returns = common::factor_returns(n, 200, seed);
+        let r = returns.view();
+        let w = common::n_asset_weights(n);
+        let (s, g) = value_and_grad_sharpe_n(w.view(), r);
+        let (dual_s, dual) = common::sharpe_n_num_dual(w.view(), r);
+        let (rev_s, rev, nodes) = common::sharpe_n_reverse(&tape, w.view(), r);
+        // w (n), Σw (n − 1); per period 2n − 1 for the row's dot product, 2 for the division
+        // (a reciprocal and a product), 1 for the mean's sum and 4 for the variance's term and
+        // sum; then 3 (the mean's and the variance's divisions by T are counted per period).
+        assert_eq!(
+            nodes,
+            n + (n - 1) + 200 * (2 * n + 6) + 3,
+            "n = {n}: {nodes} nodes"
+        );
+        assert!(approx::relative_eq!(
+            dual_s,
+            s,
+            epsilon = 0.0,
+            max_relative = 1e-13
+        ));
+        assert!(approx::relative_eq!(
+            rev_s,
+            s,
+            epsilon = 0.0,
+            max_relative = 1e-13
+        ));
+        let fd = common::central_n(|v| sharpe_n(v, r), w.view());
+        // Relative to the largest component; at n = 1 the gradient is zero (S does not depend
+        // on the one weight), so rounding is measured against S itself.
+        let scale = g.iter().fold(s.abs() * 1e-3, |m, x| m.max(x.abs()));
+        for (name, v, tol) in [
+            ("hand", sharpe_n_gradient_by_hand(w.view(), r), 1e-10),
+            (
+                "hand by rows",
+                common::sharpe_n_gradient_by_rows(w.view(), r),
+                1e-10,
+            ),
+            (
+                "hand in one pass",
+                common::sharpe_n_gradient_one_pass(w.view(), r),
+                1e-10,
+            ),
+            ("num-dual", dual, 1e-10),
+            ("reverse", rev, 1e-10),
+            ("central", fd, 1e-6),
+        ] {
+            for i in 0..n {
+                assert!(
+                    (g[i] - v[i]).abs() <= tol * scale,
+                    "n = {n}, component {i}: {} vs {name} {}",
+                    g[i],
+                    v[i]
+                );
+            }
+        }
+        // The generic function at f64 is the same function up to the order of summation.
+        let plain: Vec<f64> = w.to_vec();
+        assert!(approx::relative_eq!(
+            common::sharpe_n_dual(&plain, r),
+            s,
+            epsilon = 0.0,
+            max_relative = 1e-13
+        ));
+    }
+}
+
+#[test]
+fn adam_with_the_hand_written_derivative_reaches_the_optimum() {
+    use autodiff_examples::portfolio::value_and_grad_sharpe_ratio;
+    use autodiff_examples::reference;
+    let returns = reference::returns().expect("reference data");
+    let r = returns.view();
+    let theta = common::adam_sharpe(|t| common::sharpe_and_derivative_by_hand(t, r));
+    approx::assert_abs_diff_eq!(theta, reference::THETA_STAR, epsilon = 1e-9);
+    let thetas = common::adam_trajectory(|t| value_and_grad_sharpe_ratio(t, r));
+    assert_eq!(thetas.len(), common::ADAM_STEPS);
+    assert_eq!(thetas[0], 0.0);
+    // The trajectory's last θ is one step before the end, where the run has converged.
+    approx::assert_abs_diff_eq!(
+        thetas[thetas.len() - 1],
+        reference::THETA_STAR,
+        epsilon = 1e-6
+    );
+}

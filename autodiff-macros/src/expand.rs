@@ -164,7 +164,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     // grad_* and value_and_grad_*: the parameters named by `wrt` are active.
     let active: Vec<usize> = wrt.iter().map(|i| ir.params[*i].val).collect();
     let an = analyse::analyse(ir, &active);
-    let g = Gen { f: ir, an: &an };
+    let g = Gen::new(ir, &an);
     let grads: Vec<Ident> = wrt.iter().map(|i| g.adj(ir.params[*i].val)).collect();
     let grad_value = if grads.len() == 1 {
         let x = &grads[0];
@@ -193,7 +193,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     let all: Vec<usize> = (0..ps.len()).filter(|i| ps[*i].kind.is_float()).collect();
     let active_all: Vec<usize> = all.iter().map(|i| ir.params[*i].val).collect();
     let an_all = analyse::analyse(ir, &active_all);
-    let g_all = Gen { f: ir, an: &an_all };
+    let g_all = Gen::new(ir, &an_all);
     let seed_id = format_ident!("d_out", span = Span::mixed_site());
     let pb_outs: Vec<TokenStream> = ir
         .params

@@ -38,6 +38,8 @@ fn array_method_name(m: ArrayMethod) -> &'static str {
 pub struct Gen<'a> {
     pub f: &'a Func,
     pub an: &'a Analysis,
+    /// `&x` shares `x`'s adjoint: `root[v]` is the value whose adjoint `v` uses.
+    root: Vec<ValId>,
 }
 
 fn rt() -> TokenStream {
@@ -45,12 +47,39 @@ fn rt() -> TokenStream {
 }
 
 impl<'a> Gen<'a> {
+    pub fn new(f: &'a Func, an: &'a Analysis) -> Self {
+        let mut root: Vec<ValId> = (0..f.values.len()).collect();
+        fn walk(b: &Block, root: &mut Vec<ValId>) {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Let(Let {
+                        dst,
+                        op: Op::Ref(Operand::Val(src)),
+                        ..
+                    }) => root[*dst] = root[*src],
+                    Stmt::If(i) => {
+                        walk(&i.then_block, root);
+                        walk(&i.else_block, root);
+                    }
+                    Stmt::Loop(l) => walk(&l.body, root),
+                    _ => {}
+                }
+            }
+        }
+        walk(&f.body, &mut root);
+        Gen { f, an, root }
+    }
+
     fn ident(&self, v: ValId) -> &Ident {
         &self.f.values[v].ident
     }
 
     pub fn adj(&self, v: ValId) -> Ident {
-        format_ident!("{}_bar", self.f.values[v].ident, span = Span::mixed_site())
+        format_ident!(
+            "{}_bar",
+            self.f.values[self.root[v]].ident,
+            span = Span::mixed_site()
+        )
     }
 
     fn opnd(&self, o: &Operand) -> TokenStream {
@@ -487,7 +516,7 @@ impl<'a> Gen<'a> {
             }
         }
         vals.into_iter()
-            .filter(|v| self.an.active[*v])
+            .filter(|v| self.an.active[*v] && self.root[*v] == *v)
             .map(|v| self.decl_one(v))
             .collect()
     }
@@ -545,6 +574,10 @@ impl<'a> Gen<'a> {
     }
 
     fn rev_let(&self, l: &Let) -> TokenStream {
+        if self.root[l.dst] != l.dst {
+            // `&x`: its adjoint is `x`'s own, so contributions already landed there.
+            return TokenStream::new();
+        }
         let g = self.adj(l.dst);
         let g_tokens = quote!(#g);
         if let Op::Call { path, args } = &l.op {
@@ -591,7 +624,8 @@ impl<'a> Gen<'a> {
             let d = self.ident(l.dst);
             quote!(#d)
         };
-        let env = rules::Env::new(&toks, &result, &g_tokens, &targets, array);
+        let scalar: Vec<bool> = operands.iter().map(|o| !self.kind(o).is_array()).collect();
+        let env = rules::Env::new(&toks, &result, &g_tokens, &targets, array, &scalar);
         let mut code = TokenStream::new();
         for (i, o) in operands.iter().enumerate() {
             if !self.is_active(o) {

@@ -21,6 +21,9 @@ pub struct Env<'a> {
     /// Some operand or the result is an array: partials go through the runtime's generic
     /// (broadcasting) operations.
     pub array: bool,
+    /// Which operands are scalars: a scalar's contribution from an array is reduced as it is
+    /// formed (`Σ ḡ ⊙ b`), without an intermediate array.
+    pub scalar: &'a [bool],
     used: Cell<u32>,
 }
 
@@ -41,6 +44,7 @@ impl<'a> Env<'a> {
         g: &'a TokenStream,
         targets: &'a [TokenStream],
         array: bool,
+        scalar: &'a [bool],
     ) -> Self {
         Env {
             args,
@@ -48,6 +52,7 @@ impl<'a> Env<'a> {
             g,
             targets,
             array,
+            scalar,
             used: Cell::new(0),
         }
     }
@@ -73,7 +78,8 @@ pub enum Need {
 pub fn needs(op: &Op, active: &[bool]) -> Vec<Need> {
     let args: Vec<TokenStream> = active.iter().map(|_| TokenStream::new()).collect();
     let (r, g) = (TokenStream::new(), TokenStream::new());
-    let e = Env::new(&args, &r, &g, &args, false);
+    let scalar = vec![true; active.len()];
+    let e = Env::new(&args, &r, &g, &args, false, &scalar);
     for (i, act) in active.iter().enumerate() {
         if *act {
             rule(op, i, &e);
@@ -136,10 +142,10 @@ fn array_rule(m: ArrayMethod, i: usize, e: &Env, rt: &TokenStream) -> Option<Con
         }
         // v = Σ a: ā += g (every element)
         A::Sum => Contrib::Add(g),
-        // v = mean(a): ā += g / n
+        // v = mean(a): ā += g / n (a scalar, added to every element)
         A::Mean => {
             let a = e.a(0);
-            Contrib::Add(quote!(#rt::mean_da(&#a, #g)))
+            Contrib::Add(quote!(#g / (#a.len() as f64)))
         }
         // v = var(a, ddof): ā += g 2 (a - mean a) / (n - ddof)
         A::Var => {
@@ -178,24 +184,34 @@ fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<Toke
     Some(match op {
         Op::Copy { .. } | Op::CastFloat(_) | Op::Ref(_) => g,
         Op::Neg(_) => quote!(#rt::neg(&#g)),
+        // The scalar rules' formulas; a scalar operand's contribution is reduced as it is formed.
         Op::Arith(a, _, _) => match (a, i) {
             (Arith::Add, _) | (Arith::Sub, 0) => g,
+            (Arith::Sub, _) if e.scalar[1] => quote!(-#rt::sum_prod(&#g, &1.0)),
             (Arith::Sub, _) => quote!(#rt::neg(&#g)),
-            (Arith::Mul, 0) => {
-                let b = e.a(1);
-                quote!(#rt::mul(&#g, &#b))
-            }
             (Arith::Mul, _) => {
-                let a = e.a(0);
-                quote!(#rt::mul(&#g, &#a))
+                let other = e.a(1 - i);
+                if e.scalar[i] {
+                    quote!(#rt::sum_prod(&#g, &#other))
+                } else {
+                    quote!(#rt::mul(&#g, &#other))
+                }
             }
             (Arith::Div, 0) => {
                 let b = e.a(1);
-                quote!(#rt::div(&#g, &#b))
+                if e.scalar[0] && e.scalar[1] {
+                    quote!(#rt::sum_prod(&#g, &1.0) / #b)
+                } else {
+                    quote!(#rt::div(&#g, &#b))
+                }
             }
             (Arith::Div, _) => {
                 let (v, b) = (e.v(), e.a(1));
-                quote!(#rt::neg(&#rt::div(&#rt::mul(&#g, &#v), &#b)))
+                if e.scalar[1] {
+                    quote!(-#rt::sum_prod(&#g, &#v) / #b)
+                } else {
+                    quote!(#rt::neg(&#rt::div(&#rt::mul(&#g, &#v), &#b)))
+                }
             }
         },
         _ => return None,

@@ -672,10 +672,26 @@ impl<'a> DotDb<f64> for ArrayView1<'a, f64> {
 
 impl<'a, 'g> DotDb<ArrayView1<'g, f64>> for ArrayView2<'a, f64> {
     type Out = Array<f64, Ix1>;
-    /// 2-D · 1-D (`M w`): `Mᵀ g`.
+    /// 2-D · 1-D (`M w`): `Mᵀ g`, formed as `Σ_t g_t M[t, :]` when `M` is stored by rows, so
+    /// that it streams through contiguous rows (ndarray's `M.t().dot(&g)` would walk strided
+    /// columns, about 5× slower for a 1000×1000 matrix without BLAS).
     #[inline]
     fn dot_db(self, g: ArrayView1<'g, f64>) -> Array<f64, Ix1> {
-        self.t().dot(&g)
+        if !self.is_standard_layout() {
+            return self.t().dot(&g);
+        }
+        assert_eq!(
+            self.nrows(),
+            g.len(),
+            "dot_db: the matrix has {} rows, the adjoint {} elements",
+            self.nrows(),
+            g.len()
+        );
+        let mut out = Array::zeros(self.ncols());
+        for (row, &gt) in self.rows().into_iter().zip(g.iter()) {
+            out.scaled_add(gt, &row);
+        }
+        out
     }
 }
 
@@ -951,4 +967,62 @@ pub mod deriv {
     pub fn to_radians(_x: f64) -> f64 {
         PI / 180.0
     }
+}
+
+/// `Σ a ⊙ b` over all elements (with broadcasting), as one `f64` and without allocating when the
+/// shapes agree: the contribution of an elementwise product to a scalar operand's adjoint
+/// (`v = a * s` with `s` a scalar gives `s̄ += Σ v̄ ⊙ a`).
+pub trait SumProd<Rhs> {
+    /// `Σ self ⊙ rhs`.
+    fn sum_prod(self, rhs: Rhs) -> f64;
+}
+
+impl SumProd<f64> for f64 {
+    #[inline]
+    fn sum_prod(self, rhs: f64) -> f64 {
+        self * rhs
+    }
+}
+
+impl<D: Dimension> SumProd<f64> for ArrayView<'_, f64, D> {
+    #[inline]
+    fn sum_prod(self, rhs: f64) -> f64 {
+        self.sum() * rhs
+    }
+}
+
+impl<D: Dimension> SumProd<ArrayView<'_, f64, D>> for f64 {
+    #[inline]
+    fn sum_prod(self, rhs: ArrayView<'_, f64, D>) -> f64 {
+        self * rhs.sum()
+    }
+}
+
+impl<'a, 'b, D1, D2> SumProd<ArrayView<'b, f64, D2>> for ArrayView<'a, f64, D1>
+where
+    D1: Dimension + ndarray::DimMax<D2>,
+    D2: Dimension,
+    ArrayView<'a, f64, D1>:
+        Elementwise<ArrayView<'b, f64, D2>, Out = Array<f64, <D1 as ndarray::DimMax<D2>>::Output>>,
+{
+    #[inline]
+    fn sum_prod(self, rhs: ArrayView<'b, f64, D2>) -> f64 {
+        if self.shape() == rhs.shape() {
+            // Same shape: pair elements in logical order, whatever the memory layouts.
+            self.iter().zip(rhs.iter()).map(|(x, y)| x * y).sum()
+        } else {
+            self.mul2(rhs).sum()
+        }
+    }
+}
+
+/// `Σ a ⊙ b`: see [`SumProd`].
+#[inline]
+pub fn sum_prod<'a, 'b, A, B>(a: &'a A, b: &'b B) -> f64
+where
+    A: Lift + ?Sized,
+    B: Lift + ?Sized,
+    A::Out<'a>: SumProd<B::Out<'b>>,
+{
+    a.lift().sum_prod(b.lift())
 }

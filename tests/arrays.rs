@@ -1,5 +1,8 @@
 //! The array part of the contract: every parameter type, index reads, loops over elements,
 //! whole-array expressions and the array methods, checked against central finite differences.
+// These tests write every syntactic form the contract allows (`s = s * x`, `x as f64`, `&x[..]`,
+// loops over indices ...), including the forms clippy would rewrite.
+#![allow(clippy::all)]
 
 mod common;
 

@@ -1,6 +1,9 @@
 //! The scalar part of the contract, construct by construct: every generated gradient is checked
 //! against central finite differences at many random points, and against hand-derived formulas
 //! where they are short.
+// These tests write every syntactic form the contract allows (`s = s * x`, `x as f64`, `&x[..]`,
+// loops over indices ...), including the forms clippy would rewrite.
+#![allow(clippy::all)]
 
 mod common;
 
@@ -738,7 +741,7 @@ fn calls_value_param(y: f64) -> f64 {
 }
 
 #[differentiable]
-#[allow(unused_mut, unused_assignments)]
+#[allow(unused_mut, unused_assignments, clippy::never_loop)]
 fn shadowed_in_loop(x: f64, n: usize) -> f64 {
     let mut s = x;
     for _ in 0..n {

@@ -23,7 +23,16 @@
 //! # let _ = dy;
 //! ```
 //!
-//! See the repository README for the supported syntax and how it works.
+//! Beside the attribute (see [`differentiable`]) the runtime has:
+//!
+//! - [`optim`]: Adam (optax's defaults) and SGD, with `minimize`/`maximize` loops that take any
+//!   `value_and_grad_*`;
+//! - [`check`]: central finite differences and gradient checks;
+//! - [`batch`]: evaluate a function or its gradient over many points on all cores (`vmap`);
+//! - [`sample`]: a seeded multivariate normal sampler;
+//! - [`ndarray`]: the ndarray it was built with, so users need no second dependency.
+//!
+//! See the repository README for the supported syntax, how it works and the benchmarks.
 
 extern crate self as autodiff_runtime;
 

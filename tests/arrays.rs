@@ -249,3 +249,54 @@ proptest! {
         prop_assume!(check("fill_then_use", &f, &all, &v));
     }
 }
+
+// ----- local arrays read before they are filled: recurrences -----
+
+#[differentiable]
+fn cumulative(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut y = vec![0.0; n];
+    y[0] = x[0];
+    for i in 1..n {
+        y[i] = y[i - 1] * a + x[i].sin();
+    }
+    let mut s = 0.0;
+    for i in 0..n {
+        s += y[i] * y[i];
+    }
+    s
+}
+
+#[differentiable]
+fn rescale_in_place(x: ArrayView1<f64>, s: f64) -> f64 {
+    let n = x.len();
+    let mut y = Array1::zeros(n);
+    for i in 0..n {
+        y[i] = x[i];
+    }
+    let first = y[0];
+    for i in 0..n {
+        y[i] *= s + first;
+        y[i] /= 1.0 + y[i] * y[i];
+        y[i] -= 0.5 * x[i];
+    }
+    y[0] = y[n - 1] * y[0];
+    y.sum() + (&y * s).mean().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn recurrences_match_finite_differences(v in proptest::collection::vec(-1.0f64..1.0, 6)) {
+        let f = |u: &[f64]| cumulative(&u[..5], u[5]);
+        let (gx, ga) = grad_cumulative(&v[..5], v[5]);
+        let all: Vec<f64> = gx.iter().copied().chain([ga]).collect();
+        check("cumulative", &f, &all, &v);
+
+        let f = |u: &[f64]| rescale_in_place(Array1::from(u[..5].to_vec()).view(), u[5]);
+        let (gx, gs) = grad_rescale_in_place(Array1::from(v[..5].to_vec()).view(), v[5]);
+        let all: Vec<f64> = gx.iter().copied().chain([gs]).collect();
+        check("rescale_in_place", &f, &all, &v);
+    }
+}

@@ -13,6 +13,10 @@ use crate::rules;
 pub struct Analysis {
     pub active: Vec<bool>,
     pub needed: Vec<bool>,
+    /// Element reads of a restored array inside a loop body whose values the reverse sweep
+    /// needs: recorded when read, since the body is recomputed before this iteration's writes
+    /// are undone.
+    pub taped: Vec<bool>,
     /// How many times each value is read (as an operand, condition, merge or carried value).
     pub uses: Vec<usize>,
 }
@@ -50,7 +54,10 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
 
     let varied = reach(&g.forward, active_params.iter().copied());
     let useful = reach(&g.backward, func.result.val());
-    let active: Vec<bool> = (0..n).map(|v| varied[v] && useful[v]).collect();
+    // A restored array is reversed whatever its activity: its writes must be undone.
+    let active: Vec<bool> = (0..n)
+        .map(|v| (varied[v] && useful[v]) || func.values[v].restore)
+        .collect();
 
     let mut needed = vec![false; n];
     let mut work = vec![];
@@ -95,9 +102,17 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     if let Some(r) = func.result.val() {
         uses[r] += 1;
     }
+    let taped: Vec<bool> = (0..n)
+        .map(|v| {
+            needed[v]
+                && matches!(g.def[v], Def::Let { top: false })
+                && matches!(g.lets[v], Some(Let { op: Op::Index { arr: Operand::Val(a), .. }, .. }) if func.values[*a].restore)
+        })
+        .collect();
     Analysis {
         active,
         needed,
+        taped,
         uses,
     }
 }
@@ -164,7 +179,7 @@ pub fn order_free(l: &Loop, an: &Analysis) -> bool {
 /// No tapes, counts or writes anywhere inside.
 fn quiet(b: &Block, an: &Analysis) -> bool {
     b.stmts.iter().all(|s| match s {
-        Stmt::Let(_) => true,
+        Stmt::Let(l) => !an.taped[l.dst],
         Stmt::Write(_) => false,
         Stmt::If(i) => quiet(&i.then_block, an) && quiet(&i.else_block, an),
         Stmt::Loop(l) => {

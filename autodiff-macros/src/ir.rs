@@ -19,6 +19,10 @@ pub struct ValueInfo {
     pub kind: Kind,
     /// A local array that is written element by element (`let mut y = Array1::zeros(n)`).
     pub mutable: bool,
+    /// A written local array that is also read before its last write: each write records the
+    /// element it overwrites, and the reverse sweep restores it, so that the array holds, at
+    /// every point of the reverse sweep, what it held at that point of the forward sweep.
+    pub restore: bool,
 }
 
 /// What the macro knows of a value's shape, from the parameters' written types and the
@@ -220,6 +224,8 @@ pub enum NewArray {
 
 /// `arr[idx] = val` (or `+=` when `add`) on a local array.
 pub struct Write {
+    /// Numbers the writes of a function (names its tape).
+    pub id: usize,
     pub arr: ValId,
     pub idx: Vec<Operand>,
     pub multi: bool,

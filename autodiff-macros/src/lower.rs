@@ -42,6 +42,7 @@ pub struct Lowerer<'e> {
     /// Depth of enclosing loops; `#brk`/`#cont` live in the innermost loop body's scope.
     loop_depth: usize,
     loop_count: usize,
+    write_count: usize,
     has_return: bool,
 }
 
@@ -55,6 +56,7 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
         scopes: vec![Scope::default()],
         loop_depth: 0,
         loop_count: 0,
+        write_count: 0,
         has_return: contains_return(&item.block),
     };
     let mut ir_params = Vec::new();
@@ -65,6 +67,7 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
             user_name: Some(name_of(&p.ident)),
             kind: p.kind.value_kind(),
             mutable: false,
+            restore: false,
         });
         lw.bind_new(&name_of(&p.ident), Operand::Val(val), None);
         ir_params.push(Param {
@@ -95,7 +98,7 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
             return None;
         }
     };
-    check_writes_before_reads(&body, &lw.values, lw.errors);
+    classify_local_arrays(&body, &mut lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
         return None;
     }
@@ -130,6 +133,7 @@ impl Lowerer<'_> {
             user_name: user_name.map(str::to_owned),
             kind: Kind::Scalar,
             mutable: false,
+            restore: false,
         });
         id
     }
@@ -853,9 +857,15 @@ impl Lowerer<'_> {
                     let neg = self.emit(out, Op::Neg(rhs), span, None);
                     self.write(i, neg, true, out);
                 }
-                _ => self.errors.at(
+                Some(a) => {
+                    // `y[i] *= e`: read the element, then write the product.
+                    let current = self.index(i, false, out)?;
+                    let v = self.emit(out, Op::Arith(a, current, rhs), span, None);
+                    self.write(i, v, false, out);
+                }
+                None => self.errors.at(
                     b.op,
-                    "only `=`, `+=` and `-=` are supported on array elements; write `y[i] = y_i * v` with the old value kept in an f64 variable",
+                    "only `=`, `+=`, `-=`, `*=` and `/=` are supported on f64 array elements",
                 ),
             }
             return None;
@@ -977,7 +987,10 @@ impl Lowerer<'_> {
                 (vec![o], false)
             }
         };
+        let id = self.write_count;
+        self.write_count += 1;
         out.push(Stmt::Write(Write {
+            id,
             arr,
             idx,
             multi,
@@ -1892,27 +1905,104 @@ impl<'ast> Visit<'ast> for AssignedNames {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// A local array written element by element must be used only after its last write: then the
-/// reverse sweep reads it in its final state, and the writes need no tape. (A loop that both
-/// reads and writes it, or a write after a use, is refused.)
-fn check_writes_before_reads(body: &[Stmt], values: &[ValueInfo], errors: &mut Errors) {
-    for (y, info) in values.iter().enumerate().filter(|(_, v)| v.mutable) {
+/// A local array written element by element and used only after its last write needs no tape:
+/// the reverse sweep reads it in its final state. Otherwise it is marked `restore`: its writes
+/// record what they overwrite and the reverse sweep restores it. Then, until its last write, it
+/// may be read element by element at the top level of the body or directly in the body of a
+/// top-level loop (those reads are recorded where a recomputed body needs them), and used as a
+/// whole array only after its last write.
+fn classify_local_arrays(body: &[Stmt], values: &mut [ValueInfo], errors: &mut Errors) {
+    let arrays: Vec<ValId> = (0..values.len()).filter(|v| values[*v].mutable).collect();
+    for y in arrays {
         let mut used = false;
+        let mut ordered = true;
         for s in body {
-            if let Some(span) = first_write(s, y)
-                && (used || reads(s, y))
-            {
-                let name = info.user_name.clone().unwrap_or_default();
-                errors.at_span(
-                    span,
-                    format!(
-                        "`{name}` is used before this write: a local array must be filled completely before it is read (so that the gradient needs no record of its old elements); keep running values in f64 variables, or fill a second array"
-                    ),
-                );
+            if first_write(s, y).is_some() && (used || reads(s, y)) {
+                ordered = false;
                 break;
             }
             used |= reads(s, y);
         }
+        if ordered {
+            continue;
+        }
+        values[y].restore = true;
+        let name = values[y].user_name.clone().unwrap_or_default();
+        let Some(last) = body.iter().rposition(|s| first_write(s, y).is_some()) else {
+            continue;
+        };
+        for s in &body[..=last] {
+            if let Some(span) = whole_use(s, y) {
+                errors.at_span(
+                    span,
+                    format!(
+                        "`{name}` is used as a whole array before its last element write; use it whole after it is filled, or read single elements (`{name}[i]`)"
+                    ),
+                );
+                return;
+            }
+            let nested_read = match s {
+                Stmt::Loop(l) => l.body.stmts.iter().find_map(|b| match b {
+                    Stmt::Let(_) | Stmt::Write(_) => None,
+                    other => index_read(other, y),
+                }),
+                Stmt::If(_) => index_read(s, y),
+                _ => None,
+            };
+            if let Some(span) = nested_read {
+                errors.at_span(
+                    span,
+                    format!(
+                        "`{name}` is read here and written later: such reads are supported at the top level of the body or directly in the body of a top-level loop, not inside an `if` or a nested loop; read the element into an f64 variable there"
+                    ),
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// A use of `y` other than an element read, anywhere in `s`.
+fn whole_use(s: &Stmt, y: ValId) -> Option<Span> {
+    let is_y = |o: &Operand| o.val() == Some(y);
+    match s {
+        Stmt::Let(l) => match &l.op {
+            Op::Index { arr, idx, .. } => (idx.iter().any(is_y) && !is_y(arr)).then_some(l.span),
+            // The shape does not change with the elements.
+            Op::Array(
+                ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape,
+                _,
+            ) => None,
+            op => crate::analyse::op_operands(op)
+                .into_iter()
+                .any(is_y)
+                .then_some(l.span),
+        },
+        Stmt::Write(w) => (is_y(&w.val) || w.idx.iter().any(is_y)).then_some(w.span),
+        Stmt::If(i) => i
+            .then_block
+            .stmts
+            .iter()
+            .chain(&i.else_block.stmts)
+            .find_map(|s| whole_use(s, y)),
+        Stmt::Loop(l) => l.body.stmts.iter().find_map(|s| whole_use(s, y)),
+    }
+}
+
+/// An element read of `y` anywhere in `s`.
+fn index_read(s: &Stmt, y: ValId) -> Option<Span> {
+    match s {
+        Stmt::Let(l) => {
+            matches!(&l.op, Op::Index { arr, .. } if arr.val() == Some(y)).then_some(l.span)
+        }
+        Stmt::Write(_) => None,
+        Stmt::If(i) => i
+            .then_block
+            .stmts
+            .iter()
+            .chain(&i.else_block.stmts)
+            .find_map(|s| index_read(s, y)),
+        Stmt::Loop(l) => l.body.stmts.iter().find_map(|s| index_read(s, y)),
     }
 }
 

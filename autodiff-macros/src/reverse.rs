@@ -100,6 +100,14 @@ impl<'a> Gen<'a> {
         format_ident!("tape_{}", id, span = Span::mixed_site())
     }
 
+    fn write_tape(id: usize) -> Ident {
+        format_ident!("write_tape_{}", id, span = Span::mixed_site())
+    }
+
+    fn read_tape(v: ValId) -> Ident {
+        format_ident!("read_tape_{}", v, span = Span::mixed_site())
+    }
+
     fn count(id: usize) -> Ident {
         format_ident!("count_{}", id, span = Span::mixed_site())
     }
@@ -114,7 +122,22 @@ impl<'a> Gen<'a> {
         let mut out = TokenStream::new();
         for s in &b.stmts {
             match s {
-                Stmt::Let(_) | Stmt::Write(_) => {}
+                Stmt::Let(l) => {
+                    if self.an.taped[l.dst] {
+                        let t = Self::read_tape(l.dst);
+                        out.extend(
+                            quote!(let mut #t: ::std::vec::Vec<f64> = ::std::vec::Vec::new();),
+                        );
+                    }
+                }
+                Stmt::Write(w) => {
+                    if self.f.values[w.arr].restore {
+                        let t = Self::write_tape(w.id);
+                        out.extend(
+                            quote!(let mut #t: ::std::vec::Vec<f64> = ::std::vec::Vec::new();),
+                        );
+                    }
+                }
                 Stmt::If(i) => {
                     out.extend(self.declare_tapes(&i.then_block));
                     out.extend(self.declare_tapes(&i.else_block));
@@ -141,7 +164,19 @@ impl<'a> Gen<'a> {
     pub fn tape_summary(&self, b: &Block, out: &mut Vec<String>) {
         for s in &b.stmts {
             match s {
-                Stmt::Let(_) | Stmt::Write(_) => {}
+                Stmt::Let(l) => {
+                    if self.an.taped[l.dst] {
+                        out.push("an element read in a loop records its value".to_owned());
+                    }
+                }
+                Stmt::Write(w) => {
+                    if self.f.values[w.arr].restore {
+                        let n = self.f.values[w.arr].user_name.clone().unwrap_or_default();
+                        out.push(format!(
+                            "each write to `{n}` records the element it overwrites"
+                        ));
+                    }
+                }
                 Stmt::If(i) => {
                     self.tape_summary(&i.then_block, out);
                     self.tape_summary(&i.else_block, out);
@@ -177,6 +212,15 @@ impl<'a> Gen<'a> {
         let mut out = TokenStream::new();
         for s in &b.stmts {
             match s {
+                Stmt::Let(l) if self.an.taped[l.dst] => {
+                    let (d, t) = (self.ident(l.dst), Self::read_tape(l.dst));
+                    if record {
+                        out.extend(self.fwd_let(l));
+                        out.extend(quote!(#t.push(#d);));
+                    } else {
+                        out.extend(quote!(let #d: f64 = ::autodiff_runtime::__rt::pop(&mut #t);));
+                    }
+                }
                 Stmt::Let(l) => {
                     if record || self.an.needed[l.dst] {
                         out.extend(self.fwd_let(l));
@@ -216,10 +260,16 @@ impl<'a> Gen<'a> {
     fn fwd_write(&self, w: &Write) -> TokenStream {
         let e = self.elem(self.ident(w.arr), &w.idx, w.multi);
         let v = self.opnd(&w.val);
-        if w.add {
-            quote_spanned!(w.span=> #e += #v;)
+        let save = if self.f.values[w.arr].restore {
+            let t = Self::write_tape(w.id);
+            quote!(#t.push(#e);)
         } else {
-            quote_spanned!(w.span=> #e = #v;)
+            TokenStream::new()
+        };
+        if w.add {
+            quote_spanned!(w.span=> #save #e += #v;)
+        } else {
+            quote_spanned!(w.span=> #save #e = #v;)
         }
     }
 
@@ -229,7 +279,20 @@ impl<'a> Gen<'a> {
         let adj = self.adj(w.arr);
         let e = self.elem(&adj, &w.idx, w.multi);
         let take = self.accum(&w.val, quote!(#e));
-        if w.add { take } else { quote!(#take #e = 0.0;) }
+        let restore = if self.f.values[w.arr].restore {
+            let (t, old) = (
+                Self::write_tape(w.id),
+                self.elem(self.ident(w.arr), &w.idx, w.multi),
+            );
+            quote!(#old = ::autodiff_runtime::__rt::pop(&mut #t);)
+        } else {
+            TokenStream::new()
+        };
+        if w.add {
+            quote!(#take #restore)
+        } else {
+            quote!(#take #e = 0.0; #restore)
+        }
     }
 
     fn kind(&self, o: &Operand) -> Kind {
@@ -602,6 +665,14 @@ impl<'a> Gen<'a> {
         let toks: Vec<TokenStream> = operands
             .iter()
             .map(|o| {
+                // `&y` of a restored array: borrow afresh, the reverse sweep writes to `y`.
+                if let Operand::Val(v) = o
+                    && self.root[*v] != *v
+                    && self.f.values[self.root[*v]].restore
+                {
+                    let r = self.ident(self.root[*v]);
+                    return quote!((&#r));
+                }
                 let t = self.opnd(o);
                 if !array && self.kind(o) == Kind::ScalarRef {
                     quote!((*#t))

@@ -17,8 +17,6 @@
 
 use std::fmt;
 
-use ndarray::{Array1, Array2};
-
 /// Parameters an optimizer can update: a fixed set of `f64` elements with element-wise access.
 ///
 /// Every element-wise operation walks [`Params::elems`] of several values of the same shape in
@@ -108,31 +106,10 @@ impl<const N: usize> Params for [f64; N] {
     }
 }
 
-impl Params for Array1<f64> {
+/// ndarray arrays of any dimension (`Array1<f64>`, `Array2<f64>`, ...).
+impl<D: ndarray::Dimension> Params for ndarray::Array<f64, D> {
     fn zeros_like(&self) -> Self {
-        Array1::zeros(self.raw_dim())
-    }
-
-    fn same_shape(&self, other: &Self) -> bool {
-        self.shape() == other.shape()
-    }
-
-    fn dims(&self) -> Vec<usize> {
-        self.shape().to_vec()
-    }
-
-    fn elems(&self) -> impl Iterator<Item = &f64> {
-        self.iter()
-    }
-
-    fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
-        self.iter_mut()
-    }
-}
-
-impl Params for Array2<f64> {
-    fn zeros_like(&self) -> Self {
-        Array2::zeros(self.raw_dim())
+        ndarray::Array::zeros(self.raw_dim())
     }
 
     fn same_shape(&self, other: &Self) -> bool {
@@ -554,7 +531,7 @@ where
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
-    use ndarray::array;
+    use ndarray::{Array1, Array2, array};
 
     /// f(x) = Σ w_i (x_i - c_i)², separable so each element can also be optimised alone.
     const W: [f64; 4] = [1.0, 3.0, 0.5, 10.0];

@@ -102,11 +102,15 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     if let Some(r) = func.result.val() {
         uses[r] += 1;
     }
+    // A read after the array's last write sees its final elements in the reverse sweep too, so
+    // only reads in or before the top-level statement of the last write are recorded.
+    let (top_pos, last_write) = positions(&func.body, n);
     let taped: Vec<bool> = (0..n)
         .map(|v| {
             needed[v]
                 && matches!(g.def[v], Def::Let { top: false })
-                && matches!(g.lets[v], Some(Let { op: Op::Index { arr: Operand::Val(a), .. }, .. }) if func.values[*a].restore)
+                && matches!(g.lets[v], Some(Let { op: Op::Index { arr: Operand::Val(a), .. }, .. })
+                    if func.values[*a].restore && last_write[*a].is_some_and(|w| top_pos[v] <= w))
         })
         .collect();
     Analysis {
@@ -115,6 +119,29 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         taped,
         uses,
     }
+}
+
+/// For every value defined by a `Let`, the index of the top-level statement that contains it;
+/// for every array, the index of the last top-level statement that writes to it.
+fn positions(body: &Block, n: usize) -> (Vec<usize>, Vec<Option<usize>>) {
+    fn walk(stmts: &[Stmt], k: usize, top_pos: &mut [usize], last_write: &mut [Option<usize>]) {
+        for s in stmts {
+            match s {
+                Stmt::Let(l) => top_pos[l.dst] = k,
+                Stmt::Write(w) => last_write[w.arr] = Some(k),
+                Stmt::If(i) => {
+                    walk(&i.then_block.stmts, k, top_pos, last_write);
+                    walk(&i.else_block.stmts, k, top_pos, last_write);
+                }
+                Stmt::Loop(l) => walk(&l.body.stmts, k, top_pos, last_write),
+            }
+        }
+    }
+    let (mut top_pos, mut last_write) = (vec![0; n], vec![None; n]);
+    for (k, s) in body.stmts.iter().enumerate() {
+        walk(std::slice::from_ref(s), k, &mut top_pos, &mut last_write);
+    }
+    (top_pos, last_write)
 }
 
 fn bump(uses: &mut [usize], o: &Operand) {

@@ -98,6 +98,130 @@ impl<T: ZeroAdj + ?Sized> ZeroAdj for &T {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Adjoints created by their first contribution
+// ---------------------------------------------------------------------------------------------
+
+/// The adjoint of a primal created from its first contribution: the same value as
+/// `zero_adj(x)` followed by `acc(&mut adj, &c)`, without the zero array and the extra pass
+/// where it can.
+///
+/// The generator declares an array's adjoint this way when the reverse sweep's first use of it
+/// is a contribution `ā += c` (and with [`zero_adj`] otherwise). Implemented for every primal
+/// that has a [`ZeroAdj`] and the contributions the rules produce:
+///
+/// - ndarray arrays: an owned `Array<f64, E>` of the primal's shape becomes the adjoint as it is
+///   (moved, no copy); a borrowed array of that shape is copied once; an `f64` fills an array;
+///   any other shape is summed back as [`acc`] does;
+/// - slices, `Vec`s, fixed arrays, and `f64`: zero, then [`acc`].
+pub trait FirstAdj<C> {
+    /// The adjoint's type, [`ZeroAdj::Adj`].
+    type Adj;
+    /// The adjoint `0 + c`, summed back to `self`'s shape.
+    fn first_adj(&self, c: C) -> Self::Adj;
+}
+
+/// The adjoint of `x` whose first contribution is `c`: `zero_adj(x)` then `acc(.., &c)`, with
+/// `c` moved into place when it already has `x`'s shape (see [`FirstAdj`]).
+///
+/// **Panics** as [`acc`] when the shapes are not broadcast-compatible.
+#[inline]
+pub fn first_adj<X: FirstAdj<C> + ?Sized, C>(x: &X, c: C) -> X::Adj {
+    x.first_adj(c)
+}
+
+impl<S: Data<Elem = f64>, D: Dimension, E: Dimension> FirstAdj<Array<f64, E>> for ArrayBase<S, D> {
+    type Adj = Array<f64, D>;
+    /// `c` itself when it has `self`'s shape; otherwise summed back into zeros.
+    #[inline]
+    fn first_adj(&self, c: Array<f64, E>) -> Array<f64, D> {
+        if c.shape() == self.shape() {
+            // Same shape, hence same number of axes: the conversion is only a change of type.
+            match c.into_dimensionality::<D>() {
+                Ok(adj) => adj,
+                Err(e) => panic!("same shape but not convertible: {e}"),
+            }
+        } else {
+            let mut adj = self.zero_adj();
+            adj.acc(&c);
+            adj
+        }
+    }
+}
+
+impl<'c, S, D, S2, E> FirstAdj<&'c ArrayBase<S2, E>> for ArrayBase<S, D>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+    S2: Data<Elem = f64>,
+    E: Dimension,
+{
+    type Adj = Array<f64, D>;
+    /// A copy of `c` when it has `self`'s shape; otherwise summed back into zeros.
+    #[inline]
+    fn first_adj(&self, c: &'c ArrayBase<S2, E>) -> Array<f64, D> {
+        if c.shape() == self.shape()
+            && let Ok(view) = c.view().into_dimensionality::<D>()
+        {
+            return view.to_owned();
+        }
+        let mut adj = self.zero_adj();
+        adj.acc(c);
+        adj
+    }
+}
+
+impl<S: Data<Elem = f64>, D: Dimension> FirstAdj<f64> for ArrayBase<S, D> {
+    type Adj = Array<f64, D>;
+    /// Every element `c`.
+    #[inline]
+    fn first_adj(&self, c: f64) -> Array<f64, D> {
+        Array::from_elem(self.raw_dim(), c)
+    }
+}
+
+impl<S: Data<Elem = f64>, D: Dimension> FirstAdj<&f64> for ArrayBase<S, D> {
+    type Adj = Array<f64, D>;
+    /// Every element `c`.
+    #[inline]
+    fn first_adj(&self, c: &f64) -> Array<f64, D> {
+        Array::from_elem(self.raw_dim(), *c)
+    }
+}
+
+/// Slice-like primals and `f64`: zero, then [`acc`].
+macro_rules! first_adj_by_acc {
+    ([$($gen:tt)*] $primal:ty) => {
+        impl<$($gen)* C> FirstAdj<C> for $primal
+        where
+            <$primal as ZeroAdj>::Adj: Acc<C>,
+        {
+            type Adj = <$primal as ZeroAdj>::Adj;
+            /// `zero_adj(self)` then `acc(.., &c)`.
+            #[inline]
+            fn first_adj(&self, c: C) -> Self::Adj {
+                let mut adj = self.zero_adj();
+                adj.acc(&c);
+                adj
+            }
+        }
+    };
+}
+
+first_adj_by_acc!([] f64);
+first_adj_by_acc!([][f64]);
+first_adj_by_acc!([] Vec<f64>);
+first_adj_by_acc!([const N: usize,] [f64; N]);
+
+impl<T: FirstAdj<C> + ?Sized, C> FirstAdj<C> for &T {
+    type Adj = T::Adj;
+    /// The referent's.
+    #[inline]
+    fn first_adj(&self, c: C) -> T::Adj {
+        (**self).first_adj(c)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Accumulation with sum-back of broadcasts
 // ---------------------------------------------------------------------------------------------
 
@@ -181,7 +305,11 @@ impl<S: DataMut<Elem = f64>, D: Dimension> Acc<f64> for ArrayBase<S, D> {
     /// `self[i] += g` for every element.
     #[inline]
     fn acc(&mut self, g: &f64) {
-        *self += *g;
+        let g = *g;
+        match self.as_slice_memory_order_mut() {
+            Some(s) => s.iter_mut().for_each(|a| *a += g),
+            None => self.map_inplace(|a| *a += g),
+        }
     }
 }
 
@@ -670,6 +798,30 @@ impl<'a> DotDb<f64> for ArrayView1<'a, f64> {
     }
 }
 
+/// `out += Mᵀ g` for a row-major `M` given as its slice of `ncols`-long rows: eight rows per
+/// pass over `out`, so that `out` is loaded and stored once per eight rows of `M` (one row at a
+/// time, the loads and stores of `out` cost as much as reading `M`).
+fn rows_transposed_times(m: &[f64], ncols: usize, g: ArrayView1<'_, f64>, out: &mut [f64]) {
+    const BLOCK: usize = 8;
+    let out = &mut out[..ncols];
+    let g: Vec<f64> = g.iter().copied().collect();
+    let rows = m.chunks_exact(ncols);
+    let blocks = m.chunks_exact(ncols * BLOCK);
+    let tail_rows = blocks.remainder().chunks_exact(ncols);
+    for (block, gb) in blocks.zip(g.chunks_exact(BLOCK)) {
+        let r: [&[f64]; BLOCK] = std::array::from_fn(|k| &block[k * ncols..(k + 1) * ncols]);
+        for (j, o) in out.iter_mut().enumerate() {
+            let a = (gb[0] * r[0][j] + gb[1] * r[1][j]) + (gb[2] * r[2][j] + gb[3] * r[3][j]);
+            let b = (gb[4] * r[4][j] + gb[5] * r[5][j]) + (gb[6] * r[6][j] + gb[7] * r[7][j]);
+            *o += a + b;
+        }
+    }
+    let done = rows.len() - tail_rows.len();
+    for (row, &gt) in tail_rows.zip(&g[done..]) {
+        out.iter_mut().zip(row).for_each(|(o, x)| *o += gt * x);
+    }
+}
+
 impl<'a, 'g> DotDb<ArrayView1<'g, f64>> for ArrayView2<'a, f64> {
     type Out = Array<f64, Ix1>;
     /// 2-D · 1-D (`M w`): `Mᵀ g`, formed as `Σ_t g_t M[t, :]` when `M` is stored by rows, so
@@ -687,11 +839,16 @@ impl<'a, 'g> DotDb<ArrayView1<'g, f64>> for ArrayView2<'a, f64> {
             self.nrows(),
             g.len()
         );
-        let mut out = Array::zeros(self.ncols());
-        for (row, &gt) in self.rows().into_iter().zip(g.iter()) {
-            out.scaled_add(gt, &row);
+        let mut out = vec![0.0; self.ncols()];
+        match self.as_slice() {
+            Some(m) if self.ncols() > 0 => rows_transposed_times(m, self.ncols(), g, &mut out),
+            _ => {
+                for (row, &gt) in self.rows().into_iter().zip(g.iter()) {
+                    ArrayViewMut1::from(&mut out[..]).scaled_add(gt, &row);
+                }
+            }
         }
-        out
+        Array::from(out)
     }
 }
 
@@ -1008,12 +1165,65 @@ where
     #[inline]
     fn sum_prod(self, rhs: ArrayView<'b, f64, D2>) -> f64 {
         if self.shape() == rhs.shape() {
-            // Same shape: pair elements in logical order, whatever the memory layouts.
-            self.iter().zip(rhs.iter()).map(|(x, y)| x * y).sum()
+            same_shape_dot(&self, &rhs)
         } else {
             self.mul2(rhs).sum()
         }
     }
+}
+
+/// `Σ a ⊙ b` for two arrays of the same shape, pairing elements in logical order whatever the
+/// memory layouts, with eight partial sums so that the loop vectorises (a single running sum is
+/// one dependent chain of additions: several times slower at these sizes).
+fn same_shape_dot<D1: Dimension, D2: Dimension>(
+    a: &ArrayView<'_, f64, D1>,
+    b: &ArrayView<'_, f64, D2>,
+) -> f64 {
+    if let (Some(x), Some(y)) = (a.as_slice(), b.as_slice()) {
+        let mut partial = [0.0; 8];
+        let (xs, ys) = (x.chunks_exact(8), y.chunks_exact(8));
+        let tail: f64 = (xs.remainder().iter().zip(ys.remainder()))
+            .map(|(x, y)| x * y)
+            .sum();
+        for (xc, yc) in xs.zip(ys) {
+            for k in 0..8 {
+                partial[k] += xc[k] * yc[k];
+            }
+        }
+        return partial.iter().sum::<f64>() + tail;
+    }
+    if let (Ok(x), Ok(y)) = (
+        a.view().into_dimensionality::<Ix1>(),
+        b.view().into_dimensionality::<Ix1>(),
+    ) {
+        // Strided 1-D views, e.g. columns of a row-major matrix.
+        assert_eq!(x.len(), y.len());
+        // SAFETY: `lanes_dot` calls `term(i)` only for `i < x.len() == y.len()`.
+        return lanes_dot(x.len(), |i| unsafe { x.uget(i) * y.uget(i) });
+    }
+    Zip::from(a.view().into_dyn())
+        .and(b.view().into_dyn())
+        .fold(0.0, |s, &x, &y| s + x * y)
+}
+
+/// `Σ_{i < n} term(i)` with eight interleaved partial sums.
+#[inline(always)]
+fn lanes_dot(n: usize, term: impl Fn(usize) -> f64) -> f64 {
+    const LANES: usize = 8;
+    let mut partial = [0.0; LANES];
+    let whole = n - n % LANES;
+    let mut i = 0;
+    while i < whole {
+        for (lane, p) in partial.iter_mut().enumerate() {
+            *p += term(i + lane);
+        }
+        i += LANES;
+    }
+    let mut total = partial.iter().sum::<f64>();
+    for j in whole..n {
+        total += term(j);
+    }
+    total
 }
 
 /// `Σ a ⊙ b`: see [`SumProd`].

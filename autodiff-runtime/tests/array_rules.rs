@@ -646,6 +646,52 @@ fn all_rows() -> Vec<Row> {
         ab.to_dyn()
     });
 
+    // An adjoint created by its first contribution: the same as zero, then `acc`.
+    for (shape, out) in [
+        (&[3][..], &[3][..]),
+        (&[1], &[7]),
+        (&[3], &[2, 3]),
+    ] {
+        acc_row(&mut rows, "first_adj a1 from owned ad", shape, out, |a, g| {
+            rt::first_adj(&a1(a), g.clone()).to_dyn()
+        });
+        acc_row(&mut rows, "first_adj &a1 from &ad", shape, out, |a, g| {
+            rt::first_adj(&&a1(a), g).to_dyn()
+        });
+    }
+    acc_row(&mut rows, "first_adj view2 from owned a2", &[2, 3], &[2, 3], |a, g| {
+        rt::first_adj(&a2(a).view(), a2(g)).to_dyn()
+    });
+    acc_row(&mut rows, "first_adj a2 keep-dims", &[4, 1], &[4, 5], |a, g| {
+        rt::first_adj(&a2(a), a2(g)).to_dyn()
+    });
+    acc_row(&mut rows, "first_adj f64 from owned a1", &[], &[3], |a, g| {
+        arr0(rt::first_adj(&s(a), a1(g))).into_dyn()
+    });
+    acc_row(&mut rows, "first_adj Vec from a1", &[3], &[3], |a, g| {
+        rt::first_adj(&v(a), a1(g)).to_dyn()
+    });
+    acc_row(&mut rows, "first_adj slice from &Vec", &[7], &[7], |a, g| {
+        rt::first_adj(&v(a)[..], &v(g)).to_dyn()
+    });
+    acc_row(&mut rows, "first_adj [f64; 3] from a1", &[3], &[3], |a, g| {
+        rt::first_adj(&fixed3(a), a1(g)).to_dyn()
+    });
+    acc_scalar_row(&mut rows, "first_adj a2", &[2, 3], |a, c| {
+        rt::first_adj(&a2(a), c).to_dyn()
+    });
+    acc_scalar_row(&mut rows, "first_adj a1 from &f64", &[3], |a, c| {
+        rt::first_adj(&a1(a), &c).to_dyn()
+    });
+    acc_scalar_row(&mut rows, "strided a1 adjoint", &[5], |a, c| {
+        // Every other element of a longer array: not contiguous.
+        let mut long = Array1::zeros(10);
+        let mut ab = long.slice_mut(ndarray::s![..;2]);
+        ab.assign(&rt::zero_adj(&a1(a)));
+        rt::acc(&mut ab, &c);
+        ab.to_owned().to_dyn()
+    });
+
     // Reductions.
     reduction_rows!(rows, a1[1]);
     reduction_rows!(rows, a1[3]);
@@ -958,4 +1004,67 @@ fn pullbacks_infer_their_result_types() {
             .iter()
             .all(|d| d.is_nan())
     );
+}
+
+#[test]
+fn first_adj_moves_an_owned_contribution_of_the_right_shape() {
+    let x = array![1.0, 2.0, 3.0];
+    let c = array![4.0, 5.0, 6.0];
+    let data = c.as_ptr();
+    let adj = rt::first_adj(&x.view(), c);
+    assert_eq!(adj.as_ptr(), data, "moved, not copied");
+    assert_eq!(adj, array![4.0, 5.0, 6.0]);
+    // A contribution of another shape is summed back into a new array.
+    let adj = rt::first_adj(&x, array![[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]);
+    assert_eq!(adj, array![11.0, 22.0, 33.0]);
+}
+
+/// `sum_prod` against the plain sum of products, for each memory layout it handles separately:
+/// contiguous (lengths around its eight partial sums), strided 1-D, any other layout, and
+/// broadcasting shapes.
+#[test]
+fn sum_prod_agrees_with_the_sum_of_products() {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * b.abs().max(1.0);
+    for n in [0, 1, 7, 8, 9, 16, 23, 1000] {
+        let a = Array1::from_shape_fn(n, |i| (i as f64 * 0.37).sin());
+        let b = Array1::from_shape_fn(n, |i| 1.0 + (i as f64 * 0.11).cos());
+        let want: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!(close(rt::sum_prod(&a, &b), want), "contiguous, n = {n}");
+        // Columns of row-major matrices: stride 2.
+        let m = ndarray::stack(ndarray::Axis(1), &[a.view(), b.view()]).unwrap();
+        assert!(
+            close(rt::sum_prod(&m.column(0), &m.column(1)), want),
+            "strided, n = {n}"
+        );
+        assert!(close(rt::sum_prod(&a, &m.column(1)), want), "mixed, n = {n}");
+    }
+    let m = Array2::from_shape_fn((5, 3), |(i, j)| (i * 3 + j) as f64 * 0.5 - 2.0);
+    let t = m.t();
+    let u = Array2::from_shape_fn((3, 5), |(i, j)| 1.0 / (1.0 + (i + j) as f64));
+    let want: f64 = t.iter().zip(&u).map(|(x, y)| x * y).sum();
+    assert!(close(rt::sum_prod(&t, &u), want), "transposed");
+    let row = array![1.0, -2.0, 0.5];
+    let want: f64 = (&u.t() * &row).sum();
+    assert!(close(rt::sum_prod(&u.t(), &row), want), "broadcast");
+    assert!(close(rt::sum_prod(&m, &2.0), 2.0 * m.sum()), "scalar");
+}
+
+/// `Mᵀ g` for `M.dot(&w)`'s adjoint, by blocks of eight rows with a remainder, against
+/// ndarray's own transpose product, for row-major, transposed and empty matrices.
+#[test]
+fn dot_db_of_a_matrix_times_a_vector_agrees_with_the_transpose_product() {
+    for (rows, cols) in [(19, 5), (8, 3), (16, 1), (7, 4), (1, 9), (0, 3), (3, 0), (40, 33)] {
+        let m = Array2::from_shape_fn((rows, cols), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 4.5);
+        let g = Array1::from_shape_fn(rows, |i| 0.25 + (i as f64 * 0.7).sin());
+        let want = m.t().dot(&g);
+        let got = rt::dot_db(&m.view(), &g);
+        assert_eq!(got.len(), cols);
+        for (a, b) in got.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{rows}×{cols}: {got} vs {want}");
+        }
+        // Not row-major: the transpose of a row-major matrix.
+        let mt = m.t().to_owned();
+        let got_t = rt::dot_db(&mt.t(), &g);
+        assert!(got_t.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)));
+    }
 }

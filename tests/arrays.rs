@@ -195,6 +195,60 @@ proptest! {
     }
 }
 
+// ----- where an array's adjoint is created: by its first contribution, or as a zero before
+// a loop or branch whose reverse touches it first -----
+
+#[differentiable]
+fn adjoint_creation(x: ArrayView1<f64>, m: ArrayView2<f64>, s: f64) -> f64 {
+    // Used twice by one statement: created by the first contribution, then accumulated.
+    let y = x.mapv(f64::sin);
+    let sq = &y * &y;
+    // Last used inside a loop (an element read): zeroed before the loop's reverse.
+    let z = &x * s;
+    let mut acc = 0.0;
+    for i in 0..z.len() {
+        acc += z[i] * y[i];
+    }
+    // Last used in a branch.
+    let w = &x + 1.0;
+    if s > 0.0 {
+        acc += w.sum() * s;
+    } else {
+        acc -= w.mean().unwrap();
+    }
+    // A broadcast: the matrix-shaped contribution is summed back to `x`'s shape.
+    let b = &m * &x;
+    // Defined and used inside a loop body.
+    for k in 0..2 {
+        let t = &y * (k as f64 + s);
+        acc += t.dot(&x);
+    }
+    // The statement's own adjoint moved into the operand's (`u = &v + 0.0`).
+    let v = &y / s;
+    let u = &v + 0.0;
+    acc + sq.sum() + b.sum() * y.sum() + z.sum() + u.var(0.0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn adjoints_created_anywhere_match_finite_differences(
+        v in proptest::collection::vec(-1.5f64..1.5, 10),
+        s in prop_oneof![0.3f64..1.7, -1.7f64..-0.3],
+    ) {
+        let f = |u: &[f64]| adjoint_creation(
+            Array1::from(u[..3].to_vec()).view(),
+            mat(&u[3..9], 2, 3).view(),
+            u[9],
+        );
+        let m = mat(&v[3..9], 2, 3);
+        let (gx, gm, gs) = grad_adjoint_creation(Array1::from(v[..3].to_vec()).view(), m.view(), s);
+        let all: Vec<f64> = gx.iter().chain(gm.iter()).copied().chain([gs]).collect();
+        check("adjoint_creation", &f, &all, &[&v[..9], &[s]].concat());
+    }
+}
+
 // ----- local arrays filled element by element, then used -----
 
 #[differentiable(wrt(theta))]

@@ -144,41 +144,48 @@ fn positions(body: &Block, n: usize) -> (Vec<usize>, Vec<Option<usize>>) {
     (top_pos, last_write)
 }
 
-fn bump(uses: &mut [usize], o: &Operand) {
-    if let Some(v) = o.val() {
-        uses[v] += 1;
+fn count_uses(b: &Block, uses: &mut [usize]) {
+    for s in &b.stmts {
+        stmt_uses(s, &mut |v| uses[v] += 1);
     }
 }
 
-fn count_uses(b: &Block, uses: &mut [usize]) {
-    for s in &b.stmts {
-        match s {
-            Stmt::Let(l) => op_operands(&l.op).into_iter().for_each(|o| bump(uses, o)),
-            Stmt::Write(w) => {
-                bump(uses, &w.val);
-                w.idx.iter().for_each(|o| bump(uses, o));
+/// Calls `f` for every value read by `s` (nested blocks included), once per read.
+pub fn stmt_uses(s: &Stmt, f: &mut impl FnMut(ValId)) {
+    fn bump(o: &Operand, f: &mut impl FnMut(ValId)) {
+        if let Some(v) = o.val() {
+            f(v);
+        }
+    }
+    match s {
+        Stmt::Let(l) => op_operands(&l.op).into_iter().for_each(|o| bump(o, f)),
+        Stmt::Write(w) => {
+            bump(&w.val, f);
+            w.idx.iter().for_each(|o| bump(o, f));
+        }
+        Stmt::If(i) => {
+            bump(&i.cond, f);
+            for m in &i.merges {
+                bump(&m.then_val, f);
+                bump(&m.else_val, f);
             }
-            Stmt::If(i) => {
-                bump(uses, &i.cond);
-                for m in &i.merges {
-                    bump(uses, &m.then_val);
-                    bump(uses, &m.else_val);
-                }
-                count_uses(&i.then_block, uses);
-                count_uses(&i.else_block, uses);
+            for s in i.then_block.stmts.iter().chain(&i.else_block.stmts) {
+                stmt_uses(s, f);
             }
-            Stmt::Loop(l) => {
-                for c in &l.carried {
-                    bump(uses, &c.init);
-                    bump(uses, &c.next);
-                }
-                if let Some(e) = &l.exit {
-                    bump(uses, e);
-                }
-                for v in loop_control(l) {
-                    uses[v] += 1;
-                }
-                count_uses(&l.body, uses);
+        }
+        Stmt::Loop(l) => {
+            for c in &l.carried {
+                bump(&c.init, f);
+                bump(&c.next, f);
+            }
+            if let Some(e) = &l.exit {
+                bump(e, f);
+            }
+            for v in loop_control(l) {
+                f(v);
+            }
+            for s in &l.body.stmts {
+                stmt_uses(s, f);
             }
         }
     }

@@ -17,6 +17,7 @@ use crate::ir::*;
 use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use std::cell::RefCell;
 
 fn array_method_name(m: ArrayMethod) -> &'static str {
     match m {
@@ -40,6 +41,10 @@ pub struct Gen<'a> {
     pub an: &'a Analysis,
     /// `&x` shares `x`'s adjoint: `root[v]` is the value whose adjoint `v` uses.
     root: Vec<ValId>,
+    /// Array adjoints not declared yet, because their first contribution will create them
+    /// (`let mut x_bar = first_adj(&x, contribution)`): no zero array, no extra pass, and an
+    /// owned contribution of the right shape is moved into place.
+    pending: RefCell<Vec<ValId>>,
 }
 
 fn rt() -> TokenStream {
@@ -67,7 +72,12 @@ impl<'a> Gen<'a> {
             }
         }
         walk(&f.body, &mut root);
-        Gen { f, an, root }
+        Gen {
+            f,
+            an,
+            root,
+            pending: RefCell::new(Vec::new()),
+        }
     }
 
     fn ident(&self, v: ValId) -> &Ident {
@@ -567,12 +577,14 @@ impl<'a> Gen<'a> {
 
     // ----- reverse -----
 
-    /// `let mut v_bar = 0.0;` for the active values defined directly in `b`, and `extra`.
+    /// `let mut v_bar = 0.0;` for the active values defined directly in `b`, and `extra`; except
+    /// the arrays created by their first contribution (see [`Gen::created_by_contribution`]).
     pub fn decl_adjoints(&self, b: &Block, extra: &[ValId]) -> TokenStream {
         let mut vals: Vec<ValId> = extra.to_vec();
         for s in &b.stmts {
             match s {
-                Stmt::Let(l) => vals.push(l.dst),
+                Stmt::Let(l) if !self.created_by_contribution(l.dst) => vals.push(l.dst),
+                Stmt::Let(_) => {}
                 Stmt::If(i) => vals.extend(i.merges.iter().map(|m| m.dst)),
                 Stmt::Loop(l) => vals.extend(l.carried.iter().map(|c| c.out)),
                 Stmt::Write(_) => {}
@@ -582,6 +594,53 @@ impl<'a> Gen<'a> {
             .filter(|v| self.an.active[*v] && self.root[*v] == *v)
             .map(|v| self.decl_one(v))
             .collect()
+    }
+
+    /// An array value (not a written local array) whose adjoint is declared where the reverse
+    /// sweep first touches it: by its first contribution when that is an `ā += c`, by a zero
+    /// otherwise. The value of a `let` in the block being reversed.
+    fn created_by_contribution(&self, v: ValId) -> bool {
+        let info = &self.f.values[v];
+        self.an.active[v]
+            && self.root[v] == v
+            && info.kind.is_array()
+            && !info.mutable
+            && !info.restore
+    }
+
+    /// Takes `v` off the pending adjoints; true if it was there.
+    fn take_pending(&self, v: ValId) -> bool {
+        let mut p = self.pending.borrow_mut();
+        match p.iter().position(|x| *x == v) {
+            Some(k) => {
+                p.swap_remove(k);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Zero declarations of the pending adjoints among `vals` (by their roots).
+    fn declare_pending(&self, vals: impl IntoIterator<Item = ValId>) -> TokenStream {
+        let mut out = TokenStream::new();
+        for v in vals {
+            let r = self.root[v];
+            if self.take_pending(r) {
+                out.extend(self.decl_one(r));
+            }
+        }
+        out
+    }
+
+    /// Zero declarations of the pending adjoints that the reverse of `s` (a branch, loop or
+    /// element write, whose code is nested) may touch.
+    fn declare_pending_used_by(&self, s: &Stmt) -> TokenStream {
+        let mut used = Vec::new();
+        analyse::stmt_uses(s, &mut |v| used.push(v));
+        if let Stmt::Write(w) = s {
+            used.push(w.arr);
+        }
+        self.declare_pending(used)
     }
 
     /// `let mut v_bar = 0.0;`, or a zero of v's shape for an array.
@@ -616,23 +675,39 @@ impl<'a> Gen<'a> {
     }
 
     pub fn rev_block(&self, b: &Block) -> TokenStream {
+        let created: Vec<ValId> = b
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Let(l) if self.created_by_contribution(l.dst) => Some(l.dst),
+                _ => None,
+            })
+            .collect();
+        self.pending.borrow_mut().extend(&created);
         let mut out = TokenStream::new();
         for s in b.stmts.iter().rev() {
             match s {
                 Stmt::Let(l) if self.an.active[l.dst] => out.extend(self.rev_let(l)),
                 Stmt::Let(_) => {}
                 Stmt::If(i) if analyse::has_reverse_if(i, &self.an.active) => {
+                    out.extend(self.declare_pending_used_by(s));
                     out.extend(self.rev_if(i))
                 }
                 Stmt::If(_) => {}
                 Stmt::Loop(l) if analyse::has_reverse_loop(l, &self.an.active) => {
+                    out.extend(self.declare_pending_used_by(s));
                     out.extend(self.rev_loop(l))
                 }
                 Stmt::Loop(_) => {}
-                Stmt::Write(w) if self.an.active[w.arr] => out.extend(self.rev_write(w)),
+                Stmt::Write(w) if self.an.active[w.arr] => {
+                    out.extend(self.declare_pending_used_by(s));
+                    out.extend(self.rev_write(w))
+                }
                 Stmt::Write(_) => {}
             }
         }
+        // Each was declared at the latest by the reverse of its own `let`.
+        self.pending.borrow_mut().retain(|v| !created.contains(v));
         out
     }
 
@@ -643,7 +718,10 @@ impl<'a> Gen<'a> {
         }
         let g = self.adj(l.dst);
         let g_tokens = quote!(#g);
+        // No contribution reached it: zero.
+        let mut code = self.declare_pending([l.dst]);
         if let Op::Call { path, args } = &l.op {
+            code.extend(self.declare_pending(args.iter().filter_map(|a| a.val())));
             let mut pb = path.clone();
             if let Some(last) = pb.segments.last_mut() {
                 last.ident = format_ident!("pullback_{}", last.ident, span = last.ident.span());
@@ -652,7 +730,7 @@ impl<'a> Gen<'a> {
                 .map(|k| format_ident!("{}_d{}", self.ident(l.dst), k, span = Span::mixed_site()))
                 .collect();
             let arg_t: Vec<TokenStream> = args.iter().map(|a| self.opnd(a)).collect();
-            let mut code = quote_spanned!(l.span=> let (#(#outs,)*) = #pb(#(#arg_t,)* #g););
+            code.extend(quote_spanned!(l.span=> let (#(#outs,)*) = #pb(#(#arg_t,)* #g);));
             for (a, o) in args.iter().zip(&outs) {
                 code.extend(self.accum_kind(a, quote!(#o), self.kind(a).is_array()));
             }
@@ -697,15 +775,33 @@ impl<'a> Gen<'a> {
         };
         let scalar: Vec<bool> = operands.iter().map(|o| !self.kind(o).is_array()).collect();
         let env = rules::Env::new(&toks, &result, &g_tokens, &targets, array, &scalar);
-        let mut code = TokenStream::new();
-        for (i, o) in operands.iter().enumerate() {
-            if !self.is_active(o) {
-                continue;
-            }
-            match rules::rule(&l.op, i, &env) {
-                Some(rules::Contrib::Add(c)) => code.extend(self.accum_kind(o, c, array)),
-                Some(rules::Contrib::Stmt(s)) => code.extend(s),
-                None => {}
+        let contribs: Vec<(&Operand, rules::Contrib)> = operands
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| self.is_active(o))
+            .filter_map(|(i, o)| Some((*o, rules::rule(&l.op, i, &env)?)))
+            .collect();
+        let last = contribs.len();
+        for (k, (o, c)) in contribs.into_iter().enumerate() {
+            let root = o.val().map(|v| self.root[v]);
+            match c {
+                rules::Contrib::Add(c) if root.is_some_and(|r| self.take_pending(r)) => {
+                    let r = root.unwrap_or_default();
+                    let (a, x) = (self.adj(r), self.ident(r));
+                    // `g` itself is moved in by the statement's last contribution (it is dead
+                    // after it) and borrowed by the others.
+                    let c = if c.to_string() == g_tokens.to_string() && k + 1 < last {
+                        quote!(&#c)
+                    } else {
+                        c
+                    };
+                    code.extend(quote!(let mut #a = ::autodiff_runtime::__rt::first_adj(&#x, #c);));
+                }
+                rules::Contrib::Add(c) => code.extend(self.accum_kind(o, c, array)),
+                rules::Contrib::Stmt(s) => {
+                    code.extend(self.declare_pending(root));
+                    code.extend(s);
+                }
             }
         }
         code

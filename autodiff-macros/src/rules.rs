@@ -201,6 +201,9 @@ fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<Toke
                 let b = e.a(1);
                 if e.scalar[0] && e.scalar[1] {
                     quote!(#rt::sum_prod(&#g, &1.0) / #b)
+                } else if e.scalar[1] {
+                    // One division, then a multiplication per element (several times faster).
+                    quote!(#rt::mul(&#g, &(1.0 / #b)))
                 } else {
                     quote!(#rt::div(&#g, &#b))
                 }

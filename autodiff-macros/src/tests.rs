@@ -50,6 +50,22 @@ fn loop_with_call_records_nothing() {
     );
 }
 
+/// Array adjoints are created by their first contribution (`first_adj`), not zeroed then
+/// accumulated; `r_bar`'s last contribution moves the statement's own adjoint in.
+#[test]
+fn array_adjoints_from_first_contribution() {
+    snapshot(
+        "sharpe",
+        quote::quote!(wrt(theta)),
+        quote::quote! {
+            pub fn sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> f64 {
+                let r = (&returns.column(0) + &(&returns.column(1) * theta)) / (1.0 + theta);
+                r.mean().unwrap() / r.std(0.0)
+            }
+        },
+    );
+}
+
 #[test]
 fn straight_line() {
     snapshot(

@@ -294,7 +294,7 @@ fn sweep(
         }
         _ => TokenStream::new(),
     };
-    let rev = g.rev_block(&ir.body);
+    let rev = g.rev_block(&ir.body, &[]);
     let value = format_ident!("value", span = Span::mixed_site());
     quote!({
         #tapes

@@ -596,16 +596,17 @@ impl<'a> Gen<'a> {
             .collect()
     }
 
-    /// An array value (not a written local array) whose adjoint is declared where the reverse
-    /// sweep first touches it: by its first contribution when that is an `ā += c`, by a zero
-    /// otherwise. The value of a `let` in the block being reversed.
+    /// A value whose adjoint is declared where the reverse sweep first touches it: by its first
+    /// contribution when that is an `ā += c` (`let mut a_bar: f64 = c;`, or `first_adj` for an
+    /// array), by a zero otherwise. The value of a `let` in the block being reversed; not a
+    /// written local array, not the function's result (which is seeded).
     fn created_by_contribution(&self, v: ValId) -> bool {
         let info = &self.f.values[v];
         self.an.active[v]
             && self.root[v] == v
-            && info.kind.is_array()
             && !info.mutable
             && !info.restore
+            && self.f.result.val() != Some(v)
     }
 
     /// Takes `v` off the pending adjoints; true if it was there.
@@ -656,11 +657,21 @@ impl<'a> Gen<'a> {
 
     /// `target_bar += contribution`; through the runtime (which sums broadcasts back to the
     /// target's shape) when arrays are involved.
+    /// Creates the adjoint instead when it is pending (see [`Gen::created_by_contribution`]).
     fn accum_kind(&self, target: &Operand, contribution: TokenStream, array: bool) -> TokenStream {
         match target {
             Operand::Val(v) if self.an.active[*v] => {
                 let a = self.adj(*v);
-                if array || self.f.values[*v].kind.is_array() {
+                let array = array || self.f.values[*v].kind.is_array();
+                let r = self.root[*v];
+                if self.take_pending(r) {
+                    if array {
+                        let x = self.ident(r);
+                        quote!(let mut #a = ::autodiff_runtime::__rt::first_adj(&#x, #contribution);)
+                    } else {
+                        quote!(let mut #a: f64 = #contribution;)
+                    }
+                } else if array {
                     quote!(::autodiff_runtime::__rt::acc(&mut #a, &(#contribution));)
                 } else {
                     quote!(#a += #contribution;)
@@ -674,7 +685,9 @@ impl<'a> Gen<'a> {
         self.accum_kind(target, contribution, false)
     }
 
-    pub fn rev_block(&self, b: &Block) -> TokenStream {
+    /// The reverse of `b`, after the `flows` (`target_bar += contribution`) into it: a branch's
+    /// merged adjoints, an iteration's carried ones.
+    pub fn rev_block(&self, b: &Block, flows: &[(&Operand, TokenStream)]) -> TokenStream {
         let created: Vec<ValId> = b
             .stmts
             .iter()
@@ -685,6 +698,9 @@ impl<'a> Gen<'a> {
             .collect();
         self.pending.borrow_mut().extend(&created);
         let mut out = TokenStream::new();
+        for (target, c) in flows {
+            out.extend(self.accum(target, c.clone()));
+        }
         for s in b.stmts.iter().rev() {
             match s {
                 Stmt::Let(l) if self.an.active[l.dst] => out.extend(self.rev_let(l)),
@@ -718,10 +734,18 @@ impl<'a> Gen<'a> {
         }
         let g = self.adj(l.dst);
         let g_tokens = quote!(#g);
-        // No contribution reached it: zero.
-        let mut code = self.declare_pending([l.dst]);
+        if self.take_pending(l.dst) {
+            // No contribution reached it: its adjoint is zero, and so are its contributions.
+            return TokenStream::new();
+        }
+        let mut code = TokenStream::new();
         if let Op::Call { path, args } = &l.op {
-            code.extend(self.declare_pending(args.iter().filter_map(|a| a.val())));
+            // A pullback's array adjoints may be `Vec`s or fixed arrays: added to a zero.
+            code.extend(self.declare_pending(
+                args.iter()
+                    .filter_map(|a| a.val())
+                    .filter(|v| self.f.values[*v].kind.is_array()),
+            ));
             let mut pb = path.clone();
             if let Some(last) = pb.segments.last_mut() {
                 last.ident = format_ident!("pullback_{}", last.ident, span = last.ident.span());
@@ -785,19 +809,17 @@ impl<'a> Gen<'a> {
         for (k, (o, c)) in contribs.into_iter().enumerate() {
             let root = o.val().map(|v| self.root[v]);
             match c {
-                rules::Contrib::Add(c) if root.is_some_and(|r| self.take_pending(r)) => {
-                    let r = root.unwrap_or_default();
-                    let (a, x) = (self.adj(r), self.ident(r));
-                    // `g` itself is moved in by the statement's last contribution (it is dead
-                    // after it) and borrowed by the others.
-                    let c = if c.to_string() == g_tokens.to_string() && k + 1 < last {
+                rules::Contrib::Add(c) => {
+                    // Where arrays are involved, `g` itself is moved into an adjoint it creates
+                    // by the statement's last contribution (it is dead after it), and borrowed
+                    // by the others.
+                    let c = if array && c.to_string() == g_tokens.to_string() && k + 1 < last {
                         quote!(&#c)
                     } else {
                         c
                     };
-                    code.extend(quote!(let mut #a = ::autodiff_runtime::__rt::first_adj(&#x, #c);));
+                    code.extend(self.accum_kind(o, c, array));
                 }
-                rules::Contrib::Add(c) => code.extend(self.accum_kind(o, c, array)),
                 rules::Contrib::Stmt(s) => {
                     code.extend(self.declare_pending(root));
                     code.extend(s);
@@ -812,17 +834,17 @@ impl<'a> Gen<'a> {
         let branch = |b: &Block, then: bool| {
             let decl = self.decl_adjoints(b, &[]);
             let slice = self.fwd_block(b, false);
-            let mut flow = TokenStream::new();
-            for m in &i.merges {
-                if self.an.active[m.dst] {
+            let flows: Vec<(&Operand, TokenStream)> = i
+                .merges
+                .iter()
+                .filter(|m| self.an.active[m.dst])
+                .map(|m| {
                     let d = self.adj(m.dst);
-                    flow.extend(
-                        self.accum(if then { &m.then_val } else { &m.else_val }, quote!(#d)),
-                    );
-                }
-            }
-            let rev = self.rev_block(b);
-            quote!(#decl #slice #flow #rev)
+                    (if then { &m.then_val } else { &m.else_val }, quote!(#d))
+                })
+                .collect();
+            let rev = self.rev_block(b, &flows);
+            quote!(#decl #slice #rev)
         };
         let (t, e) = (branch(&i.then_block, true), branch(&i.else_block, false));
         quote!(if #cond { #t } else { #e })
@@ -864,10 +886,12 @@ impl<'a> Gen<'a> {
             .collect();
         body.extend(self.decl_adjoints(&l.body, &active_entries));
         body.extend(self.fwd_block(&l.body, false));
-        for (c, k) in act.iter().zip(&carry) {
-            body.extend(self.accum(&c.next, quote!(#k)));
-        }
-        body.extend(self.rev_block(&l.body));
+        let flows: Vec<(&Operand, TokenStream)> = act
+            .iter()
+            .zip(&carry)
+            .map(|(c, k)| (&c.next, quote!(#k)))
+            .collect();
+        body.extend(self.rev_block(&l.body, &flows));
         for (c, k) in act.iter().zip(&carry) {
             if self.an.active[c.entry] {
                 let e = self.adj(c.entry);

@@ -80,18 +80,17 @@ fn value_and_grad_f(x: f64) -> (f64, f64) {
         };
         let value: f64 = retval_27;
         let mut x_bar: f64 = 0.0;
-        let mut s_1_bar: f64 = 0.0;
         let mut s_21_bar: f64 = 0.0;
         let mut retval_22_bar: f64 = 0.0;
         let mut retval_27_bar: f64 = 0.0;
         retval_27_bar += 1.0;
         if go_on_24 {
-            let mut t_25_bar: f64 = 0.0;
-            t_25_bar += retval_27_bar;
+            let mut t_25_bar: f64 = retval_27_bar;
             s_21_bar += t_25_bar;
         } else {
             retval_22_bar += retval_27_bar;
         }
+        let mut s_1_bar: f64 = 0.0;
         {
             let mut s_2_carry: f64 = s_21_bar;
             let mut retval_3_carry: f64 = retval_22_bar;
@@ -117,18 +116,15 @@ fn value_and_grad_f(x: f64) -> (f64, f64) {
                     retval_11_bar += retval_18_bar;
                     s_16_bar += s_19_bar;
                     if go_on_13 {
-                        let mut t_14_bar: f64 = 0.0;
-                        let mut t_15_bar: f64 = 0.0;
-                        t_15_bar += s_16_bar;
-                        t_14_bar += t_15_bar;
+                        let mut t_15_bar: f64 = s_16_bar;
+                        let mut t_14_bar: f64 = t_15_bar;
                         s_2_bar += t_14_bar * s_2;
                         s_2_bar += t_14_bar * s_2;
                     } else {
                         s_2_bar += s_16_bar;
                     }
                     if t_8 {
-                        let mut t_9_bar: f64 = 0.0;
-                        t_9_bar += retval_11_bar;
+                        let mut t_9_bar: f64 = retval_11_bar;
                         s_2_bar += -t_9_bar;
                     } else {
                         retval_3_bar += retval_11_bar;
@@ -237,18 +233,17 @@ fn pullback_f(x: f64, d_out: f64) -> (f64,) {
         };
         let value: f64 = retval_27;
         let mut x_bar: f64 = 0.0;
-        let mut s_1_bar: f64 = 0.0;
         let mut s_21_bar: f64 = 0.0;
         let mut retval_22_bar: f64 = 0.0;
         let mut retval_27_bar: f64 = 0.0;
         retval_27_bar += d_out;
         if go_on_24 {
-            let mut t_25_bar: f64 = 0.0;
-            t_25_bar += retval_27_bar;
+            let mut t_25_bar: f64 = retval_27_bar;
             s_21_bar += t_25_bar;
         } else {
             retval_22_bar += retval_27_bar;
         }
+        let mut s_1_bar: f64 = 0.0;
         {
             let mut s_2_carry: f64 = s_21_bar;
             let mut retval_3_carry: f64 = retval_22_bar;
@@ -274,18 +269,15 @@ fn pullback_f(x: f64, d_out: f64) -> (f64,) {
                     retval_11_bar += retval_18_bar;
                     s_16_bar += s_19_bar;
                     if go_on_13 {
-                        let mut t_14_bar: f64 = 0.0;
-                        let mut t_15_bar: f64 = 0.0;
-                        t_15_bar += s_16_bar;
-                        t_14_bar += t_15_bar;
+                        let mut t_15_bar: f64 = s_16_bar;
+                        let mut t_14_bar: f64 = t_15_bar;
                         s_2_bar += t_14_bar * s_2;
                         s_2_bar += t_14_bar * s_2;
                     } else {
                         s_2_bar += s_16_bar;
                     }
                     if t_8 {
-                        let mut t_9_bar: f64 = 0.0;
-                        t_9_bar += retval_11_bar;
+                        let mut t_9_bar: f64 = retval_11_bar;
                         s_2_bar += -t_9_bar;
                     } else {
                         retval_3_bar += retval_11_bar;

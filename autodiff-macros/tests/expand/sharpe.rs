@@ -35,13 +35,10 @@ pub fn value_and_grad_sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> (f64
         let t_13 = t_11 / t_12;
         let value: f64 = t_13;
         let mut theta_bar: f64 = 0.0;
-        let mut t_9_bar: f64 = 0.0;
-        let mut t_11_bar: f64 = 0.0;
-        let mut t_12_bar: f64 = 0.0;
         let mut t_13_bar: f64 = 0.0;
         t_13_bar += 1.0;
-        t_11_bar += t_13_bar / t_12;
-        t_12_bar += -t_13_bar * t_13 / t_12;
+        let mut t_11_bar: f64 = t_13_bar / t_12;
+        let mut t_12_bar: f64 = -t_13_bar * t_13 / t_12;
         let mut t_10_bar = ::autodiff_runtime::__rt::first_adj(
             &t_10,
             ::autodiff_runtime::__rt::std_da(&t_10, 0.0, t_12, t_12_bar),
@@ -51,9 +48,9 @@ pub fn value_and_grad_sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> (f64
             &t_8,
             ::autodiff_runtime::__rt::mul(&t_10_bar, &(1.0 / t_9)),
         );
-        ::autodiff_runtime::__rt::acc(
-            &mut t_9_bar,
-            &(-::autodiff_runtime::__rt::sum_prod(&t_10_bar, &t_10) / t_9),
+        let mut t_9_bar = ::autodiff_runtime::__rt::first_adj(
+            &t_9,
+            -::autodiff_runtime::__rt::sum_prod(&t_10_bar, &t_10) / t_9,
         );
         theta_bar += t_9_bar;
         let mut t_6_bar = ::autodiff_runtime::__rt::first_adj(&t_6, t_8_bar);
@@ -121,13 +118,10 @@ pub fn pullback_sharpe_ratio(
         let value: f64 = t_13;
         let mut theta_bar: f64 = 0.0;
         let mut returns_bar = ::autodiff_runtime::__rt::zero_adj(&returns);
-        let mut t_9_bar: f64 = 0.0;
-        let mut t_11_bar: f64 = 0.0;
-        let mut t_12_bar: f64 = 0.0;
         let mut t_13_bar: f64 = 0.0;
         t_13_bar += d_out;
-        t_11_bar += t_13_bar / t_12;
-        t_12_bar += -t_13_bar * t_13 / t_12;
+        let mut t_11_bar: f64 = t_13_bar / t_12;
+        let mut t_12_bar: f64 = -t_13_bar * t_13 / t_12;
         let mut t_10_bar = ::autodiff_runtime::__rt::first_adj(
             &t_10,
             ::autodiff_runtime::__rt::std_da(&t_10, 0.0, t_12, t_12_bar),
@@ -137,9 +131,9 @@ pub fn pullback_sharpe_ratio(
             &t_8,
             ::autodiff_runtime::__rt::mul(&t_10_bar, &(1.0 / t_9)),
         );
-        ::autodiff_runtime::__rt::acc(
-            &mut t_9_bar,
-            &(-::autodiff_runtime::__rt::sum_prod(&t_10_bar, &t_10) / t_9),
+        let mut t_9_bar = ::autodiff_runtime::__rt::first_adj(
+            &t_9,
+            -::autodiff_runtime::__rt::sum_prod(&t_10_bar, &t_10) / t_9,
         );
         theta_bar += t_9_bar;
         let mut t_2_bar = ::autodiff_runtime::__rt::first_adj(&t_2, &t_8_bar);

@@ -249,6 +249,44 @@ proptest! {
     }
 }
 
+// ----- `var`/`std` contributions absorbing the broadcasts of `mean`/`sum` of the same array -----
+
+#[differentiable]
+fn moments(x: ArrayView1<f64>, m: ArrayView2<f64>, s: f64) -> f64 {
+    // mean after std, and before it
+    let y = &x * s;
+    let z = (y.mean().unwrap() - 0.5) / y.std(0.0);
+    let w = x.mapv(f64::exp);
+    let q = w.std(1.0) * 2.0 + w.mean().unwrap() * w.sum();
+    // only broadcasts
+    let u = &x + s;
+    let r = u.sum() * u.mean().unwrap();
+    // two deviations of one array, and a variance beside another use of the array
+    let v = &m * s;
+    let t = v.std(0.0) + v.var(1.0) + (&v * 2.0).sum() + v.mean().unwrap();
+    z + q + r + t
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn folded_moments_match_finite_differences(
+        v in proptest::collection::vec(-1.5f64..1.5, 10),
+        s in 0.3f64..1.7,
+    ) {
+        let f = |u: &[f64]| moments(
+            Array1::from(u[..4].to_vec()).view(),
+            mat(&u[4..10], 2, 3).view(),
+            u[10],
+        );
+        let m = mat(&v[4..10], 2, 3);
+        let (gx, gm, gs) = grad_moments(Array1::from(v[..4].to_vec()).view(), m.view(), s);
+        let all: Vec<f64> = gx.iter().chain(gm.iter()).copied().chain([gs]).collect();
+        check("moments", &f, &all, &[&v[..10], &[s]].concat());
+    }
+}
+
 // ----- local arrays filled element by element, then used -----
 
 #[differentiable(wrt(theta))]

@@ -24,6 +24,10 @@ pub struct Env<'a> {
     /// Which operands are scalars: a scalar's contribution from an array is reduced as it is
     /// formed (`Σ ḡ ⊙ b`), without an intermediate array.
     pub scalar: &'a [bool],
+    /// A scalar to add to every element of an array contribution that can absorb it in the
+    /// same pass (`var`, `std`): the broadcast contributions of `mean` and `sum` to the same
+    /// adjoint, gathered by the generator.
+    pub shift: Option<TokenStream>,
     used: Cell<u32>,
 }
 
@@ -53,8 +57,14 @@ impl<'a> Env<'a> {
             targets,
             array,
             scalar,
+            shift: None,
             used: Cell::new(0),
         }
+    }
+    /// The same environment with a shift for the contribution (see [`Env::shift`]).
+    pub fn with_shift(mut self, shift: TokenStream) -> Self {
+        self.shift = Some(shift);
+        self
     }
     fn a(&self, i: usize) -> TokenStream {
         self.used.set(self.used.get() | (1 << i));
@@ -148,14 +158,21 @@ fn array_rule(m: ArrayMethod, i: usize, e: &Env, rt: &TokenStream) -> Option<Con
             Contrib::Add(quote!(#g / (#a.len() as f64)))
         }
         // v = var(a, ddof): ā += g 2 (a - mean a) / (n - ddof)
+        // (plus the shift, if any, in the same pass)
         A::Var => {
             let (a, d) = (e.a(0), e.a(1));
-            Contrib::Add(quote!(#rt::var_da(&#a, #d, #g)))
+            Contrib::Add(match &e.shift {
+                None => quote!(#rt::var_da(&#a, #d, #g)),
+                Some(k) => quote!(#rt::var_da_shifted(&#a, #d, #g, #k)),
+            })
         }
-        // v = std(a, ddof): ā += g (a - mean a) / ((n - ddof) v)
+        // v = std(a, ddof): ā += g (a - mean a) / ((n - ddof) v)   (plus the shift, if any)
         A::Std => {
             let (a, d, v) = (e.a(0), e.a(1), e.v());
-            Contrib::Add(quote!(#rt::std_da(&#a, #d, #v, #g)))
+            Contrib::Add(match &e.shift {
+                None => quote!(#rt::std_da(&#a, #d, #v, #g)),
+                Some(k) => quote!(#rt::std_da_shifted(&#a, #d, #v, #g, #k)),
+            })
         }
         // v = a.dot(b): ā += g bᵀ (shapes per case), b̄ += aᵀ g
         A::Dot => {

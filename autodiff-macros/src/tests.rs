@@ -130,3 +130,29 @@ fn refused_input_keeps_the_function_and_stubs() {
         },
     );
 }
+
+/// Pure scalar `let`s are emitted longest chain first: in the Weierstrass term, `b^k` (which
+/// feeds the cosine, and the sine of the reverse sweep) before `a^k`, in every generated
+/// function; the user's function keeps its written order.
+#[test]
+fn long_chains_are_scheduled_first() {
+    let out = pretty(
+        quote::quote!(wrt(x)),
+        quote::quote! {
+            pub fn w_term(x: f64, n: usize, a: f64, b: f64) -> f64 {
+                a.powf(n as f64) * (b.powf(n as f64) * PI * x).cos()
+            }
+        },
+    );
+    let generated: Vec<&str> = out.split("pub fn ").skip(2).collect();
+    assert_eq!(generated.len(), 3, "value_and_grad_, grad_, pullback_:\n{out}");
+    for g in generated.iter().filter(|g| !g.starts_with("grad_")) {
+        let (a, b) = (g.find("a.powf("), g.find("b.powf("));
+        assert!(
+            matches!((a, b), (Some(a), Some(b)) if b < a),
+            "b.powf should come first in:\n{g}"
+        );
+    }
+    let user = out.split("pub fn ").nth(1).unwrap();
+    assert!(user.find("a.powf(") < user.find("b.powf("));
+}

@@ -698,11 +698,22 @@ where
     A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
     D: Dimension,
 {
+    var_da_shifted(a, ddof, g, 0.0)
+}
+
+/// [`var_da`] plus `k` in every element, in the same pass: the generator folds the broadcast
+/// contributions of `a.mean()` and `a.sum()` (`k`) into the variance's.
+#[inline(always)]
+pub fn var_da_shifted<'a, A, D>(a: &'a A, ddof: f64, g: f64, k: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
     let a = a.lift();
     let n = a.len() as f64;
     let mean = a.sum() / n;
     let scale = 2.0 * g / (n - ddof);
-    a.mapv(|x| scale * (x - mean))
+    a.mapv(|x| scale * (x - mean) + k)
 }
 
 /// Pullback of `s = a.std(ddof)`: `∂/∂aᵢ = g (aᵢ − ā) / ((n − ddof) s)`, given the primal `s`.
@@ -714,11 +725,21 @@ where
     A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
     D: Dimension,
 {
+    std_da_shifted(a, ddof, s, g, 0.0)
+}
+
+/// [`std_da`] plus `k` in every element, in the same pass (see [`var_da_shifted`]).
+#[inline(always)]
+pub fn std_da_shifted<'a, A, D>(a: &'a A, ddof: f64, s: f64, g: f64, k: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
     let a = a.lift();
     let n = a.len() as f64;
     let mean = a.sum() / n;
     let scale = g / ((n - ddof) * s);
-    a.mapv(|x| scale * (x - mean))
+    a.mapv(|x| scale * (x - mean) + k)
 }
 
 // ---------------------------------------------------------------------------------------------

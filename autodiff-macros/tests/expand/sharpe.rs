@@ -39,11 +39,17 @@ pub fn value_and_grad_sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> (f64
         t_13_bar += 1.0;
         let mut t_11_bar: f64 = t_13_bar / t_12;
         let mut t_12_bar: f64 = -t_13_bar * t_13 / t_12;
+        let t_10_shift: f64 = (t_11_bar / (t_10.len() as f64));
         let mut t_10_bar = ::autodiff_runtime::__rt::first_adj(
             &t_10,
-            ::autodiff_runtime::__rt::std_da(&t_10, 0.0, t_12, t_12_bar),
+            ::autodiff_runtime::__rt::std_da_shifted(
+                &t_10,
+                0.0,
+                t_12,
+                t_12_bar,
+                t_10_shift,
+            ),
         );
-        ::autodiff_runtime::__rt::acc(&mut t_10_bar, &(t_11_bar / (t_10.len() as f64)));
         let mut t_8_bar = ::autodiff_runtime::__rt::first_adj(
             &t_8,
             ::autodiff_runtime::__rt::mul(&t_10_bar, &(1.0 / t_9)),
@@ -122,11 +128,17 @@ pub fn pullback_sharpe_ratio(
         t_13_bar += d_out;
         let mut t_11_bar: f64 = t_13_bar / t_12;
         let mut t_12_bar: f64 = -t_13_bar * t_13 / t_12;
+        let t_10_shift: f64 = (t_11_bar / (t_10.len() as f64));
         let mut t_10_bar = ::autodiff_runtime::__rt::first_adj(
             &t_10,
-            ::autodiff_runtime::__rt::std_da(&t_10, 0.0, t_12, t_12_bar),
+            ::autodiff_runtime::__rt::std_da_shifted(
+                &t_10,
+                0.0,
+                t_12,
+                t_12_bar,
+                t_10_shift,
+            ),
         );
-        ::autodiff_runtime::__rt::acc(&mut t_10_bar, &(t_11_bar / (t_10.len() as f64)));
         let mut t_8_bar = ::autodiff_runtime::__rt::first_adj(
             &t_8,
             ::autodiff_runtime::__rt::mul(&t_10_bar, &(1.0 / t_9)),

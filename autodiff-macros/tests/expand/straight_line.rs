@@ -21,8 +21,8 @@ fn f(x: f64, y: f64) -> f64 {
 )]
 fn value_and_grad_f(x: f64, y: f64) -> (f64, (f64, f64)) {
     {
-        let t_2 = x * y;
         let t_3 = x.sin();
+        let t_2 = x * y;
         let t_4 = t_2 + t_3;
         let t_5 = t_4 / y;
         let value: f64 = t_5;
@@ -78,8 +78,8 @@ fn grad_f(x: f64, y: f64) -> (f64, f64) {
 fn pullback_f(x: f64, y: f64, d_out: f64) -> (f64, f64) {
     let _ = f;
     ({
-        let t_2 = x * y;
         let t_3 = x.sin();
+        let t_2 = x * y;
         let t_4 = t_2 + t_3;
         let t_5 = t_4 / y;
         let value: f64 = t_5;

@@ -4,6 +4,7 @@
 //! cargo run --release --example bench_table              # quick run (warm-up 1 s, measurement 2 s per benchmark)
 //! cargo run --release --example bench_table -- --full    # criterion's default times (slower, steadier)
 //! cargo run --release --example bench_table -- --no-run  # only print the table of the last run
+//! cargo run --release --example bench_table -- --targets # only the paired timing of the targets (~1 min)
 //! ```
 //!
 //! The benchmarks run with `cargo bench` on the targets in [`BENCHES`]; their output goes to
@@ -159,13 +160,14 @@ fn workloads() -> Vec<Workload> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let run = !args.iter().any(|a| a == "--no-run");
+    let targets_only = args.iter().any(|a| a == "--targets");
+    let run = !targets_only && !args.iter().any(|a| a == "--no-run");
     let full = args.iter().any(|a| a == "--full");
     if let Some(bad) = args
         .iter()
-        .find(|a| !["--no-run", "--full"].contains(&a.as_str()))
+        .find(|a| !["--no-run", "--full", "--targets"].contains(&a.as_str()))
     {
-        eprintln!("unknown argument {bad}; accepted: --full, --no-run");
+        eprintln!("unknown argument {bad}; accepted: --full, --no-run, --targets");
         std::process::exit(2);
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -197,12 +199,24 @@ fn main() {
         }
     }
 
+    let paired = if run || targets_only {
+        paired_targets()
+    } else {
+        Vec::new()
+    };
+
     let mode = match (run, full) {
+        (false, _) if targets_only => {
+            "criterion columns: results of the last run; paired ratios: this run (`--targets`)"
+        }
         (false, _) => "results of the last run (`--no-run`)",
         (true, false) => "quick run: warm-up 1 s, measurement 2 s per benchmark",
         (true, true) => "criterion's default warm-up and measurement times",
     };
-    println!("{}", table(&criterion_dir, mode, run.then_some(started)));
+    println!(
+        "{}",
+        table(&criterion_dir, mode, run.then_some(started), &paired)
+    );
 }
 
 /// A median time in nanoseconds, with its 95 % confidence interval, and the fastest sample's time
@@ -288,7 +302,7 @@ fn workload_estimate(
     }
 }
 
-fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
+fn table(dir: &Path, mode: &str, since: Option<SystemTime>, paired: &[Paired]) -> String {
     let mut s = String::new();
     let mut line = |l: String| {
         s.push_str(&l);
@@ -405,8 +419,16 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
 
     line("### Targets".to_owned());
     line(String::new());
-    line("| target | medians | fastest samples | |".to_owned());
-    line("|---|---:|---:|---|".to_owned());
+    line(
+        "The verdict is taken from the paired ratio: the two functions timed in alternation \
+         (plain, grad, grad, plain, repeated), so that both see the same state of the machine; \
+         the median over the rounds and, in brackets, the middle half of them. The criterion \
+         columns time each function on its own, seconds apart."
+            .to_owned(),
+    );
+    line(String::new());
+    line("| target | paired ratio | criterion medians | fastest samples | |".to_owned());
+    line("|---|---:|---:|---:|---|".to_owned());
     let find =
         |group: &str, param: String| ws.iter().find(|w| w.group == group && w.param == param);
     let verdict = |median: f64, fastest: f64, limit: f64| match (median <= limit, fastest <= limit)
@@ -415,31 +437,70 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
         (false, false) => "missed",
         _ => "borderline (medians and fastest samples disagree)",
     };
-    let t = SHARPE_PERIODS.to_string();
-    let n_max = SHARPE_NS[SHARPE_NS.len() - 1];
-    for (what, w, limit) in [
-        (
-            "Sharpe, 2 assets: `grad_sharpe_ratio` / `sharpe_ratio` ≤ 1.15",
-            find("sharpe_2_assets", t.clone()),
+    for p in paired {
+        let criterion = p.criterion.and_then(|(group, param)| {
+            let w = find(group, param.to_string())?;
+            Some((est(w, "grad")?, est(w, "plain")?))
+        });
+        let (m, f) = match criterion {
+            Some((g, pl)) => (
+                fmt_ratio(g.median / pl.median),
+                fmt_ratio(g.fastest / pl.fastest),
+            ),
+            None => ("–".to_owned(), "–".to_owned()),
+        };
+        let verdict = match p.limit {
+            Some(limit) if p.median <= limit => "met",
+            Some(_) => "missed",
+            None => "(a floor, not a target)",
+        };
+        line(format!(
+            "| {} | {} [{} – {}] | {m} | {f} | {verdict} |",
+            p.what,
+            fmt_ratio(p.median),
+            fmt_ratio(p.q1),
+            fmt_ratio(p.q3)
+        ));
+    }
+    if paired.is_empty() {
+        // `--no-run`: only criterion's numbers are on disk.
+        let t = SHARPE_PERIODS.to_string();
+        let n_max = SHARPE_NS[SHARPE_NS.len() - 1];
+        let mut rows: Vec<(String, Option<&Workload>, f64)> = [10, 20, 100]
+            .iter()
+            .map(|n| {
+                (
+                    format!("Weierstrass, n = {n}: `grad_weierstrass` / `weierstrass` ≤ 1.05"),
+                    find("weierstrass", n.to_string()),
+                    1.05,
+                )
+            })
+            .collect();
+        rows.push((
+            "Sharpe, 2 assets: `grad_sharpe_ratio` / `sharpe_ratio` ≤ 1.15".to_owned(),
+            find("sharpe_2_assets", t),
             1.15,
-        ),
-        (
-            "Sharpe, N = 1000: `grad_sharpe_n` / `sharpe_n` ≤ 1.5",
+        ));
+        rows.push((
+            format!("Sharpe, N = {n_max}: `grad_sharpe_n` / `sharpe_n` ≤ 1.5"),
             find("sharpe_n_assets", n_max.to_string()),
             1.5,
-        ),
-    ] {
-        let cells = w.and_then(|w| Some((est(w, "grad")?, est(w, "plain")?)));
-        match cells {
-            Some((g, p)) => line(format!(
-                "| {what} | {} | {} | {} |",
-                fmt_ratio(g.median / p.median),
-                fmt_ratio(g.fastest / p.fastest),
-                verdict(g.median / p.median, g.fastest / p.fastest, limit)
-            )),
-            None => line(format!("| {what} | – | – | not measured |")),
+        ));
+        for (what, w, limit) in rows {
+            match w.and_then(|w| Some((est(w, "grad")?, est(w, "plain")?))) {
+                Some((g, p)) => line(format!(
+                    "| {what} | not run | {} | {} | {} |",
+                    fmt_ratio(g.median / p.median),
+                    fmt_ratio(g.fastest / p.fastest),
+                    verdict(g.median / p.median, g.fastest / p.fastest, limit)
+                )),
+                None => line(format!("| {what} | not run | – | – | not measured |")),
+            }
         }
     }
+    line(String::new());
+    line("| Adam target | medians | fastest samples | |".to_owned());
+    line("|---|---:|---:|---|".to_owned());
     let adam = find("adam_sharpe", common::ADAM_STEPS.to_string());
     for (what, extra, by_difference) in [
         (
@@ -492,6 +553,7 @@ fn table(dir: &Path, mode: &str, since: Option<SystemTime>) -> String {
     ));
     line(String::new());
     if let Ok(returns) = reference::returns() {
+        let n_max = SHARPE_NS[SHARPE_NS.len() - 1];
         let (_, _, two) = common::sharpe_reverse(&tape, 1.3, returns.view());
         let big = common::factor_returns(n_max, SHARPE_PERIODS, n_max as u64);
         let w = common::n_asset_weights(n_max);
@@ -611,4 +673,148 @@ fn utc_date(t: SystemTime) -> String {
         rem / 3600,
         rem % 3600 / 60
     )
+}
+
+/// A ratio measured by timing two functions in alternation.
+struct Paired {
+    what: String,
+    /// The median, first and third quartile of the per-round ratios.
+    median: f64,
+    q1: f64,
+    q3: f64,
+    /// The target, if this is one.
+    limit: Option<f64>,
+    /// The criterion workload timing the same two functions (group, parameter).
+    criterion: Option<(&'static str, usize)>,
+}
+
+/// `b / a` from rounds of `a b b a` (each a batch of calls lasting about 20 ms), so that slow
+/// drifts of the machine's speed hit both alike; the median and quartiles over the rounds.
+fn paired_ratio(mut a: impl FnMut(), mut b: impl FnMut(), rounds: usize) -> (f64, f64, f64) {
+    let time = |f: &mut dyn FnMut(), iters: usize| {
+        let t = std::time::Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        t.elapsed().as_secs_f64()
+    };
+    // Warm up, and size the batches.
+    let once = time(&mut a, 1).max(time(&mut a, 1)).max(1e-9);
+    let iters = ((0.02 / once) as usize).max(1);
+    time(&mut b, iters);
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let ta = time(&mut a, iters);
+            let tb = time(&mut b, iters) + time(&mut b, iters);
+            tb / (ta + time(&mut a, iters))
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((rounds - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.25), at(0.75))
+}
+
+/// The targets of the benchmark issue, each timed in alternation with its plain function, and
+/// the floor of any reverse mode for the N-asset Sharpe ratio.
+fn paired_targets() -> Vec<Paired> {
+    use autodiff_examples::portfolio::{grad_sharpe_n, grad_sharpe_ratio, sharpe_n, sharpe_ratio};
+    use autodiff_examples::weierstrass::{A, B, grad_weierstrass, weierstrass};
+    use std::hint::black_box;
+    eprintln!("timing the targets in alternation (about a minute)");
+    let mut out = Vec::new();
+    let xs = autodiff_runtime::batch::linspace(-2.0, 2.0, 10_000).to_vec();
+    let mut ys = vec![0.0; xs.len()];
+    for n in [10usize, 20, 100] {
+        let mut ys2 = ys.clone();
+        let (median, q1, q3) = paired_ratio(
+            || {
+                let (n, a, b) = black_box((n, A, B));
+                for (y, &x) in ys.iter_mut().zip(black_box(&xs)) {
+                    *y = weierstrass(x, n, a, b);
+                }
+                black_box(&mut ys);
+            },
+            || {
+                let (n, a, b) = black_box((n, A, B));
+                for (y, &x) in ys2.iter_mut().zip(black_box(&xs)) {
+                    *y = grad_weierstrass(x, n, a, b);
+                }
+                black_box(&mut ys2);
+            },
+            if n == 100 { 15 } else { 31 },
+        );
+        out.push(Paired {
+            what: format!("Weierstrass, n = {n}: `grad_weierstrass` / `weierstrass` ≤ 1.05"),
+            median,
+            q1,
+            q3,
+            limit: Some(1.05),
+            criterion: Some(("weierstrass", n)),
+        });
+    }
+    if let Ok(returns) = reference::returns() {
+        let r = returns.view();
+        let (median, q1, q3) = paired_ratio(
+            || {
+                black_box(sharpe_ratio(black_box(1.3), black_box(r)));
+            },
+            || {
+                black_box(grad_sharpe_ratio(black_box(1.3), black_box(r)));
+            },
+            51,
+        );
+        out.push(Paired {
+            what: "Sharpe, 2 assets: `grad_sharpe_ratio` / `sharpe_ratio` ≤ 1.15".to_owned(),
+            median,
+            q1,
+            q3,
+            limit: Some(1.15),
+            criterion: Some(("sharpe_2_assets", SHARPE_PERIODS)),
+        });
+    }
+    let n = SHARPE_NS[SHARPE_NS.len() - 1];
+    let big = common::factor_returns(n, SHARPE_PERIODS, n as u64);
+    let w = common::n_asset_weights(n);
+    let (r, w) = (big.view(), w.view());
+    let (median, q1, q3) = paired_ratio(
+        || {
+            black_box(sharpe_n(black_box(w), black_box(r)));
+        },
+        || {
+            black_box(grad_sharpe_n(black_box(w), black_box(r)));
+        },
+        31,
+    );
+    out.push(Paired {
+        what: format!("Sharpe, N = {n}: `grad_sharpe_n` / `sharpe_n` ≤ 1.5"),
+        median,
+        q1,
+        q3,
+        limit: Some(1.5),
+        criterion: Some(("sharpe_n_assets", n)),
+    });
+    // Any reverse mode reads R once more after the forward R·w (the adjoint Rᵀḡ needs ḡ, which
+    // needs the mean and deviation of all of R·w): the function plus one plain read of R.
+    let (median, q1, q3) = paired_ratio(
+        || {
+            black_box(sharpe_n(black_box(w), black_box(r)));
+        },
+        || {
+            black_box(sharpe_n(black_box(w), black_box(r)));
+            black_box(black_box(r).sum());
+        },
+        31,
+    );
+    out.push(Paired {
+        what: format!(
+            "floor of any reverse mode at N = {n}: (`sharpe_n` + one read of R, `R.sum()`) / \
+             `sharpe_n`"
+        ),
+        median,
+        q1,
+        q3,
+        limit: None,
+        criterion: None,
+    });
+    out
 }

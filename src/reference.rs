@@ -252,13 +252,13 @@ pub struct CovRow {
     /// post's covariance, `rand.T * rand` element-wise), `sample_cov_ddof0`, `sample_cov_ddof1`
     /// (of `returns.csv`).
     pub name: String,
-    /// Entry [0][0].
+    /// Entry `[0][0]`.
     pub c00: f64,
-    /// Entry [0][1].
+    /// Entry `[0][1]`.
     pub c01: f64,
-    /// Entry [1][0].
+    /// Entry `[1][0]`.
     pub c10: f64,
-    /// Entry [1][1].
+    /// Entry `[1][1]`.
     pub c11: f64,
 }
 

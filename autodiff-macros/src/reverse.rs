@@ -829,11 +829,13 @@ impl<'a> Gen<'a> {
         let mut code = self.flush_deferred(l.dst);
         if let Op::Call { path, args } = &l.op {
             // A pullback's array adjoints may be `Vec`s or fixed arrays: added to a zero.
-            code.extend(self.declare_pending(
-                args.iter()
-                    .filter_map(|a| a.val())
-                    .filter(|v| self.f.values[*v].kind.is_array()),
-            ));
+            code.extend(
+                self.declare_pending(
+                    args.iter()
+                        .filter_map(|a| a.val())
+                        .filter(|v| self.f.values[*v].kind.is_array()),
+                ),
+            );
             let mut pb = path.clone();
             if let Some(last) = pb.segments.last_mut() {
                 last.ident = format_ident!("pullback_{}", last.ident, span = last.ident.span());
@@ -900,8 +902,14 @@ impl<'a> Gen<'a> {
             // adjoint not created yet are gathered, and the adjoint made in one pass.
             let absorbs = matches!(l.op, Op::Array(ArrayMethod::Var | ArrayMethod::Std, _));
             let broadcast = matches!(l.op, Op::Array(ArrayMethod::Mean | ArrayMethod::Sum, _));
+            // The same rule with a shift argument, for `var`/`std`.
+            let shifted =
+                |shift: &Ident| match rules::rule(&l.op, i, &env().with_shift(quote!(#shift))) {
+                    Some(rules::Contrib::Add(t)) => Some(t),
+                    _ => None,
+                };
             if let (Some(r), rules::Contrib::Add(c)) = (root, &c)
-                && (absorbs || broadcast)
+                && (broadcast || (absorbs && shifted(self.ident(r)).is_some()))
                 && self.f.values[r].kind.is_array()
                 && (self.take_pending(r) || self.is_deferred(r))
             {
@@ -909,11 +917,8 @@ impl<'a> Gen<'a> {
                 let pos = match ds.iter().position(|d| d.root == r) {
                     Some(p) => p,
                     None => {
-                        let shift = format_ident!(
-                            "{}_shift",
-                            self.ident(r),
-                            span = Span::mixed_site()
-                        );
+                        let shift =
+                            format_ident!("{}_shift", self.ident(r), span = Span::mixed_site());
                         ds.push(Deferred {
                             root: r,
                             base: None,
@@ -928,13 +933,10 @@ impl<'a> Gen<'a> {
                     d.shifts.push(quote!((#c)));
                     continue;
                 }
-                if d.base.is_none() {
-                    let k = &d.shift;
-                    let shifted = match rules::rule(&l.op, i, &env().with_shift(quote!(#k))) {
-                        Some(rules::Contrib::Add(t)) => t,
-                        _ => c.clone(),
-                    };
-                    d.base = Some((c.clone(), shifted));
+                if d.base.is_none()
+                    && let Some(with_shift) = shifted(&d.shift)
+                {
+                    d.base = Some((c.clone(), with_shift));
                     continue;
                 }
                 // A second `var`/`std` of the same array: create the adjoint, then add.

@@ -647,36 +647,56 @@ fn all_rows() -> Vec<Row> {
     });
 
     // An adjoint created by its first contribution: the same as zero, then `acc`.
-    for (shape, out) in [
-        (&[3][..], &[3][..]),
-        (&[1], &[7]),
-        (&[3], &[2, 3]),
-    ] {
-        acc_row(&mut rows, "first_adj a1 from owned ad", shape, out, |a, g| {
-            rt::first_adj(&a1(a), g.clone()).to_dyn()
-        });
+    for (shape, out) in [(&[3][..], &[3][..]), (&[1], &[7]), (&[3], &[2, 3])] {
+        acc_row(
+            &mut rows,
+            "first_adj a1 from owned ad",
+            shape,
+            out,
+            |a, g| rt::first_adj(&a1(a), g.clone()).to_dyn(),
+        );
         acc_row(&mut rows, "first_adj &a1 from &ad", shape, out, |a, g| {
             rt::first_adj(&&a1(a), g).to_dyn()
         });
     }
-    acc_row(&mut rows, "first_adj view2 from owned a2", &[2, 3], &[2, 3], |a, g| {
-        rt::first_adj(&a2(a).view(), a2(g)).to_dyn()
-    });
-    acc_row(&mut rows, "first_adj a2 keep-dims", &[4, 1], &[4, 5], |a, g| {
-        rt::first_adj(&a2(a), a2(g)).to_dyn()
-    });
-    acc_row(&mut rows, "first_adj f64 from owned a1", &[], &[3], |a, g| {
-        arr0(rt::first_adj(&s(a), a1(g))).into_dyn()
-    });
+    acc_row(
+        &mut rows,
+        "first_adj view2 from owned a2",
+        &[2, 3],
+        &[2, 3],
+        |a, g| rt::first_adj(&a2(a).view(), a2(g)).to_dyn(),
+    );
+    acc_row(
+        &mut rows,
+        "first_adj a2 keep-dims",
+        &[4, 1],
+        &[4, 5],
+        |a, g| rt::first_adj(&a2(a), a2(g)).to_dyn(),
+    );
+    acc_row(
+        &mut rows,
+        "first_adj f64 from owned a1",
+        &[],
+        &[3],
+        |a, g| arr0(rt::first_adj(&s(a), a1(g))).into_dyn(),
+    );
     acc_row(&mut rows, "first_adj Vec from a1", &[3], &[3], |a, g| {
         rt::first_adj(&v(a), a1(g)).to_dyn()
     });
-    acc_row(&mut rows, "first_adj slice from &Vec", &[7], &[7], |a, g| {
-        rt::first_adj(&v(a)[..], &v(g)).to_dyn()
-    });
-    acc_row(&mut rows, "first_adj [f64; 3] from a1", &[3], &[3], |a, g| {
-        rt::first_adj(&fixed3(a), a1(g)).to_dyn()
-    });
+    acc_row(
+        &mut rows,
+        "first_adj slice from &Vec",
+        &[7],
+        &[7],
+        |a, g| rt::first_adj(&v(a)[..], &v(g)).to_dyn(),
+    );
+    acc_row(
+        &mut rows,
+        "first_adj [f64; 3] from a1",
+        &[3],
+        &[3],
+        |a, g| rt::first_adj(&fixed3(a), a1(g)).to_dyn(),
+    );
     acc_scalar_row(&mut rows, "first_adj a2", &[2, 3], |a, c| {
         rt::first_adj(&a2(a), c).to_dyn()
     });
@@ -1036,7 +1056,10 @@ fn sum_prod_agrees_with_the_sum_of_products() {
             close(rt::sum_prod(&m.column(0), &m.column(1)), want),
             "strided, n = {n}"
         );
-        assert!(close(rt::sum_prod(&a, &m.column(1)), want), "mixed, n = {n}");
+        assert!(
+            close(rt::sum_prod(&a, &m.column(1)), want),
+            "mixed, n = {n}"
+        );
     }
     let m = Array2::from_shape_fn((5, 3), |(i, j)| (i * 3 + j) as f64 * 0.5 - 2.0);
     let t = m.t();
@@ -1053,18 +1076,35 @@ fn sum_prod_agrees_with_the_sum_of_products() {
 /// ndarray's own transpose product, for row-major, transposed and empty matrices.
 #[test]
 fn dot_db_of_a_matrix_times_a_vector_agrees_with_the_transpose_product() {
-    for (rows, cols) in [(19, 5), (8, 3), (16, 1), (7, 4), (1, 9), (0, 3), (3, 0), (40, 33)] {
+    for (rows, cols) in [
+        (19, 5),
+        (8, 3),
+        (16, 1),
+        (7, 4),
+        (1, 9),
+        (0, 3),
+        (3, 0),
+        (40, 33),
+    ] {
         let m = Array2::from_shape_fn((rows, cols), |(i, j)| ((i * 7 + j * 3) % 11) as f64 - 4.5);
         let g = Array1::from_shape_fn(rows, |i| 0.25 + (i as f64 * 0.7).sin());
         let want = m.t().dot(&g);
         let got = rt::dot_db(&m.view(), &g);
         assert_eq!(got.len(), cols);
         for (a, b) in got.iter().zip(&want) {
-            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{rows}×{cols}: {got} vs {want}");
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "{rows}×{cols}: {got} vs {want}"
+            );
         }
         // Not row-major: the transpose of a row-major matrix.
         let mt = m.t().to_owned();
         let got_t = rt::dot_db(&mt.t(), &g);
-        assert!(got_t.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0)));
+        assert!(
+            got_t
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1.0))
+        );
     }
 }

@@ -41,9 +41,10 @@ pub struct Gen<'a> {
     pub an: &'a Analysis,
     /// `&x` shares `x`'s adjoint: `root[v]` is the value whose adjoint `v` uses.
     root: Vec<ValId>,
-    /// Array adjoints not declared yet, because their first contribution will create them
-    /// (`let mut x_bar = first_adj(&x, contribution)`): no zero array, no extra pass, and an
-    /// owned contribution of the right shape is moved into place.
+    /// Adjoints not declared yet, because their first contribution will create them
+    /// (`let mut t_bar: f64 = contribution;`, `let mut x_bar = first_adj(&x, contribution)` for
+    /// an array): no `0.0 +`, no zero array and extra pass, and an owned array contribution of
+    /// the right shape is moved into place.
     pending: RefCell<Vec<ValId>>,
     /// Array adjoints whose creation is put off while only scalar broadcasts (`mean`, `sum`)
     /// add to them, so that a `var`/`std` contribution can absorb those in its own pass.
@@ -627,7 +628,7 @@ impl<'a> Gen<'a> {
     // ----- reverse -----
 
     /// `let mut v_bar = 0.0;` for the active values defined directly in `b`, and `extra`; except
-    /// the arrays created by their first contribution (see [`Gen::created_by_contribution`]).
+    /// the values created by their first contribution (see [`Gen::created_by_contribution`]).
     pub fn decl_adjoints(&self, b: &Block, extra: &[ValId]) -> TokenStream {
         let mut vals: Vec<ValId> = extra.to_vec();
         for s in &b.stmts {

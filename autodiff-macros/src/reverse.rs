@@ -1022,7 +1022,10 @@ impl<'a> Gen<'a> {
             .map(|c| c.entry)
             .filter(|e| self.an.active[*e])
             .collect();
-        body.extend(self.decl_adjoints(&l.body, &active_entries));
+        body.extend(self.decl_adjoints(&l.body, &[]));
+        // The carried values' adjoints at the start of the iteration are created by their first
+        // contribution too; one that none reaches is zero.
+        self.pending.borrow_mut().extend(&active_entries);
         body.extend(self.fwd_block(&l.body, false));
         let flows: Vec<(&Operand, TokenStream)> = act
             .iter()
@@ -1031,7 +1034,7 @@ impl<'a> Gen<'a> {
             .collect();
         body.extend(self.rev_block(&l.body, &flows));
         for (c, k) in act.iter().zip(&carry) {
-            if self.an.active[c.entry] {
+            if self.an.active[c.entry] && !self.take_pending(c.entry) {
                 let e = self.adj(c.entry);
                 body.extend(quote!(#k = #e;));
             } else {

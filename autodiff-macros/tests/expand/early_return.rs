@@ -97,8 +97,6 @@ fn value_and_grad_f(x: f64) -> (f64, f64) {
             let n_0: usize = ::autodiff_runtime::__rt::pop(&mut count_0);
             for _ in 0..n_0 {
                 let (s_2,) = ::autodiff_runtime::__rt::pop(&mut tape_0);
-                let mut s_2_bar: f64 = 0.0;
-                let mut retval_3_bar: f64 = 0.0;
                 let mut retval_18_bar: f64 = 0.0;
                 let mut s_19_bar: f64 = 0.0;
                 let t_5 = s_2 < 10.0;
@@ -106,6 +104,8 @@ fn value_and_grad_f(x: f64) -> (f64, f64) {
                 let go_on_7 = !stop_6;
                 s_19_bar += s_2_carry;
                 retval_18_bar += retval_3_carry;
+                let mut retval_3_bar: f64 = 0.0;
+                let mut s_2_bar: f64 = 0.0;
                 if go_on_7 {
                     let mut retval_11_bar: f64 = 0.0;
                     let mut s_16_bar: f64 = 0.0;
@@ -250,8 +250,6 @@ fn pullback_f(x: f64, d_out: f64) -> (f64,) {
             let n_0: usize = ::autodiff_runtime::__rt::pop(&mut count_0);
             for _ in 0..n_0 {
                 let (s_2,) = ::autodiff_runtime::__rt::pop(&mut tape_0);
-                let mut s_2_bar: f64 = 0.0;
-                let mut retval_3_bar: f64 = 0.0;
                 let mut retval_18_bar: f64 = 0.0;
                 let mut s_19_bar: f64 = 0.0;
                 let t_5 = s_2 < 10.0;
@@ -259,6 +257,8 @@ fn pullback_f(x: f64, d_out: f64) -> (f64,) {
                 let go_on_7 = !stop_6;
                 s_19_bar += s_2_carry;
                 retval_18_bar += retval_3_carry;
+                let mut retval_3_bar: f64 = 0.0;
+                let mut s_2_bar: f64 = 0.0;
                 if go_on_7 {
                     let mut retval_11_bar: f64 = 0.0;
                     let mut s_16_bar: f64 = 0.0;

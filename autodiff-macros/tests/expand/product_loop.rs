@@ -45,12 +45,11 @@ fn value_and_grad_f(x: f64, n: usize) -> (f64, f64) {
             let mut p_3_carry: f64 = p_9_bar;
             for k_4 in ::autodiff_runtime::__rt::Seq::new(1, n, false).reversed() {
                 let (p_3,) = ::autodiff_runtime::__rt::pop(&mut tape_0);
-                let mut p_3_bar: f64 = 0.0;
                 let t_5 = k_4 as f64;
                 let t_6 = x + t_5;
                 let t_7 = t_6.sin();
                 let mut t_8_bar: f64 = p_3_carry;
-                p_3_bar += t_8_bar * t_7;
+                let mut p_3_bar: f64 = t_8_bar * t_7;
                 let mut t_7_bar: f64 = t_8_bar * p_3;
                 let mut t_6_bar: f64 = t_7_bar * f64::cos(t_6);
                 x_bar += t_6_bar;
@@ -119,12 +118,11 @@ fn pullback_f(x: f64, n: usize, d_out: f64) -> (f64, ()) {
             let mut p_3_carry: f64 = p_9_bar;
             for k_4 in ::autodiff_runtime::__rt::Seq::new(1, n, false).reversed() {
                 let (p_3,) = ::autodiff_runtime::__rt::pop(&mut tape_0);
-                let mut p_3_bar: f64 = 0.0;
                 let t_5 = k_4 as f64;
                 let t_6 = x + t_5;
                 let t_7 = t_6.sin();
                 let mut t_8_bar: f64 = p_3_carry;
-                p_3_bar += t_8_bar * t_7;
+                let mut p_3_bar: f64 = t_8_bar * t_7;
                 let mut t_7_bar: f64 = t_8_bar * p_3;
                 let mut t_6_bar: f64 = t_7_bar * f64::cos(t_6);
                 x_bar += t_6_bar;

@@ -39,9 +39,8 @@ pub fn value_and_grad_weierstrass(x: f64, n: usize, a: f64, b: f64) -> (f64, f64
         {
             let mut res_5_carry: f64 = res_9_bar;
             for k_6 in ::autodiff_runtime::__rt::Seq::new(0, n, false).iter() {
-                let mut res_5_bar: f64 = 0.0;
                 let mut t_8_bar: f64 = res_5_carry;
-                res_5_bar += t_8_bar;
+                let mut res_5_bar: f64 = t_8_bar;
                 let mut t_7_bar: f64 = t_8_bar;
                 let (t_7_d0, t_7_d1, t_7_d2, t_7_d3) = pullback_w_term(
                     x,
@@ -118,9 +117,8 @@ pub fn pullback_weierstrass(
         {
             let mut res_5_carry: f64 = res_9_bar;
             for k_6 in ::autodiff_runtime::__rt::Seq::new(0, n, false).iter() {
-                let mut res_5_bar: f64 = 0.0;
                 let mut t_8_bar: f64 = res_5_carry;
-                res_5_bar += t_8_bar;
+                let mut res_5_bar: f64 = t_8_bar;
                 let mut t_7_bar: f64 = t_8_bar;
                 let (t_7_d0, t_7_d1, t_7_d2, t_7_d3) = pullback_w_term(
                     x,

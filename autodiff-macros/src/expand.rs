@@ -225,13 +225,22 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     } else {
         quote!(let _ = #fname;)
     };
+    // Whole-array code is compiled once, in the defining crate, like the user's function: the
+    // ndarray methods both call are then the same machine code, and the gradient's speed does
+    // not depend on the crate or function it is called from. Scalar code is `#[inline]`, so that
+    // LLVM can delete what the caller does not use.
+    let vg_inline = if ps.iter().any(|p| matches!(p.kind, ParamKind::Nd { .. })) {
+        TokenStream::new()
+    } else {
+        quote!(#[inline])
+    };
     quote! {
         #func
 
         #[doc = #doc_vg]
         #[doc = ""]
         #[doc = #doc_tape]
-        #[inline]
+        #vg_inline
         #lints
         #vis fn #vg(#(#inputs),*) -> (f64, #gty) {
             #vg_body

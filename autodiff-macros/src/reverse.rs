@@ -49,6 +49,9 @@ pub struct Gen<'a> {
     /// Array adjoints whose creation is put off while only scalar broadcasts (`mean`, `sum`)
     /// add to them, so that a `var`/`std` contribution can absorb those in its own pass.
     deferred: RefCell<Vec<Deferred>>,
+    /// For an array value (by root), a value `m = x.mean()` computed at the top level of the
+    /// body, hence in scope everywhere in the reverse sweep: `var`/`std` pullbacks use it.
+    mean_of: Vec<Option<ValId>>,
 }
 
 /// An array adjoint not created yet (see [`Gen::deferred`]).
@@ -87,12 +90,25 @@ impl<'a> Gen<'a> {
             }
         }
         walk(&f.body, &mut root);
+        let mut mean_of = vec![None; f.values.len()];
+        for s in &f.body.stmts {
+            if let Stmt::Let(Let {
+                dst,
+                op: Op::Array(ArrayMethod::Mean, args),
+                ..
+            }) = s
+                && let Some(Operand::Val(x)) = args.first()
+            {
+                mean_of[root[*x]].get_or_insert(*dst);
+            }
+        }
         Gen {
             f,
             an,
             root,
             pending: RefCell::new(Vec::new()),
             deferred: RefCell::new(Vec::new()),
+            mean_of,
         }
     }
 
@@ -889,7 +905,22 @@ impl<'a> Gen<'a> {
             quote!(#d)
         };
         let scalar: Vec<bool> = operands.iter().map(|o| !self.kind(o).is_array()).collect();
-        let env = || rules::Env::new(&toks, &result, &g_tokens, &targets, array, &scalar);
+        // For `var`/`std`: the operand's mean, if the function computes it at the top level.
+        let mean = match &l.op {
+            Op::Array(ArrayMethod::Var | ArrayMethod::Std, args) => args
+                .first()
+                .and_then(Operand::val)
+                .and_then(|x| self.mean_of[self.root[x]])
+                .map(|m| {
+                    let m = self.ident(m);
+                    quote!(#m)
+                }),
+            _ => None,
+        };
+        let env = || {
+            rules::Env::new(&toks, &result, &g_tokens, &targets, array, &scalar)
+                .with_mean(mean.clone())
+        };
         let contribs: Vec<(usize, &Operand, rules::Contrib)> = operands
             .iter()
             .enumerate()

@@ -28,6 +28,9 @@ pub struct Env<'a> {
     /// same pass (`var`, `std`): the broadcast contributions of `mean` and `sum` to the same
     /// adjoint, gathered by the generator.
     pub shift: Option<TokenStream>,
+    /// The mean of the operand of a `var`/`std`, when the function computes it at its top level
+    /// (`x.mean()`, the same value the pullback would otherwise compute again).
+    pub mean: Option<TokenStream>,
     used: Cell<u32>,
 }
 
@@ -58,12 +61,18 @@ impl<'a> Env<'a> {
             array,
             scalar,
             shift: None,
+            mean: None,
             used: Cell::new(0),
         }
     }
     /// The same environment with a shift for the contribution (see [`Env::shift`]).
     pub fn with_shift(mut self, shift: TokenStream) -> Self {
         self.shift = Some(shift);
+        self
+    }
+    /// The same environment with the operand's mean (see [`Env::mean`]).
+    pub fn with_mean(mut self, mean: Option<TokenStream>) -> Self {
+        self.mean = mean;
         self
     }
     fn a(&self, i: usize) -> TokenStream {
@@ -161,17 +170,25 @@ fn array_rule(m: ArrayMethod, i: usize, e: &Env, rt: &TokenStream) -> Option<Con
         // (plus the shift, if any, in the same pass)
         A::Var => {
             let (a, d) = (e.a(0), e.a(1));
-            Contrib::Add(match &e.shift {
-                None => quote!(#rt::var_da(&#a, #d, #g)),
-                Some(k) => quote!(#rt::var_da_shifted(&#a, #d, #g, #k)),
+            Contrib::Add(match (&e.shift, &e.mean) {
+                (None, None) => quote!(#rt::var_da(&#a, #d, #g)),
+                (Some(k), None) => quote!(#rt::var_da_shifted(&#a, #d, #g, #k)),
+                (k, Some(m)) => {
+                    let k = k.clone().unwrap_or(quote!(0.0));
+                    quote!(#rt::var_da_centred(&#a, #m, #d, #g, #k))
+                }
             })
         }
         // v = std(a, ddof): ā += g (a - mean a) / ((n - ddof) v)   (plus the shift, if any)
         A::Std => {
             let (a, d, v) = (e.a(0), e.a(1), e.v());
-            Contrib::Add(match &e.shift {
-                None => quote!(#rt::std_da(&#a, #d, #v, #g)),
-                Some(k) => quote!(#rt::std_da_shifted(&#a, #d, #v, #g, #k)),
+            Contrib::Add(match (&e.shift, &e.mean) {
+                (None, None) => quote!(#rt::std_da(&#a, #d, #v, #g)),
+                (Some(k), None) => quote!(#rt::std_da_shifted(&#a, #d, #v, #g, #k)),
+                (k, Some(m)) => {
+                    let k = k.clone().unwrap_or(quote!(0.0));
+                    quote!(#rt::std_da_centred(&#a, #m, #d, #v, #g, #k))
+                }
             })
         }
         // v = a.dot(b): ā += g bᵀ (shapes per case), b̄ += aᵀ g

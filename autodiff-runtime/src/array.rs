@@ -712,8 +712,20 @@ where
     D: Dimension,
 {
     let a = a.lift();
+    let mean = a.sum() / a.len() as f64;
+    var_da_centred(&a, mean, ddof, g, k)
+}
+
+/// [`var_da_shifted`] given `a`'s mean (`a.mean()`, which is `a.sum() / n`: the same value it
+/// would compute), so one pass fewer.
+#[inline(always)]
+pub fn var_da_centred<'a, A, D>(a: &'a A, mean: f64, ddof: f64, g: f64, k: f64) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
+    let a = a.lift();
     let n = a.len() as f64;
-    let mean = a.sum() / n;
     let scale = 2.0 * g / (n - ddof);
     a.mapv(|x| scale * (x - mean) + k)
 }
@@ -738,8 +750,26 @@ where
     D: Dimension,
 {
     let a = a.lift();
+    let mean = a.sum() / a.len() as f64;
+    std_da_centred(&a, mean, ddof, s, g, k)
+}
+
+/// [`std_da_shifted`] given `a`'s mean (see [`var_da_centred`]).
+#[inline(always)]
+pub fn std_da_centred<'a, A, D>(
+    a: &'a A,
+    mean: f64,
+    ddof: f64,
+    s: f64,
+    g: f64,
+    k: f64,
+) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+{
+    let a = a.lift();
     let n = a.len() as f64;
-    let mean = a.sum() / n;
     let scale = g / ((n - ddof) * s);
     a.mapv(|x| scale * (x - mean) + k)
 }

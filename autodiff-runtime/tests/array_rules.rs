@@ -1108,3 +1108,25 @@ fn dot_db_of_a_matrix_times_a_vector_agrees_with_the_transpose_product() {
         );
     }
 }
+
+/// Given the operand's mean, the `var`/`std` pullbacks give exactly what they give when they
+/// compute it (ndarray's `mean()` is `sum() / n`), bit for bit (NaN too, for one element).
+#[test]
+fn centred_pullbacks_are_the_shifted_ones_given_the_mean() {
+    let bits = |a: Array1<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+    for n in [1usize, 7, 1000] {
+        let x = Array1::from_shape_fn(n, |i| (i as f64 * 0.71).cos() + 0.3);
+        let m = x.mean().unwrap();
+        let s = x.std(0.0);
+        assert_eq!(
+            bits(rt::std_da_centred(&x, m, 0.0, s, 0.7, -0.2)),
+            bits(rt::std_da_shifted(&x, 0.0, s, 0.7, -0.2)),
+            "std, n = {n}"
+        );
+        assert_eq!(
+            bits(rt::var_da_centred(&x.view(), m, 0.0, 1.3, 0.5)),
+            bits(rt::var_da_shifted(&x.view(), 0.0, 1.3, 0.5)),
+            "var, n = {n}"
+        );
+    }
+}

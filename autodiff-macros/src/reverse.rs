@@ -58,9 +58,8 @@ pub struct Gen<'a> {
 struct Deferred {
     root: ValId,
     /// The `var`/`std` contribution that will create it: without a shift, and with the shift
-    /// variable `shift` as argument.
+    /// variable ([`Gen::shift_ident`]) as argument.
     base: Option<(TokenStream, TokenStream)>,
-    shift: Ident,
     /// The scalar contributions to add to every element.
     shifts: Vec<TokenStream>,
 }
@@ -721,7 +720,7 @@ impl<'a> Gen<'a> {
                 quote!(let mut #a = #rt::first_adj(&#x, #plain);)
             }
             Some((_, shifted)) => {
-                let k = &d.shift;
+                let k = self.shift_ident(r);
                 quote!(
                     let #k: f64 = #total;
                     let mut #a = #rt::first_adj(&#x, #shifted);
@@ -729,6 +728,11 @@ impl<'a> Gen<'a> {
             }
             None => quote!(let mut #a = #rt::first_adj(&#x, #total);),
         }
+    }
+
+    /// The variable holding the folded scalar contributions to `r`'s deferred adjoint.
+    fn shift_ident(&self, r: ValId) -> Ident {
+        format_ident!("{}_shift", self.ident(r), span = Span::mixed_site())
     }
 
     fn is_deferred(&self, r: ValId) -> bool {
@@ -934,14 +938,16 @@ impl<'a> Gen<'a> {
             // adjoint not created yet are gathered, and the adjoint made in one pass.
             let absorbs = matches!(l.op, Op::Array(ArrayMethod::Var | ArrayMethod::Std, _));
             let broadcast = matches!(l.op, Op::Array(ArrayMethod::Mean | ArrayMethod::Sum, _));
-            // The same rule with a shift argument, for `var`/`std`.
-            let shifted =
-                |shift: &Ident| match rules::rule(&l.op, i, &env().with_shift(quote!(#shift))) {
+            // For `var`/`std`: the same rule with the shift variable as argument.
+            let with_shift = root.filter(|_| absorbs).and_then(|r| {
+                let k = self.shift_ident(r);
+                match rules::rule(&l.op, i, &env().with_shift(quote!(#k))) {
                     Some(rules::Contrib::Add(t)) => Some(t),
                     _ => None,
-                };
+                }
+            });
             if let (Some(r), rules::Contrib::Add(c)) = (root, &c)
-                && (broadcast || (absorbs && shifted(self.ident(r)).is_some()))
+                && (broadcast || with_shift.is_some())
                 && self.f.values[r].kind.is_array()
                 && (self.take_pending(r) || self.is_deferred(r))
             {
@@ -949,12 +955,9 @@ impl<'a> Gen<'a> {
                 let pos = match ds.iter().position(|d| d.root == r) {
                     Some(p) => p,
                     None => {
-                        let shift =
-                            format_ident!("{}_shift", self.ident(r), span = Span::mixed_site());
                         ds.push(Deferred {
                             root: r,
                             base: None,
-                            shift,
                             shifts: Vec::new(),
                         });
                         ds.len() - 1
@@ -966,7 +969,7 @@ impl<'a> Gen<'a> {
                     continue;
                 }
                 if d.base.is_none()
-                    && let Some(with_shift) = shifted(&d.shift)
+                    && let Some(with_shift) = with_shift
                 {
                     d.base = Some((c.clone(), with_shift));
                     continue;

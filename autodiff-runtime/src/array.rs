@@ -857,16 +857,24 @@ impl<'a> DotDb<f64> for ArrayView1<'a, f64> {
 /// the same loop is compiled a second time for AVX2 and chosen at run time: the arithmetic per
 /// element, and so the result, is the same; only the vector width differs.
 fn rows_transposed_times(m: &[f64], ncols: usize, g: ArrayView1<'_, f64>, out: &mut [f64]) {
-    let g: Vec<f64> = g.iter().copied().collect();
+    // The adjoint as a slice: itself when contiguous, else a copy.
+    let copy: Vec<f64>;
+    let g = match g.as_slice() {
+        Some(g) => g,
+        None => {
+            copy = g.iter().copied().collect();
+            &copy
+        }
+    };
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { rows_transposed_times_avx2(m, ncols, &g, out) };
+            unsafe { rows_transposed_times_avx2(m, ncols, g, out) };
             return;
         }
     }
-    rows_transposed_times_body(m, ncols, &g, out);
+    rows_transposed_times_body(m, ncols, g, out);
 }
 
 /// [`rows_transposed_times_body`] compiled for AVX2.

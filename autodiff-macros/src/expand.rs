@@ -28,7 +28,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let params = params::classify(&func.sig, &mut Errors::default());
     let wrt = active_params(&params, &args, &mut errors);
     let ir = if sig_ok {
-        lower::lower_fn(&func, &mut errors)
+        lower::lower_fn(&func, &crate::names::Namer::for_item(&item), &mut errors)
     } else {
         None
     };
@@ -53,7 +53,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Indices (into the parameter list) of the parameters that `grad_*` differentiates.
 fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -> Vec<usize> {
     let floats: Vec<usize> = (0..params.len())
-        .filter(|i| params[*i].kind.is_float())
+        .filter(|i| params[*i].kind.active_by_default())
         .collect();
     let Some(names) = &args.wrt else {
         return floats;
@@ -91,7 +91,7 @@ fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -
 
 fn grad_type(kind: &ParamKind) -> TokenStream {
     match kind {
-        ParamKind::Scalar => quote!(f64),
+        ParamKind::Scalar | ParamKind::ScalarRef => quote!(f64),
         ParamKind::Slice { .. } => quote!(::std::vec::Vec<f64>),
         ParamKind::Fixed { len, .. } => quote!([f64; #len]),
         ParamKind::Nd { dims: 1, .. } => quote!(::autodiff_runtime::ndarray::Array1<f64>),
@@ -136,7 +136,7 @@ fn plain_inputs(params: &[ParamSpec]) -> Vec<TokenStream> {
         .collect()
 }
 
-const LINTS: &str = "dead_code, unused_variables, unused_mut, unused_assignments, unused_parens, unused_braces, \
+const LINTS: &str = "dead_code, deprecated, unused_variables, unused_mut, unused_assignments, unused_parens, unused_braces, \
      unreachable_code, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery";
 
 fn lints() -> TokenStream {
@@ -157,9 +157,18 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
         })
         .collect();
     let n = names(func);
+    let generics = &func.sig.generics;
     let inputs = plain_inputs(&ps);
     let arg_names: Vec<&Ident> = ps.iter().map(|p| &p.ident).collect();
+    // The generated functions are deprecated with the user's (which also keeps their own use of
+    // it from warning).
+    let deprecated: Vec<&syn::Attribute> = func
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("deprecated"))
+        .collect();
     let lints = lints();
+    let lints = quote!(#(#deprecated)* #lints);
 
     // grad_* and value_and_grad_*: the parameters named by `wrt` are active.
     let active: Vec<usize> = wrt.iter().map(|i| ir.params[*i].val).collect();
@@ -194,7 +203,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     let active_all: Vec<usize> = all.iter().map(|i| ir.params[*i].val).collect();
     let an_all = analyse::analyse(ir, &active_all);
     let g_all = Gen::new(ir, &an_all);
-    let seed_id = format_ident!("d_out", span = Span::mixed_site());
+    let seed_id = ir.namer.own("d_out");
     let pb_outs: Vec<TokenStream> = ir
         .params
         .iter()
@@ -242,7 +251,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
         #[doc = #doc_tape]
         #vg_inline
         #lints
-        #vis fn #vg(#(#inputs),*) -> (f64, #gty) {
+        #vis fn #vg #generics(#(#inputs),*) -> (f64, #gty) {
             #vg_body
         }
 
@@ -251,14 +260,14 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
         #[doc = #doc_tape]
         #[inline]
         #lints
-        #vis fn #grad(#(#inputs),*) -> #gty {
+        #vis fn #grad #generics(#(#inputs),*) -> #gty {
             #vg(#(#arg_names),*).1
         }
 
         #[doc = #doc_pb]
         #[inline]
         #lints
-        #vis fn #pb(#(#inputs,)* #seed_id: f64) -> (#(#pb_tys,)*) {
+        #vis fn #pb #generics(#(#inputs,)* #seed_id: f64) -> (#(#pb_tys,)*) {
             #keep_alive
             (#pb_body).1
         }
@@ -304,7 +313,7 @@ fn sweep(
         _ => TokenStream::new(),
     };
     let rev = g.rev_block(&ir.body, &[]);
-    let value = format_ident!("value", span = Span::mixed_site());
+    let value = ir.namer.own("value");
     quote!({
         #tapes
         #fwd
@@ -321,23 +330,24 @@ fn sweep(
 fn stubs(func: &syn::ItemFn, params: &[ParamSpec], wrt: &[usize]) -> TokenStream {
     let vis = &func.vis;
     let n = names(func);
+    let generics = &func.sig.generics;
     let inputs = plain_inputs(params);
     let gty = grad_tuple(params, wrt);
     let pb_tys: Vec<TokenStream> = params.iter().map(|p| grad_type(&p.kind)).collect();
     let (grad, vg, pb) = (&n.grad, &n.value_and_grad, &n.pullback);
     let lints = lints();
-    let d_out = format_ident!("d_out", span = Span::mixed_site());
+    let d_out = crate::names::Namer::for_item(&quote!(#func)).own("d_out");
     quote! {
         #lints
-        #vis fn #vg(#(#inputs),*) -> (f64, #gty) {
+        #vis fn #vg #generics(#(#inputs),*) -> (f64, #gty) {
             ::core::unreachable!()
         }
         #lints
-        #vis fn #grad(#(#inputs),*) -> #gty {
+        #vis fn #grad #generics(#(#inputs),*) -> #gty {
             ::core::unreachable!()
         }
         #lints
-        #vis fn #pb(#(#inputs,)* #d_out: f64) -> (#(#pb_tys,)*) {
+        #vis fn #pb #generics(#(#inputs,)* #d_out: f64) -> (#(#pb_tys,)*) {
             ::core::unreachable!()
         }
     }

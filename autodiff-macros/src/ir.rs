@@ -12,8 +12,11 @@ use proc_macro2::{Ident, Span, TokenStream};
 pub type ValId = usize;
 
 pub struct ValueInfo {
-    /// The Rust local that holds the value in generated code.
+    /// The Rust local that holds the value in generated code (a parameter keeps its name).
     pub ident: Ident,
+    /// What names derived from the value start with (`{stem}_bar`): unique, unlike a
+    /// parameter's name (see `names.rs`).
+    pub stem: String,
     /// The user's name for it, if it is a version of a user variable (used in docs of the tape).
     pub user_name: Option<String>,
     pub kind: Kind,
@@ -23,6 +26,9 @@ pub struct ValueInfo {
     /// element it overwrites, and the reverse sweep restores it, so that the array holds, at
     /// every point of the reverse sweep, what it held at that point of the forward sweep.
     pub restore: bool,
+    /// Known to be an `f64` (not an integer): decides whether a math function that integers
+    /// also have (`abs`, `max`, ...) may be written in path form `f64::max(a, b)`.
+    pub float: bool,
 }
 
 /// What the macro knows of a value's shape, from the parameters' written types and the
@@ -73,6 +79,9 @@ pub enum Arith {
     Sub,
     Mul,
     Div,
+    /// `%`: differentiated on floats (∂a = 1, ∂b = −trunc(a / b)); on integers it is never
+    /// active, so it generates no reverse code.
+    Rem,
 }
 
 /// The `f64` math functions of the contract. The receiver is operand 0.
@@ -170,6 +179,14 @@ impl MathFn {
             .unwrap_or("?")
     }
 
+    /// Integers have a method of the same name: method form unless the receiver is an f64.
+    pub fn also_on_integers(self) -> bool {
+        matches!(
+            self,
+            MathFn::Abs | MathFn::Signum | MathFn::Max | MathFn::Min | MathFn::Clamp
+        )
+    }
+
     pub fn names() -> String {
         Self::ALL
             .iter()
@@ -257,6 +274,9 @@ pub enum InactiveOp {
     /// A binary operator that is never differentiated (`%`, `==`, `<`, `&`, `|`, `^`, `<<`, ...).
     Binary(syn::BinOp, Operand, Operand),
     Cast(Operand, Box<syn::Type>),
+    /// `a.method(b, ...)` for a method whose result is constant (see `CONSTANT_METHODS` in
+    /// lowering): integer methods, float predicates and roundings.
+    Method(Ident, Vec<Operand>),
 }
 
 pub struct Let {
@@ -336,6 +356,9 @@ pub struct Block {
 pub enum ParamKind {
     /// `f64`: active by default, gradient `f64`.
     Scalar,
+    /// `&f64`: read with `*r`; gradient `f64`. Not active by default (the contract's default
+    /// set is the listed float types), but named by `wrt` and differentiated through calls.
+    ScalarRef,
     /// `&[f64]`, `Vec<f64>`, `&Vec<f64>`: gradient `Vec<f64>`.
     Slice { is_ref: bool },
     /// `[f64; N]`, `&[f64; N]`: gradient `[f64; N]`.
@@ -350,8 +373,13 @@ impl ParamKind {
     pub fn is_float(&self) -> bool {
         !matches!(self, ParamKind::Other)
     }
+    /// Active when `wrt` is not given.
+    pub fn active_by_default(&self) -> bool {
+        !matches!(self, ParamKind::Other | ParamKind::ScalarRef)
+    }
     pub fn value_kind(&self) -> Kind {
         match self {
+            ParamKind::ScalarRef => Kind::ScalarRef,
             ParamKind::Scalar | ParamKind::Other => Kind::Scalar,
             ParamKind::Slice { is_ref } | ParamKind::Fixed { is_ref, .. } => Kind::Array {
                 dims: 1,
@@ -373,6 +401,7 @@ pub struct Param {
 }
 
 pub struct Func {
+    pub namer: crate::names::Namer,
     pub params: Vec<Param>,
     pub body: Block,
     pub result: Operand,

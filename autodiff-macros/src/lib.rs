@@ -13,6 +13,7 @@ mod error;
 mod expand;
 mod ir;
 mod lower;
+mod names;
 mod params;
 mod reverse;
 mod rules;

@@ -10,8 +10,9 @@
 
 use crate::error::Errors;
 use crate::ir::*;
+use crate::names::Namer;
 use proc_macro2::Span;
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -19,6 +20,42 @@ const BRK: &str = "#brk";
 const CONT: &str = "#cont";
 const RET: &str = "#ret";
 const RETVAL: &str = "#retval";
+const BRKVAL: &str = "#brkval";
+
+/// Methods whose result carries no derivative, emitted as written: integer methods, the float
+/// predicates (used in conditions), and the float roundings, which are piecewise constant (their
+/// derivative is 0 wherever it exists, as in JAX).
+const CONSTANT_METHODS: &[&str] = &[
+    "pow",
+    "rem_euclid",
+    "div_euclid",
+    "abs_diff",
+    "isqrt",
+    "ilog2",
+    "ilog10",
+    "count_ones",
+    "leading_zeros",
+    "trailing_zeros",
+    "is_power_of_two",
+    "next_power_of_two",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_mul",
+    "saturating_add",
+    "saturating_sub",
+    "saturating_mul",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "floor",
+    "ceil",
+    "round",
+    "round_ties_even",
+    "trunc",
+];
 
 #[derive(Clone)]
 struct Binding {
@@ -36,6 +73,7 @@ struct Scope {
 type Env = Vec<Scope>;
 
 pub struct Lowerer<'e> {
+    namer: Namer,
     errors: &'e mut Errors,
     values: Vec<ValueInfo>,
     scopes: Env,
@@ -47,10 +85,11 @@ pub struct Lowerer<'e> {
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
-pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
+pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Option<Func> {
     let before = errors.is_empty();
     let params = crate::params::classify(&item.sig, errors);
     let mut lw = Lowerer {
+        namer: namer.clone(),
         errors,
         values: Vec::new(),
         scopes: vec![Scope::default()],
@@ -64,10 +103,12 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
         let val = lw.values.len();
         lw.values.push(ValueInfo {
             ident: p.ident.clone(),
+            stem: namer.stem(&name_of(&p.ident), val),
             user_name: Some(name_of(&p.ident)),
             kind: p.kind.value_kind(),
             mutable: false,
             restore: false,
+            float: p.kind == ParamKind::Scalar,
         });
         lw.bind_new(&name_of(&p.ident), Operand::Val(val), None);
         ir_params.push(Param {
@@ -103,11 +144,17 @@ pub fn lower_fn(item: &syn::ItemFn, errors: &mut Errors) -> Option<Func> {
         return None;
     }
     Some(Func {
+        namer: namer.clone(),
         params: ir_params,
         body: Block { stmts: body },
         result,
         values: lw.values,
     })
+}
+
+/// The value of a branch that is never used (the branch jumped away): any type.
+fn placeholder() -> Operand {
+    Operand::Const(quote!(::core::default::Default::default()))
 }
 
 fn konst(b: bool) -> Operand {
@@ -121,19 +168,15 @@ fn konst(b: bool) -> Operand {
 impl Lowerer<'_> {
     fn new_value(&mut self, user_name: Option<&str>) -> ValId {
         let id = self.values.len();
-        let ident = match user_name {
-            Some(n) if !n.starts_with('#') => {
-                format_ident!("{}_{}", n, id, span = Span::mixed_site())
-            }
-            Some(n) => format_ident!("{}_{}", &n[1..], id, span = Span::mixed_site()),
-            None => format_ident!("t_{}", id, span = Span::mixed_site()),
-        };
+        let base = user_name.unwrap_or("t");
         self.values.push(ValueInfo {
-            ident,
+            ident: self.namer.value(base, id),
+            stem: self.namer.stem(base, id),
             user_name: user_name.map(str::to_owned),
             kind: Kind::Scalar,
             mutable: false,
             restore: false,
+            float: false,
         });
         id
     }
@@ -189,10 +232,37 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Whether an operand is known to be an `f64`.
+    fn is_float(&self, o: &Operand) -> bool {
+        match o {
+            Operand::Val(v) => self.values[*v].float,
+            Operand::Const(t) => const_is_float(t),
+        }
+    }
+
+    /// Whether the result of `op` is known to be an `f64`.
+    fn result_is_float(&self, op: &Op) -> bool {
+        let f = |o: &Operand| self.is_float(o);
+        match op {
+            Op::Copy { src, .. } | Op::Neg(src) => f(src),
+            Op::Arith(_, a, b) => f(a) || f(b),
+            Op::Math(m, args) => !m.also_on_integers() || f(&args[0]),
+            Op::CastFloat(_) | Op::Call { .. } => true,
+            Op::Index { arr, .. } => self.kind(arr).is_array(),
+            Op::Array(m, _) => !matches!(
+                m,
+                ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
+            ),
+            Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
+        }
+    }
+
     fn emit(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
         let kind = self.result_kind(&op);
+        let float = self.result_is_float(&op);
         let dst = self.new_value(name);
         self.values[dst].kind = kind;
+        self.values[dst].float = float;
         out.push(Stmt::Let(Let { dst, op, span }));
         Operand::Val(dst)
     }
@@ -253,22 +323,15 @@ impl Lowerer<'_> {
             tail = self.stmt(stmt, out, last && value_block);
             match self.jump_state() {
                 Jump::Clear => {}
-                _ if value_block => {
-                    self.errors.at(
-                        stmt,
-                        "`return`, `break` or `continue` inside a block or `if` whose value is used is not supported; assign to a variable in the branches and leave the loop or function afterwards",
-                    );
-                    return None;
-                }
+                // Nothing after an unconditional jump runs; a value block's value is unused.
                 Jump::Definite => return None,
+                Jump::Maybe(_) if last => return tail,
                 Jump::Maybe(flags) => {
-                    if !last {
-                        let rest = &stmts[i + 1..];
-                        self.guard(flags, out, |lw, body| {
-                            lw.stmts(rest, body, false);
-                        });
-                    }
-                    return None;
+                    // The rest runs only if no flag is set; it is guarded once (inside the
+                    // guard the flags are known to be clear), and a value block's value comes
+                    // out of the guard.
+                    let rest = &stmts[i + 1..];
+                    return self.guard(flags, out, |lw, body| lw.stmts(rest, body, value_block));
                 }
             }
         }
@@ -292,7 +355,10 @@ impl Lowerer<'_> {
                 Jump::Definite => return,
                 Jump::Maybe(flags) => {
                     let rest = &stmts[i + 1..];
-                    self.guard(flags, out, |lw, body| lw.stmts_then(rest, body, tail));
+                    self.guard(flags, out, |lw, body| {
+                        lw.stmts_then(rest, body, tail);
+                        None
+                    });
                     return;
                 }
             }
@@ -344,13 +410,15 @@ impl Lowerer<'_> {
         }
     }
 
-    /// Lowers `f` inside `if !(flag1 | flag2 ...) { ... }`.
+    /// Lowers `f` inside `if !(flag1 | flag2 ...) { ... }`, where the flags are known to be
+    /// clear (so that what `f` lowers is not guarded again). A value of `f` becomes the value of
+    /// the `if` (with a placeholder where a flag was set: that value is never used).
     fn guard(
         &mut self,
         flags: Vec<Operand>,
         out: &mut Vec<Stmt>,
-        f: impl FnOnce(&mut Self, &mut Vec<Stmt>),
-    ) {
+        f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+    ) -> Option<Operand> {
         let span = Span::call_site();
         let mut any = flags[0].clone();
         for fl in &flags[1..] {
@@ -371,15 +439,28 @@ impl Lowerer<'_> {
             span,
             Some("#go_on"),
         );
-        self.if_node(
+        self.if_node_with(
             go_on,
             out,
             |lw, body| {
-                f(lw, body);
-                None
+                lw.assume_clear(&flags);
+                f(lw, body)
             },
             |_, _| None,
-        );
+            // Where a flag is set the guarded value is never used.
+            true,
+        )
+    }
+
+    /// Inside a guard: the control flags whose current value is one of `flags` are clear.
+    fn assume_clear(&mut self, flags: &[Operand]) {
+        for n in [BRK, CONT, RET] {
+            if let Some(b) = self.lookup(n)
+                && flags.iter().any(|f| same_operand(f, &b.op))
+            {
+                self.assign(n, b.op, Some(false));
+            }
+        }
     }
 
     fn jump_state(&self) -> Jump {
@@ -448,7 +529,11 @@ impl Lowerer<'_> {
     }
 
     fn local(&mut self, local: &syn::Local, out: &mut Vec<Stmt>) {
-        if let syn::Pat::Wild(_) = &local.pat
+        let pat = match &local.pat {
+            syn::Pat::Type(pt) => &*pt.pat,
+            other => other,
+        };
+        if let syn::Pat::Wild(_) = pat
             && let Some(init) = &local.init
             && init.diverge.is_none()
         {
@@ -644,7 +729,12 @@ impl Lowerer<'_> {
                 if let Some(label) = &b.label {
                     self.errors.at(label, "labelled `break` is not supported in a #[differentiable] function; use a flag variable to leave the outer loop");
                 } else if let Some(v) = &b.expr {
-                    self.errors.at(v, "`break` with a value is not supported in a #[differentiable] function; assign the value to a variable declared before the loop, then `break`");
+                    if self.loop_depth == 0 || self.lookup(BRKVAL).is_none() {
+                        self.errors.at(b, "`break` with a value is supported only in a `loop` (not in `for` or `while`)");
+                    } else if let Some(v) = self.operand(v, out) {
+                        self.assign(BRKVAL, v, None);
+                        self.assign(BRK, konst(true), Some(true));
+                    }
                 } else if self.loop_depth == 0 {
                     self.errors.at(b, "`break` outside a loop");
                 } else {
@@ -692,8 +782,7 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                self.a_loop(LoopKind::Forever, &l.body, out, l.span());
-                None
+                self.a_loop(LoopKind::Forever, &l.body, out, l.span())
             }
             syn::Expr::Closure(c) => {
                 self.errors.at(
@@ -841,8 +930,8 @@ impl Lowerer<'_> {
             B::SubAssign(_) => Some(Some(Arith::Sub)),
             B::MulAssign(_) => Some(Some(Arith::Mul)),
             B::DivAssign(_) => Some(Some(Arith::Div)),
-            B::RemAssign(_)
-            | B::BitXorAssign(_)
+            B::RemAssign(_) => Some(Some(Arith::Rem)),
+            B::BitXorAssign(_)
             | B::BitAndAssign(_)
             | B::BitOrAssign(_)
             | B::ShlAssign(_)
@@ -914,6 +1003,14 @@ impl Lowerer<'_> {
                     B::Sub(_) => Op::Arith(Arith::Sub, lhs, rhs),
                     B::Mul(_) => Op::Arith(Arith::Mul, lhs, rhs),
                     B::Div(_) => Op::Arith(Arith::Div, lhs, rhs),
+                    B::Rem(_) if self.kind(&lhs).is_array() || self.kind(&rhs).is_array() => {
+                        self.errors.at(
+                            b.op,
+                            "`%` between arrays is not supported in a #[differentiable] function; compute the remainder element by element in a loop",
+                        );
+                        return None;
+                    }
+                    B::Rem(_) => Op::Arith(Arith::Rem, lhs, rhs),
                     op => Op::Inactive(InactiveOp::Binary(op, lhs, rhs)),
                 };
                 Some(self.emit(out, op, span, None))
@@ -1167,6 +1264,19 @@ impl Lowerer<'_> {
         if let Some(result) = self.array_method(m, out) {
             return result;
         }
+        if CONSTANT_METHODS.contains(&name.as_str()) {
+            let mut ops = vec![self.operand(&m.receiver, out)?];
+            for a in &m.args {
+                ops.push(self.operand(a, out)?);
+            }
+            let method = m.method.clone();
+            return Some(self.emit(
+                out,
+                Op::Inactive(InactiveOp::Method(method, ops)),
+                m.span(),
+                None,
+            ));
+        }
         let Some((f, arity)) = MathFn::lookup(&name) else {
             self.errors.at(
                 &m.method,
@@ -1269,8 +1379,13 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
-        // `f64::sin(x)` and friends: the math table in path form.
         let is_f64_path = segs.len() >= 2 && segs[segs.len() - 2] == "f64";
+        // `f64::from(n)`: a conversion, differentiated like `as f64`.
+        if is_f64_path && segs[segs.len() - 1] == "from" && c.args.len() == 1 {
+            let a = self.operand(&c.args[0], out)?;
+            return Some(self.emit(out, Op::CastFloat(a), c.span(), None));
+        }
+        // `f64::sin(x)` and friends: the math table in path form.
         if is_f64_path {
             let name = &segs[segs.len() - 1];
             let Some((f, arity)) = MathFn::lookup(name) else {
@@ -1394,25 +1509,47 @@ impl Lowerer<'_> {
         then_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
         else_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
     ) -> Option<Operand> {
+        self.if_node_with(cond, out, then_f, else_f, false)
+    }
+
+    /// [`Lowerer::if_node`]; `else_unused`: the `if`'s value is never used when the `else`
+    /// branch runs (a guard's `else`, where a jump happened).
+    fn if_node_with(
+        &mut self,
+        cond: Operand,
+        out: &mut Vec<Stmt>,
+        then_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+        else_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+        else_unused: bool,
+    ) -> Option<Operand> {
         let saved = self.scopes.clone();
-        let (then_block, then_v, then_env) = self.branch(then_f);
+        let (then_block, then_v, then_env, then_jumps) = self.branch(then_f);
         self.scopes = saved.clone();
-        let (else_block, else_v, else_env) = self.branch(else_f);
+        let (else_block, else_v, else_env, else_jumps) = self.branch(else_f);
         self.scopes = saved;
+        // A branch that always jumps away (`else { return 0.0 }`) has no value; the other
+        // branch's value is the `if`'s, with a placeholder that is never used.
+        let (then_v, else_v) = match (then_v, else_v) {
+            (Some(t), None) if else_jumps || else_unused => (Some(t), Some(placeholder())),
+            (None, Some(e)) if then_jumps => (Some(placeholder()), Some(e)),
+            other => other,
+        };
         let mut merges = vec![];
         for si in 0..self.scopes.len() {
             for vi in 0..self.scopes[si].vars.len() {
                 let t = &then_env[si].vars[vi];
                 let e = &else_env[si].vars[vi];
                 if same(t, e) {
+                    let known = if t.known == e.known { t.known } else { None };
                     let b = &mut self.scopes[si].vars[vi];
                     b.op = t.op.clone();
-                    b.known = t.known;
+                    b.known = known;
                     continue;
                 }
                 let name = t.name.clone();
                 let dst = self.new_value(Some(&name));
                 self.values[dst].kind = merged_kind(self.kind(&t.op), self.kind(&e.op));
+                self.values[dst].float = self.is_float(&t.op) || self.is_float(&e.op);
                 merges.push(Merge {
                     dst,
                     then_val: t.op.clone(),
@@ -1427,6 +1564,7 @@ impl Lowerer<'_> {
             (Some(t), Some(e)) => {
                 let dst = self.new_value(None);
                 self.values[dst].kind = merged_kind(self.kind(&t), self.kind(&e));
+                self.values[dst].float = self.is_float(&t) || self.is_float(&e);
                 merges.push(Merge {
                     dst,
                     then_val: t,
@@ -1448,12 +1586,13 @@ impl Lowerer<'_> {
     fn branch(
         &mut self,
         f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
-    ) -> (Block, Option<Operand>, Env) {
+    ) -> (Block, Option<Operand>, Env, bool) {
         self.scopes.push(Scope::default());
         let mut stmts = vec![];
         let v = f(self, &mut stmts);
+        let jumps = matches!(self.jump_state(), Jump::Definite);
         self.scopes.pop();
-        (Block { stmts }, v, self.scopes.clone())
+        (Block { stmts }, v, self.scopes.clone(), jumps)
     }
 
     // ----- loops -----
@@ -1570,12 +1709,26 @@ impl Lowerer<'_> {
         }
     }
 
-    fn a_loop(&mut self, kind: LoopKind, body: &syn::Block, out: &mut Vec<Stmt>, span: Span) {
+    /// Lowers a loop. Returns the value of `break value` for a `loop` that has one.
+    fn a_loop(
+        &mut self,
+        kind: LoopKind,
+        body: &syn::Block,
+        out: &mut Vec<Stmt>,
+        span: Span,
+    ) -> Option<Operand> {
+        let before = self.scopes.clone();
         // Which variables the body may change: they are carried from iteration to iteration.
         let mut assigned = AssignedNames::default();
         assigned.visit_block(body);
         if let LoopKind::While(c) = &kind {
             assigned.visit_expr(c);
+        }
+        // `break value` (of a `loop`): the value goes through a variable carried by the loop.
+        let break_value = matches!(kind, LoopKind::Forever) && breaks_with_value(body);
+        if break_value {
+            self.bind_new(BRKVAL, placeholder(), None);
+            assigned.names.push(BRKVAL.to_owned());
         }
         let mut carried_names: Vec<String> = vec![];
         for n in assigned.names {
@@ -1601,9 +1754,10 @@ impl Lowerer<'_> {
                         "the array `{n}` is reassigned inside this loop: array variables carried from one iteration to the next are not supported yet; accumulate into f64 variables, or compute the array with whole-array expressions outside the loop"
                     ),
                 );
-                return;
+                return None;
             }
             let entry = self.new_value(Some(n));
+            self.values[entry].float = self.is_float(&b.op);
             if n == RET {
                 // At the start of every iteration the function has not returned yet.
                 self.assign(n, konst(false), Some(false));
@@ -1667,6 +1821,7 @@ impl Lowerer<'_> {
             Jump::Maybe(flags) => {
                 self.guard(flags, &mut stmts, |lw, b| {
                     lw.stmts(&body.stmts, b, false);
+                    None
                 });
             }
         }
@@ -1705,9 +1860,19 @@ impl Lowerer<'_> {
             .collect();
         self.scopes.pop();
         self.loop_depth -= 1;
+        // Variables the loop does not carry keep their value (a merge inside the body must not
+        // leak out of it).
+        for (si, scope) in before.iter().enumerate() {
+            for (vi, b) in scope.vars.iter().enumerate() {
+                if !carried_names.contains(&b.name) {
+                    self.scopes[si].vars[vi] = b.clone();
+                }
+            }
+        }
         let mut ir_carried = vec![];
         for ((n, entry, init, (si, vi)), next) in carried.into_iter().zip(nexts) {
             let out_v = self.new_value(Some(&n));
+            self.values[out_v].float = self.values[entry].float || self.is_float(&next);
             let b = &mut self.scopes[si].vars[vi];
             b.op = Operand::Val(out_v);
             b.known = None;
@@ -1726,6 +1891,11 @@ impl Lowerer<'_> {
             exit,
             span,
         }));
+        if break_value {
+            self.lookup(BRKVAL).map(|b| b.op)
+        } else {
+            None
+        }
     }
 }
 
@@ -1783,10 +1953,55 @@ fn merged_kind(a: Kind, b: Kind) -> Kind {
     }
 }
 
+/// Whether two branches leave a binding with the same value (no merge needed).
 fn same(a: &Binding, b: &Binding) -> bool {
     match (&a.op, &b.op) {
         (Operand::Val(x), Operand::Val(y)) => x == y,
-        _ => a.known.is_some() && a.known == b.known,
+        (Operand::Const(x), Operand::Const(y)) => x.to_string() == y.to_string(),
+        _ => false,
+    }
+}
+
+/// Whether a `loop` body has a `break value` of its own (not of a nested loop).
+fn breaks_with_value(body: &syn::Block) -> bool {
+    #[derive(Default)]
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if b.expr.is_some() && b.label.is_none() {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder::default();
+    f.visit_block(body);
+    f.0
+}
+
+/// A float literal (unsuffixed or `f64`) or a path through `f64` (`f64::EPSILON`,
+/// `std::f64::consts::PI`).
+pub fn const_is_float(t: &proc_macro2::TokenStream) -> bool {
+    match syn::parse2::<syn::Lit>(t.clone()) {
+        Ok(syn::Lit::Float(f)) => f.suffix().is_empty() || f.suffix() == "f64",
+        Ok(_) => false,
+        Err(_) => t
+            .clone()
+            .into_iter()
+            .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "f64")),
+    }
+}
+
+fn same_operand(a: &Operand, b: &Operand) -> bool {
+    match (a, b) {
+        (Operand::Val(x), Operand::Val(y)) => x == y,
+        (Operand::Const(x), Operand::Const(y)) => x.to_string() == y.to_string(),
+        _ => false,
     }
 }
 

@@ -36,10 +36,15 @@ pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
     if let Some(abi) = &sig.abi {
         errors.at(abi, "`extern` functions cannot be #[differentiable]; remove the ABI and write a plain Rust fn");
     }
-    if !sig.generics.params.is_empty() {
+    let only_lifetimes = sig
+        .generics
+        .params
+        .iter()
+        .all(|g| matches!(g, syn::GenericParam::Lifetime(_)));
+    if !only_lifetimes {
         errors.at(
             &sig.generics,
-            "generic functions cannot be #[differentiable]: the gradient is generated for f64; write the function for f64 (and integer types) without type or lifetime parameters",
+            "generic functions cannot be #[differentiable]: the gradient is generated for f64; write the function for f64 (and integer types) without type parameters (lifetime parameters are fine)",
         );
         ok = false;
     } else if let Some(w) = &sig.generics.where_clause {
@@ -126,9 +131,8 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
                 }
                 return ParamKind::Other;
             }
-            // `&f64` is read with `*r`; like the contract's other non-listed types, a constant.
             if is_f64(&r.elem) {
-                return ParamKind::Other;
+                return ParamKind::ScalarRef;
             }
             (&*r.elem, true)
         }

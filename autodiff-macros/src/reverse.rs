@@ -15,7 +15,7 @@
 use crate::analyse::{self, Analysis};
 use crate::ir::*;
 use crate::rules;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::cell::RefCell;
 
@@ -116,11 +116,11 @@ impl<'a> Gen<'a> {
     }
 
     pub fn adj(&self, v: ValId) -> Ident {
-        format_ident!(
-            "{}_bar",
-            self.f.values[self.root[v]].ident,
-            span = Span::mixed_site()
-        )
+        self.derived(self.root[v], "bar")
+    }
+
+    fn derived(&self, v: ValId, role: &str) -> Ident {
+        self.f.namer.derived(&self.f.values[v].stem, role)
     }
 
     fn opnd(&self, o: &Operand) -> TokenStream {
@@ -133,24 +133,35 @@ impl<'a> Gen<'a> {
         }
     }
 
+    fn is_float_operand(&self, o: &Operand) -> bool {
+        match o {
+            Operand::Val(v) => self.f.values[*v].float,
+            Operand::Const(t) => crate::lower::const_is_float(t),
+        }
+    }
+
     fn is_active(&self, o: &Operand) -> bool {
         o.val().is_some_and(|v| self.an.active[v])
     }
 
-    fn tape(id: usize) -> Ident {
-        format_ident!("tape_{}", id, span = Span::mixed_site())
+    fn tape(&self, id: usize) -> Ident {
+        self.f.namer.own(&format!("tape{id}"))
     }
 
-    fn write_tape(id: usize) -> Ident {
-        format_ident!("write_tape_{}", id, span = Span::mixed_site())
+    fn write_tape(&self, id: usize) -> Ident {
+        self.f.namer.own(&format!("write_tape{id}"))
     }
 
-    fn read_tape(v: ValId) -> Ident {
-        format_ident!("read_tape_{}", v, span = Span::mixed_site())
+    fn read_tape(&self, v: ValId) -> Ident {
+        self.derived(v, "tape")
     }
 
-    fn count(id: usize) -> Ident {
-        format_ident!("count_{}", id, span = Span::mixed_site())
+    fn count(&self, id: usize) -> Ident {
+        self.f.namer.own(&format!("count{id}"))
+    }
+
+    fn iterations(&self, id: usize) -> Ident {
+        self.f.namer.own(&format!("n{id}"))
     }
 
     fn counted(&self, l: &Loop) -> bool {
@@ -165,7 +176,7 @@ impl<'a> Gen<'a> {
             match s {
                 Stmt::Let(l) => {
                     if self.an.taped[l.dst] {
-                        let t = Self::read_tape(l.dst);
+                        let t = self.read_tape(l.dst);
                         out.extend(
                             quote!(let mut #t: ::std::vec::Vec<f64> = ::std::vec::Vec::new();),
                         );
@@ -173,7 +184,7 @@ impl<'a> Gen<'a> {
                 }
                 Stmt::Write(w) => {
                     if self.f.values[w.arr].restore {
-                        let t = Self::write_tape(w.id);
+                        let t = self.write_tape(w.id);
                         out.extend(
                             quote!(let mut #t: ::std::vec::Vec<f64> = ::std::vec::Vec::new();),
                         );
@@ -185,11 +196,11 @@ impl<'a> Gen<'a> {
                 }
                 Stmt::Loop(l) => {
                     if !analyse::recorded(l, self.an).is_empty() {
-                        let t = Self::tape(l.id);
+                        let t = self.tape(l.id);
                         out.extend(quote!(let mut #t = ::std::vec::Vec::new();));
                     }
                     if self.counted(l) {
-                        let c = Self::count(l.id);
+                        let c = self.count(l.id);
                         out.extend(
                             quote!(let mut #c: ::std::vec::Vec<usize> = ::std::vec::Vec::new();),
                         );
@@ -272,7 +283,7 @@ impl<'a> Gen<'a> {
             }
             match s {
                 Stmt::Let(l) if self.an.taped[l.dst] => {
-                    let (d, t) = (self.ident(l.dst), Self::read_tape(l.dst));
+                    let (d, t) = (self.ident(l.dst), self.read_tape(l.dst));
                     if record {
                         out.extend(self.fwd_let(l));
                         out.extend(quote!(#t.push(#d);));
@@ -336,7 +347,7 @@ impl<'a> Gen<'a> {
         let e = self.elem(self.ident(w.arr), &w.idx, w.multi);
         let v = self.opnd(&w.val);
         let save = if self.f.values[w.arr].restore {
-            let t = Self::write_tape(w.id);
+            let t = self.write_tape(w.id);
             quote!(#t.push(#e);)
         } else {
             TokenStream::new()
@@ -356,7 +367,7 @@ impl<'a> Gen<'a> {
         let take = self.accum(&w.val, quote!(#e));
         let restore = if self.f.values[w.arr].restore {
             let (t, old) = (
-                Self::write_tape(w.id),
+                self.write_tape(w.id),
                 self.elem(self.ident(w.arr), &w.idx, w.multi),
             );
             quote!(#old = ::autodiff_runtime::__rt::pop(&mut #t);)
@@ -444,15 +455,30 @@ impl<'a> Gen<'a> {
                     Arith::Sub => quote_spanned!(sp=> #a - #b),
                     Arith::Mul => quote_spanned!(sp=> #a * #b),
                     Arith::Div => quote_spanned!(sp=> #a / #b),
+                    Arith::Rem => quote_spanned!(sp=> #a % #b),
                 }
             }
-            Op::Math(f, args) => {
+            Op::Math(f, args_ir) => {
                 let name = format_ident!("{}", f.name(), span = l.span);
-                let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
-                let recv = o(&args[0]);
-                match &args[0] {
-                    Operand::Val(_) => quote_spanned!(sp=> #recv.#name(#(#rest),*)),
-                    Operand::Const(_) => quote_spanned!(sp=> f64::#name(#recv #(, #rest)*)),
+                let args = args_ir;
+                // Always the path form: it fixes the type of an untyped literal operand
+                // (`let half = 0.5; half.sqrt()` would be an ambiguous `{float}` once
+                // scheduling moves it before the use that fixed the type).
+                let args: Vec<TokenStream> = args
+                    .iter()
+                    .map(|a| match self.kind(a) {
+                        Kind::ScalarRef => {
+                            let a = o(a);
+                            quote_spanned!(sp=> *#a)
+                        }
+                        _ => o(a),
+                    })
+                    .collect();
+                if f.also_on_integers() && !self.is_float_operand(&args_ir[0]) {
+                    let (recv, rest) = (&args[0], &args[1..]);
+                    quote_spanned!(sp=> #recv.#name(#(#rest),*))
+                } else {
+                    quote_spanned!(sp=> f64::#name(#(#args),*))
                 }
             }
             Op::CastFloat(a) => {
@@ -470,6 +496,11 @@ impl<'a> Gen<'a> {
             Op::Inactive(InactiveOp::Cast(a, ty)) => {
                 let a = o(a);
                 quote_spanned!(sp=> #a as #ty)
+            }
+            Op::Inactive(InactiveOp::Method(m, args)) => {
+                let recv = o(&args[0]);
+                let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
+                quote_spanned!(sp=> #recv.#m(#(#rest),*))
             }
             Op::Call { path, args } => {
                 let args: Vec<TokenStream> = args.iter().map(o).collect();
@@ -590,13 +621,13 @@ impl<'a> Gen<'a> {
             vec![]
         };
         let counted = record && self.counted(l);
-        let n = format_ident!("n_{}", l.id, span = Span::mixed_site());
+        let n = self.iterations(l.id);
         let mut body = TokenStream::new();
         if counted {
             body.extend(quote!(#n += 1;));
         }
         if !recorded.is_empty() {
-            let t = Self::tape(l.id);
+            let t = self.tape(l.id);
             let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();
             body.extend(quote!(#t.push((#(#vals,)*));));
         }
@@ -624,7 +655,7 @@ impl<'a> Gen<'a> {
         let mut out = quote!(#(let mut #entries = #inits;)*);
         // A range loop knows how many iterations it may record: reserve them once.
         if let (false, LoopHead::Range { range, .. }) = (recorded.is_empty(), &l.head) {
-            let t = Self::tape(l.id);
+            let t = self.tape(l.id);
             let seq = self.range_seq(range);
             out.extend(quote!(#t.reserve(#seq.len());));
         }
@@ -633,7 +664,7 @@ impl<'a> Gen<'a> {
         }
         out.extend(quote!(#head { #body }));
         if counted {
-            let c = Self::count(l.id);
+            let c = self.count(l.id);
             out.extend(quote!(#c.push(#n);));
         }
         out.extend(quote!(#(let #outs = #entries;)*));
@@ -732,7 +763,7 @@ impl<'a> Gen<'a> {
 
     /// The variable holding the folded scalar contributions to `r`'s deferred adjoint.
     fn shift_ident(&self, r: ValId) -> Ident {
-        format_ident!("{}_shift", self.ident(r), span = Span::mixed_site())
+        self.derived(r, "shift")
     }
 
     fn is_deferred(&self, r: ValId) -> bool {
@@ -862,12 +893,20 @@ impl<'a> Gen<'a> {
                 last.ident = format_ident!("pullback_{}", last.ident, span = last.ident.span());
             }
             let outs: Vec<Ident> = (0..args.len())
-                .map(|k| format_ident!("{}_d{}", self.ident(l.dst), k, span = Span::mixed_site()))
+                .map(|k| self.derived(l.dst, &format!("d{k}")))
                 .collect();
             let arg_t: Vec<TokenStream> = args.iter().map(|a| self.opnd(a)).collect();
             code.extend(quote_spanned!(l.span=> let (#(#outs,)*) = #pb(#(#arg_t,)* #g);));
             for (a, o) in args.iter().zip(&outs) {
-                code.extend(self.accum_kind(a, quote!(#o), self.kind(a).is_array()));
+                let array = self.kind(a).is_array();
+                // Through a trait, so that a parameter the callee does not differentiate (its
+                // type is not one the macro reads as a float) is a clear error on the call.
+                let d = if array {
+                    quote!(#o)
+                } else {
+                    quote_spanned!(l.span=> ::autodiff_runtime::__rt::callee_adjoint(#o))
+                };
+                code.extend(self.accum_kind(a, d, array));
             }
             return code;
         }
@@ -1016,7 +1055,7 @@ impl<'a> Gen<'a> {
                 })
                 .collect();
             let rev = self.rev_block(b, &flows);
-            quote!(#decl #slice #rev)
+            quote!(#slice #decl #rev)
         };
         let (t, e) = (branch(&i.then_block, true), branch(&i.else_block, false));
         quote!(if #cond { #t } else { #e })
@@ -1031,7 +1070,7 @@ impl<'a> Gen<'a> {
             .collect();
         let carry: Vec<Ident> = act
             .iter()
-            .map(|c| format_ident!("{}_carry", self.ident(c.entry), span = Span::mixed_site()))
+            .map(|c| self.derived(c.entry, "carry"))
             .collect();
         let mut out = TokenStream::new();
         for (c, k) in act.iter().zip(&carry) {
@@ -1046,7 +1085,7 @@ impl<'a> Gen<'a> {
         let mut body = TokenStream::new();
         let recorded = analyse::recorded(l, self.an);
         if !recorded.is_empty() {
-            let t = Self::tape(l.id);
+            let t = self.tape(l.id);
             let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();
             body.extend(quote!(let (#(#vals,)*) = #rt::pop(&mut #t);));
         }
@@ -1056,11 +1095,12 @@ impl<'a> Gen<'a> {
             .map(|c| c.entry)
             .filter(|e| self.an.active[*e])
             .collect();
+        // The iteration's values first: an array adjoint's zero takes its shape from them.
+        body.extend(self.fwd_block(&l.body, false));
         body.extend(self.decl_adjoints(&l.body, &[]));
         // The carried values' adjoints at the start of the iteration are created by their first
         // contribution too; one that none reaches is zero.
         self.pending.borrow_mut().extend(&active_entries);
-        body.extend(self.fwd_block(&l.body, false));
         let flows: Vec<(&Operand, TokenStream)> = act
             .iter()
             .zip(&carry)
@@ -1075,9 +1115,9 @@ impl<'a> Gen<'a> {
                 body.extend(quote!(#k = 0.0;));
             }
         }
-        let n = format_ident!("n_{}", l.id, span = Span::mixed_site());
+        let n = self.iterations(l.id);
         if self.counted(l) {
-            let c = Self::count(l.id);
+            let c = self.count(l.id);
             out.extend(quote!(let #n: usize = #rt::pop(&mut #c);));
         }
         let head = match &l.head {
@@ -1110,7 +1150,7 @@ fn latency(op: &Op) -> u32 {
         Op::Math(M::Abs | M::Signum | M::Max | M::Min | M::Clamp | M::MulAdd, _) => 1,
         Op::Math(M::Sqrt | M::Recip | M::ToDegrees | M::ToRadians, _) => 4,
         Op::Math(..) => 20,
-        Op::Arith(Arith::Div, ..) => 4,
+        Op::Arith(Arith::Div | Arith::Rem, ..) => 4,
         _ => 1,
     }
 }

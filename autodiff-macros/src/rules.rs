@@ -242,6 +242,8 @@ fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<Toke
                     quote!(#rt::div(&#g, &#b))
                 }
             }
+            // Refused by lowering: `%` between arrays is not in the contract.
+            (Arith::Rem, _) => return None,
             (Arith::Div, _) => {
                 let (v, b) = (e.v(), e.a(1));
                 if e.scalar[1] {
@@ -286,6 +288,12 @@ fn scalar_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<TokenStre
             (Arith::Div, _) => {
                 let (v, b) = (e.v(), e.a(1));
                 quote!(-#g * #v / #b)
+            }
+            // v = a % b = a - b trunc(a / b): ā += g, b̄ += -g trunc(a / b) (as JAX)
+            (Arith::Rem, 0) => g,
+            (Arith::Rem, _) => {
+                let (a, b) = (e.a(0), e.a(1));
+                quote!(-#g * f64::trunc(#a / #b))
             }
         },
         Op::Math(f, _) => return math_rule(*f, i, e, &g, rt),

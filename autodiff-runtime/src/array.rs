@@ -732,7 +732,10 @@ where
 
 /// Pullback of `s = a.std(ddof)`: `∂/∂aᵢ = g (aᵢ − ā) / ((n − ddof) s)`, given the primal `s`.
 ///
-/// Where `s = 0` (all elements equal) this is `0/0 = NaN`, as JAX; `ddof = n` gives NaN too.
+/// Where `s = 0` (all elements equal, e.g. a 1-element array) the standard deviation has a kink
+/// like `|x|` at 0: the gradient is 0 there (as `abs`'s), not `0/0`, so that it does not spread
+/// NaN into the other components of a gradient. `ddof = n` makes `s` itself NaN, and the
+/// gradient too.
 #[inline]
 pub fn std_da<'a, A, D>(a: &'a A, ddof: f64, s: f64, g: f64) -> Array<f64, D>
 where
@@ -770,7 +773,7 @@ where
 {
     let a = a.lift();
     let n = a.len() as f64;
-    let scale = g / ((n - ddof) * s);
+    let scale = if s == 0.0 { 0.0 } else { g / ((n - ddof) * s) };
     a.mapv(|x| scale * (x - mean) + k)
 }
 

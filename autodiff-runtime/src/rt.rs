@@ -89,3 +89,26 @@ pub fn clamp_picks(x: f64, lo: f64, hi: f64) -> u8 {
 pub fn div_or_zero(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }
 }
+
+/// The adjoint a callee's pullback returns for a scalar argument that carries a derivative.
+#[diagnostic::on_unimplemented(
+    message = "the called function does not differentiate the parameter this argument goes to",
+    label = "this argument carries a derivative, but the callee's parameter type is not one #[differentiable] reads as a float",
+    note = "declare the callee's parameter as `f64` or `&f64` (a type alias such as `type Real = f64` is not recognised), or pass a constant"
+)]
+pub trait CalleeAdjoint {
+    fn into_f64(self) -> f64;
+}
+
+impl CalleeAdjoint for f64 {
+    #[inline]
+    fn into_f64(self) -> f64 {
+        self
+    }
+}
+
+/// See [`CalleeAdjoint`].
+#[inline]
+pub fn callee_adjoint<T: CalleeAdjoint>(d: T) -> f64 {
+    d.into_f64()
+}

@@ -1,0 +1,80 @@
+//! Generated identifiers, built so that they cannot collide with the user's.
+//!
+//! Every generated name contains a separator (`__` by default) that no identifier of the user's
+//! item contains: if one does, the separator grows (`___`, ...) until none does. So no generated
+//! name equals a parameter, local, or item the function mentions (`const value`, `struct t_2`,
+//! a parameter called `pullback_g`). All generated locals also have mixed-site hygiene.
+//!
+//! Shapes (with `S` the separator):
+//! - a value: `{base}S{id}` — `base` is the user's variable name or a word (`t` for a
+//!   temporary), `id` its number, unique in the function;
+//! - something derived from a value: `{base}S{id}_{role}` (`x__3_bar`, `s__5_carry`);
+//! - something of the function's own: `S{role}{n}` (`__tape0`, `__value`, `__d_out`).
+//!
+//! The three shapes cannot meet: values end in digits after `S`, derived names in a role, and
+//! the function's own names start with `S`, which a base never does.
+
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+
+#[derive(Clone)]
+pub struct Namer {
+    sep: String,
+}
+
+impl Namer {
+    /// A separator that no identifier in `item` contains.
+    pub fn for_item(item: &TokenStream) -> Namer {
+        let mut idents = Vec::new();
+        collect_idents(item, &mut idents);
+        let mut sep = "__".to_owned();
+        while idents.iter().any(|i| i.contains(&sep)) {
+            sep.push('_');
+        }
+        Namer { sep }
+    }
+
+    /// The stem of value `id` whose user name (or word) is `base`.
+    pub fn stem(&self, base: &str, id: usize) -> String {
+        format!("{}{}{}", base.trim_start_matches('#'), self.sep, id)
+    }
+
+    /// The identifier of a value (see [`Namer::stem`]).
+    pub fn value(&self, base: &str, id: usize) -> Ident {
+        Ident::new(&self.stem(base, id), Span::mixed_site())
+    }
+
+    /// A name derived from a value's stem: `{stem}_{role}`.
+    pub fn derived(&self, stem: &str, role: &str) -> Ident {
+        Ident::new(&format!("{stem}_{role}"), Span::mixed_site())
+    }
+
+    /// A name of the function's own: `S{role}`.
+    pub fn own(&self, role: &str) -> Ident {
+        Ident::new(&format!("{}{role}", self.sep), Span::mixed_site())
+    }
+}
+
+fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
+    for tt in ts.clone() {
+        match tt {
+            TokenTree::Ident(i) => out.push(i.to_string()),
+            TokenTree::Group(g) => collect_idents(&g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn separator_grows_past_the_users_identifiers() {
+        let n = Namer::for_item(&quote!(fn f(x__1: f64) -> f64 { x__1 }));
+        assert_eq!(n.value("x", 1).to_string(), "x___1");
+        let n = Namer::for_item(&quote!(fn f(a_1: f64, t_2: f64) -> f64 { a_1 }));
+        assert_eq!(n.value("a", 1).to_string(), "a__1");
+        assert_eq!(n.own("tape0").to_string(), "__tape0");
+    }
+}

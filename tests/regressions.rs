@@ -1,0 +1,336 @@
+//! Programs inside the contract that once failed: wrong gradients, errors in generated code,
+//! refusals of valid code. Each is checked against a hand-derived gradient or central
+//! differences at several points, and its value against the same code without the attribute.
+// The bodies are written as the fuzzers that found them wrote them.
+#![allow(clippy::all, unused_parens, unused_mut, unused_variables, non_upper_case_globals)]
+#![allow(non_camel_case_types, dead_code, unused_assignments)]
+
+mod common;
+
+use autodiff_runtime::differentiable;
+use autodiff_runtime::ndarray::{self, ArrayView1};
+use common::check;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * (1.0 + a.abs().max(b.abs()))
+}
+
+// ----- silently wrong gradients -----
+
+/// Float `%`: ∂(a % b)/∂a = 1, ∂(a % b)/∂b = −trunc(a / b).
+#[differentiable]
+pub fn rem_float(x: f64, y: f64) -> f64 {
+    (x * y) % 1.5
+}
+
+#[differentiable]
+pub fn rem_assign_float(x: f64, y: f64) -> f64 {
+    let mut s = x * 3.0;
+    s %= y;
+    s * s
+}
+
+#[test]
+fn float_remainder_is_differentiated() {
+    let (dx, dy) = grad_rem_float(1.0, 2.0);
+    // (x y) % 1.5 = x y − 1.5: derivative (y, x).
+    assert!(close(dx, 2.0) && close(dy, 1.0), "{dx} {dy}");
+    for &(x, y) in &[(0.7, 0.9), (1.3, 0.4), (2.1, 1.7), (-1.2, 0.8)] {
+        let (dx, dy) = grad_rem_assign_float(x, y);
+        let f = |p: &[f64]| rem_assign_float(p[0], p[1]);
+        assert!(check("rem_assign_float", &f, &[dx, dy], &[x, y]));
+    }
+}
+
+/// Parameters named like generated values.
+#[differentiable]
+pub fn hostile_params(a_1: f64, a_2: f64) -> f64 {
+    let mut a = a_1;
+    a = a * a_2;
+    a.sin()
+}
+
+#[differentiable]
+pub fn hostile_param_t2(t_2: f64, y: f64) -> f64 {
+    let z = t_2 * y;
+    z.sin() + t_2
+}
+
+#[test]
+fn parameters_named_like_generated_values() {
+    let (a, b) = grad_hostile_params(0.4, 1.7);
+    assert!(close(a, 1.7 * (0.4f64 * 1.7).cos()) && close(b, 0.4 * (0.4f64 * 1.7).cos()));
+    let (a, b) = grad_hostile_param_t2(0.3, 2.0);
+    assert!(close(a, 2.0 * (0.6f64).cos() + 1.0) && close(b, 0.3 * (0.6f64).cos()));
+}
+
+/// A local named like a generated loop counter.
+#[differentiable]
+pub fn hostile_counter(x: f64) -> f64 {
+    let n = 3;
+    let mut s = x;
+    for _i in 0..2 {
+        s = s * x;
+    }
+    let mut k = 0;
+    while k < n {
+        s = s.sin() + x;
+        k += 1;
+    }
+    s * n as f64
+}
+
+#[test]
+fn local_named_like_a_loop_counter() {
+    for &x in &[0.3, 0.8, 1.1] {
+        let (v, g) = value_and_grad_hostile_counter(x);
+        assert_eq!(v, hostile_counter(x));
+        assert!(check("hostile_counter", &|p| hostile_counter(p[0]), &[g], &[x]));
+    }
+}
+
+// Items named like generated code (old and new schemes), beside the function.
+mod hostile_items {
+    use super::*;
+    const value: f64 = 0.25;
+    struct t_2;
+    const d_out: f64 = 2.0;
+
+    #[differentiable]
+    pub fn beside_hostile_items(x: f64, y: f64) -> f64 {
+        let t = x * y + value;
+        let mut s = 0.0;
+        for k in 0..3 {
+            s += (t * k as f64).sin();
+        }
+        s * d_out
+    }
+
+    #[test]
+    fn items_named_like_generated_values() {
+        for &(x, y) in &[(0.3, 0.9), (1.2, -0.4)] {
+            let (v, (gx, gy)) = value_and_grad_beside_hostile_items(x, y);
+            assert_eq!(v, beside_hostile_items(x, y));
+            let f = |p: &[f64]| beside_hostile_items(p[0], p[1]);
+            assert!(check("beside_hostile_items", &f, &[gx, gy], &[x, y]));
+        }
+    }
+}
+
+/// A parameter named like the pullback of the function.
+#[differentiable]
+pub fn pb_named(pullback_pb_named: f64, grad_pb_named: f64) -> f64 {
+    pullback_pb_named * grad_pb_named.exp()
+}
+
+#[test]
+fn parameters_named_like_generated_functions() {
+    let (a, b) = grad_pb_named(0.5, 0.25);
+    assert!(close(a, 0.25f64.exp()) && close(b, 0.5 * 0.25f64.exp()));
+}
+
+// ----- errors inside generated code and refusals of valid code -----
+
+/// A later block or `if` used as a value after an earlier conditional `return`.
+#[differentiable]
+pub fn value_if_after_return(x: f64) -> f64 {
+    if x > 10.0 {
+        return x;
+    }
+    let t = if x > 0.0 { x * x } else { -x };
+    t * 3.0
+}
+
+#[differentiable]
+pub fn value_block_after_break(x: f64) -> f64 {
+    let mut s = x;
+    for k in 0..5 {
+        if s > 3.0 {
+            break;
+        }
+        let t = {
+            let u = s * x;
+            u + k as f64
+        };
+        s = if t > 1.0 { t.sqrt() } else { t * 0.5 + 1.0 };
+    }
+    s
+}
+
+#[test]
+fn values_after_jumps() {
+    for &x in &[0.5, -0.7, 11.0, 2.0] {
+        let (v, g) = value_and_grad_value_if_after_return(x);
+        assert_eq!(v, value_if_after_return(x));
+        let want = if x > 10.0 {
+            1.0
+        } else if x > 0.0 {
+            6.0 * x
+        } else {
+            -3.0
+        };
+        assert!(close(g, want), "{x}: {g} vs {want}");
+    }
+    for &x in &[0.5, 0.9, 1.3, 1.9] {
+        let (v, g) = value_and_grad_value_block_after_break(x);
+        assert_eq!(v, value_block_after_break(x));
+        let f = |p: &[f64]| value_block_after_break(p[0]);
+        check("value_block_after_break", &f, &[g], &[x]);
+    }
+}
+
+/// Untyped literals in path-form calls and a scheduled `sqrt` of a literal-valued local.
+#[differentiable]
+pub fn untyped_literals(x: f64, y: f64) -> f64 {
+    let half = 0.5;
+    let z = x * half;
+    f64::sin(-0.97) + f64::max(-0.5, x) + f64::mul_add(-1.7, x, y) + z + half.sqrt()
+}
+
+#[test]
+fn untyped_literals_keep_their_type() {
+    let (v, (gx, gy)) = value_and_grad_untyped_literals(0.3, 0.2);
+    assert_eq!(v, untyped_literals(0.3, 0.2));
+    assert!(close(gx, 1.0 - 1.7 + 0.5) && close(gy, 1.0));
+}
+
+/// A merge inside a loop of a variable whose values are equal literals, read after the loop.
+#[differentiable]
+pub fn literal_merge_in_loop(x: f64, s: f64) -> f64 {
+    let mut t = 0.0;
+    for _i in 0..2 {
+        if x > 0.5 {
+            t = s;
+        }
+    }
+    if s > 0.3 {
+        return s;
+    }
+    t
+}
+
+#[test]
+fn literal_merge_in_a_loop() {
+    for &(x, s) in &[(0.7, 0.2), (0.2, 0.2), (0.7, 0.5)] {
+        let (v, (gx, gs)) = value_and_grad_literal_merge_in_loop(x, s);
+        assert_eq!(v, literal_merge_in_loop(x, s));
+        let want_s = if s > 0.3 || x > 0.5 { 1.0 } else { 0.0 };
+        assert!(close(gx, 0.0) && close(gs, want_s), "{x} {s}: {gx} {gs}");
+    }
+}
+
+/// An array-valued `if` inside a loop.
+#[differentiable]
+pub fn array_if_in_loop(y: ArrayView1<f64>, s: f64) -> f64 {
+    let mut acc = 0.0;
+    for k in 0..2 {
+        let t = if s > 0.0 { &y * s } else { &y * 2.0 };
+        acc += t.sum() * k as f64;
+    }
+    acc
+}
+
+#[test]
+fn array_valued_if_in_a_loop() {
+    let y = ndarray::arr1(&[0.5, -1.0, 2.0]);
+    let (gy, gs) = grad_array_if_in_loop(y.view(), 0.7);
+    assert!(gy.iter().all(|g| close(*g, 0.7)));
+    assert!(close(gs, 1.5));
+}
+
+/// A callee with a `&f64` parameter receiving an active argument.
+#[differentiable]
+pub fn callee_ref(r: &f64, x: f64) -> f64 {
+    *r * x.sin()
+}
+
+#[differentiable]
+pub fn caller_ref(x: f64, y: f64) -> f64 {
+    callee_ref(&x, y) + x
+}
+
+#[test]
+fn reference_parameter_of_a_callee() {
+    for &(x, y) in &[(0.3, 0.9), (1.2, -0.4)] {
+        let (gx, gy) = grad_caller_ref(x, y);
+        assert!(close(gx, y.sin() + 1.0) && close(gy, x * y.cos()));
+    }
+}
+
+#[deprecated(note = "for the test")]
+#[differentiable]
+pub fn old_api(x: f64) -> f64 {
+    x * 2.0
+}
+
+#[test]
+#[allow(deprecated)]
+fn deprecated_function() {
+    assert!(close(grad_old_api(1.0), 2.0));
+}
+
+/// Valid Rust once refused.
+#[differentiable]
+pub fn diverging_else(x: f64) -> f64 {
+    let y = if x > 0.0 { x } else { return 0.0 };
+    y * y
+}
+
+#[differentiable]
+pub fn break_with_value(x: f64) -> f64 {
+    let mut s = x;
+    let r = loop {
+        s = s * 1.5;
+        if s > 2.0 {
+            break s * 2.0;
+        }
+    };
+    r + x
+}
+
+#[differentiable]
+pub fn misc_valid(x: f64, n: u32) -> f64 {
+    let _: f64 = x * 2.0;
+    let m = n.pow(2);
+    f64::from(m) * x + f64::from(3u8) * x
+}
+
+#[test]
+fn valid_rust_once_refused() {
+    assert!(close(grad_diverging_else(1.5), 3.0));
+    assert!(close(grad_diverging_else(-1.5), 0.0));
+    for &x in &[0.3, 0.7, 1.9] {
+        let (v, g) = value_and_grad_break_with_value(x);
+        assert_eq!(v, break_with_value(x));
+        assert!(check("break_with_value", &|p| break_with_value(p[0]), &[g], &[x]));
+    }
+    assert!(close(grad_misc_valid(0.5, 3), 12.0));
+}
+
+#[differentiable]
+pub fn with_lifetime<'a>(x: &'a [f64], y: f64) -> f64 {
+    x[0] * y
+}
+
+#[test]
+fn lifetime_parameters() {
+    let (gx, gy) = grad_with_lifetime(&[2.0, 3.0], 0.5);
+    assert!(close(gx[0], 0.5) && close(gx[1], 0.0) && close(gy, 2.0));
+}
+
+// ----- numerics at the edges -----
+
+#[differentiable]
+pub fn std_of_constant(x: ArrayView1<f64>, y: f64) -> f64 {
+    x.std(0.0) + y * 2.0
+}
+
+#[test]
+fn std_of_equal_elements_has_a_finite_gradient() {
+    let (gx, gy) = grad_std_of_constant(ndarray::arr1(&[1.5]).view(), 0.3);
+    assert!(gx.iter().all(|g| g.is_finite()), "{gx:?}");
+    assert!(close(gy, 2.0));
+    let (gx, gy) = grad_std_of_constant(ndarray::arr1(&[1.5, 1.5, 1.5]).view(), 0.3);
+    assert!(gx.iter().all(|g| g.is_finite()), "{gx:?}");
+    assert!(close(gy, 2.0));
+}

@@ -996,26 +996,52 @@ impl Lowerer<'_> {
                 )
             }
             _ => {
-                let lhs = self.operand(&b.left, out)?;
-                let rhs = self.operand(&b.right, out)?;
-                let op = match b.op {
-                    B::Add(_) => Op::Arith(Arith::Add, lhs, rhs),
-                    B::Sub(_) => Op::Arith(Arith::Sub, lhs, rhs),
-                    B::Mul(_) => Op::Arith(Arith::Mul, lhs, rhs),
-                    B::Div(_) => Op::Arith(Arith::Div, lhs, rhs),
-                    B::Rem(_) if self.kind(&lhs).is_array() || self.kind(&rhs).is_array() => {
-                        self.errors.at(
-                            b.op,
-                            "`%` between arrays is not supported in a #[differentiable] function; compute the remainder element by element in a loop",
-                        );
-                        return None;
-                    }
-                    B::Rem(_) => Op::Arith(Arith::Rem, lhs, rhs),
-                    op => Op::Inactive(InactiveOp::Binary(op, lhs, rhs)),
-                };
-                Some(self.emit(out, op, span, None))
+                // A long left-associative chain (`a + b + c + ...`, thousands of terms) is
+                // lowered along its left spine without recursion.
+                let mut spine = vec![b];
+                let mut leftmost = &*b.left;
+                while let syn::Expr::Binary(inner) = leftmost
+                    && is_plain_binary(&inner.op)
+                {
+                    spine.push(inner);
+                    leftmost = &inner.left;
+                }
+                let mut acc = self.operand(leftmost, out)?;
+                for node in spine.into_iter().rev() {
+                    let rhs = self.operand(&node.right, out)?;
+                    acc = self.plain_binary(node, acc, rhs, out)?;
+                }
+                Some(acc)
             }
         }
+    }
+
+    /// `lhs op rhs` for an operator that is neither an assignment nor `&&`/`||`.
+    fn plain_binary(
+        &mut self,
+        b: &syn::ExprBinary,
+        lhs: Operand,
+        rhs: Operand,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        use syn::BinOp as B;
+        let span = b.span();
+        let op = match b.op {
+            B::Add(_) => Op::Arith(Arith::Add, lhs, rhs),
+            B::Sub(_) => Op::Arith(Arith::Sub, lhs, rhs),
+            B::Mul(_) => Op::Arith(Arith::Mul, lhs, rhs),
+            B::Div(_) => Op::Arith(Arith::Div, lhs, rhs),
+            B::Rem(_) if self.kind(&lhs).is_array() || self.kind(&rhs).is_array() => {
+                self.errors.at(
+                    b.op,
+                    "`%` between arrays is not supported in a #[differentiable] function; compute the remainder element by element in a loop",
+                );
+                return None;
+            }
+            B::Rem(_) => Op::Arith(Arith::Rem, lhs, rhs),
+            op => Op::Inactive(InactiveOp::Binary(op, lhs, rhs)),
+        };
+        Some(self.emit(out, op, span, None))
     }
 
     fn index(&mut self, i: &syn::ExprIndex, by_ref: bool, out: &mut Vec<Stmt>) -> Option<Operand> {
@@ -1995,6 +2021,26 @@ pub fn const_is_float(t: &proc_macro2::TokenStream) -> bool {
             .into_iter()
             .any(|tt| matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "f64")),
     }
+}
+
+/// An operator lowered by [`Lowerer::plain_binary`].
+fn is_plain_binary(op: &syn::BinOp) -> bool {
+    use syn::BinOp as B;
+    !matches!(
+        op,
+        B::And(_)
+            | B::Or(_)
+            | B::AddAssign(_)
+            | B::SubAssign(_)
+            | B::MulAssign(_)
+            | B::DivAssign(_)
+            | B::RemAssign(_)
+            | B::BitXorAssign(_)
+            | B::BitAndAssign(_)
+            | B::BitOrAssign(_)
+            | B::ShlAssign(_)
+            | B::ShrAssign(_)
+    )
 }
 
 fn same_operand(a: &Operand, b: &Operand) -> bool {

@@ -14,6 +14,7 @@ fn f(x: f64) -> f64 {
 #[inline]
 #[allow(
     dead_code,
+    deprecated,
     unused_variables,
     unused_mut,
     unused_assignments,
@@ -27,119 +28,117 @@ fn f(x: f64) -> f64 {
 )]
 fn value_and_grad_f(x: f64) -> (f64, f64) {
     {
-        let mut tape_0 = ::std::vec::Vec::new();
-        let mut count_0: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
-        let s_1 = x;
-        let mut s_2 = s_1;
-        let mut retval_3 = 0.0_f64;
-        let mut ret_4 = false;
-        let mut n_0: usize = 0;
+        let mut __tape0 = ::std::vec::Vec::new();
+        let mut __count0: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
+        let s__1 = x;
+        let mut s__2 = s__1;
+        let mut retval__3 = 0.0_f64;
+        let mut ret__4 = false;
+        let mut __n0: usize = 0;
         loop {
-            n_0 += 1;
-            tape_0.push((s_2,));
-            let t_5 = s_2 < 10.0;
-            let stop_6 = !t_5;
-            let go_on_7 = !stop_6;
-            let (ret_17, retval_18, s_19) = if go_on_7 {
-                let t_8 = s_2 < 0.0;
-                let (ret_10, retval_11) = if t_8 {
-                    let t_9 = -s_2;
-                    (true, t_9)
+            __n0 += 1;
+            __tape0.push((s__2,));
+            let t__5 = s__2 < 10.0;
+            let stop__6 = !t__5;
+            let go_on__7 = !stop__6;
+            let (ret__16, retval__17, s__18) = if go_on__7 {
+                let t__8 = s__2 < 0.0;
+                let (ret__10, retval__11) = if t__8 {
+                    let t__9 = -s__2;
+                    (true, t__9)
                 } else {
-                    (false, retval_3)
+                    (false, retval__3)
                 };
-                let t_12 = stop_6 | ret_10;
-                let go_on_13 = !t_12;
-                let s_16 = if go_on_13 {
-                    let t_14 = s_2 * s_2;
-                    let t_15 = t_14 + 1.0;
-                    t_15
+                let go_on__12 = !ret__10;
+                let s__15 = if go_on__12 {
+                    let t__13 = s__2 * s__2;
+                    let t__14 = t__13 + 1.0;
+                    t__14
                 } else {
-                    s_2
+                    s__2
                 };
-                (ret_10, retval_11, s_16)
+                (ret__10, retval__11, s__15)
             } else {
-                (false, retval_3, s_2)
+                (false, retval__3, s__2)
             };
-            let exit_20 = stop_6 | ret_17;
-            (s_2, retval_3, ret_4) = (s_19, retval_18, ret_17);
-            if exit_20 {
+            let exit__19 = stop__6 | ret__16;
+            (s__2, retval__3, ret__4) = (s__18, retval__17, ret__16);
+            if exit__19 {
                 break;
             }
         }
-        count_0.push(n_0);
-        let s_21 = s_2;
-        let retval_22 = retval_3;
-        let ret_23 = ret_4;
-        let go_on_24 = !ret_23;
-        let (ret_26, retval_27) = if go_on_24 {
-            let t_25 = s_21;
-            (true, t_25)
+        __count0.push(__n0);
+        let s__20 = s__2;
+        let retval__21 = retval__3;
+        let ret__22 = ret__4;
+        let go_on__23 = !ret__22;
+        let (ret__25, retval__26) = if go_on__23 {
+            let t__24 = s__20;
+            (true, t__24)
         } else {
-            (ret_23, retval_22)
+            (ret__22, retval__21)
         };
-        let value: f64 = retval_27;
-        let mut x_bar: f64 = 0.0;
-        let mut s_21_bar: f64 = 0.0;
-        let mut retval_22_bar: f64 = 0.0;
-        let mut retval_27_bar: f64 = 0.0;
-        retval_27_bar += 1.0;
-        if go_on_24 {
-            let mut t_25_bar: f64 = retval_27_bar;
-            s_21_bar += t_25_bar;
+        let __value: f64 = retval__26;
+        let mut x__0_bar: f64 = 0.0;
+        let mut s__20_bar: f64 = 0.0;
+        let mut retval__21_bar: f64 = 0.0;
+        let mut retval__26_bar: f64 = 0.0;
+        retval__26_bar += 1.0;
+        if go_on__23 {
+            let mut t__24_bar: f64 = retval__26_bar;
+            s__20_bar += t__24_bar;
         } else {
-            retval_22_bar += retval_27_bar;
+            retval__21_bar += retval__26_bar;
         }
-        let mut s_1_bar: f64 = 0.0;
+        let mut s__1_bar: f64 = 0.0;
         {
-            let mut s_2_carry: f64 = s_21_bar;
-            let mut retval_3_carry: f64 = retval_22_bar;
-            let n_0: usize = ::autodiff_runtime::__rt::pop(&mut count_0);
-            for _ in 0..n_0 {
-                let (s_2,) = ::autodiff_runtime::__rt::pop(&mut tape_0);
-                let mut retval_18_bar: f64 = 0.0;
-                let mut s_19_bar: f64 = 0.0;
-                let t_5 = s_2 < 10.0;
-                let stop_6 = !t_5;
-                let go_on_7 = !stop_6;
-                s_19_bar += s_2_carry;
-                retval_18_bar += retval_3_carry;
-                let mut retval_3_bar: f64 = 0.0;
-                let mut s_2_bar: f64 = 0.0;
-                if go_on_7 {
-                    let mut retval_11_bar: f64 = 0.0;
-                    let mut s_16_bar: f64 = 0.0;
-                    let t_8 = s_2 < 0.0;
-                    let ret_10 = if t_8 { true } else { false };
-                    let t_12 = stop_6 | ret_10;
-                    let go_on_13 = !t_12;
-                    retval_11_bar += retval_18_bar;
-                    s_16_bar += s_19_bar;
-                    if go_on_13 {
-                        let mut t_15_bar: f64 = s_16_bar;
-                        let mut t_14_bar: f64 = t_15_bar;
-                        s_2_bar += t_14_bar * s_2;
-                        s_2_bar += t_14_bar * s_2;
+            let mut s__2_carry: f64 = s__20_bar;
+            let mut retval__3_carry: f64 = retval__21_bar;
+            let __n0: usize = ::autodiff_runtime::__rt::pop(&mut __count0);
+            for _ in 0..__n0 {
+                let (s__2,) = ::autodiff_runtime::__rt::pop(&mut __tape0);
+                let t__5 = s__2 < 10.0;
+                let stop__6 = !t__5;
+                let go_on__7 = !stop__6;
+                let mut retval__17_bar: f64 = 0.0;
+                let mut s__18_bar: f64 = 0.0;
+                s__18_bar += s__2_carry;
+                retval__17_bar += retval__3_carry;
+                let mut retval__3_bar: f64 = 0.0;
+                let mut s__2_bar: f64 = 0.0;
+                if go_on__7 {
+                    let t__8 = s__2 < 0.0;
+                    let ret__10 = if t__8 { true } else { false };
+                    let go_on__12 = !ret__10;
+                    let mut retval__11_bar: f64 = 0.0;
+                    let mut s__15_bar: f64 = 0.0;
+                    retval__11_bar += retval__17_bar;
+                    s__15_bar += s__18_bar;
+                    if go_on__12 {
+                        let mut t__14_bar: f64 = s__15_bar;
+                        let mut t__13_bar: f64 = t__14_bar;
+                        s__2_bar += t__13_bar * s__2;
+                        s__2_bar += t__13_bar * s__2;
                     } else {
-                        s_2_bar += s_16_bar;
+                        s__2_bar += s__15_bar;
                     }
-                    if t_8 {
-                        let mut t_9_bar: f64 = retval_11_bar;
-                        s_2_bar += -t_9_bar;
+                    if t__8 {
+                        let mut t__9_bar: f64 = retval__11_bar;
+                        s__2_bar += -t__9_bar;
                     } else {
-                        retval_3_bar += retval_11_bar;
+                        retval__3_bar += retval__11_bar;
                     }
                 } else {
-                    retval_3_bar += retval_18_bar;
-                    s_2_bar += s_19_bar;
+                    retval__3_bar += retval__17_bar;
+                    s__2_bar += s__18_bar;
                 }
-                s_2_carry = s_2_bar;
-                retval_3_carry = retval_3_bar;
+                s__2_carry = s__2_bar;
+                retval__3_carry = retval__3_bar;
             }
-            s_1_bar += s_2_carry;
+            s__1_bar += s__2_carry;
         }
-        x_bar += s_1_bar;
-        (value, x_bar)
+        x__0_bar += s__1_bar;
+        (__value, x__0_bar)
     }
 }
 ///The gradient of [`f`] with respect to `x` (generated by `#[differentiable]`).
@@ -148,6 +147,7 @@ fn value_and_grad_f(x: f64) -> (f64, f64) {
 #[inline]
 #[allow(
     dead_code,
+    deprecated,
     unused_variables,
     unused_mut,
     unused_assignments,
@@ -166,6 +166,7 @@ fn grad_f(x: f64) -> f64 {
 #[inline]
 #[allow(
     dead_code,
+    deprecated,
     unused_variables,
     unused_mut,
     unused_assignments,
@@ -177,122 +178,120 @@ fn grad_f(x: f64) -> f64 {
     clippy::pedantic,
     clippy::nursery
 )]
-fn pullback_f(x: f64, d_out: f64) -> (f64,) {
+fn pullback_f(x: f64, __d_out: f64) -> (f64,) {
     let _ = f;
     ({
-        let mut tape_0 = ::std::vec::Vec::new();
-        let mut count_0: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
-        let s_1 = x;
-        let mut s_2 = s_1;
-        let mut retval_3 = 0.0_f64;
-        let mut ret_4 = false;
-        let mut n_0: usize = 0;
+        let mut __tape0 = ::std::vec::Vec::new();
+        let mut __count0: ::std::vec::Vec<usize> = ::std::vec::Vec::new();
+        let s__1 = x;
+        let mut s__2 = s__1;
+        let mut retval__3 = 0.0_f64;
+        let mut ret__4 = false;
+        let mut __n0: usize = 0;
         loop {
-            n_0 += 1;
-            tape_0.push((s_2,));
-            let t_5 = s_2 < 10.0;
-            let stop_6 = !t_5;
-            let go_on_7 = !stop_6;
-            let (ret_17, retval_18, s_19) = if go_on_7 {
-                let t_8 = s_2 < 0.0;
-                let (ret_10, retval_11) = if t_8 {
-                    let t_9 = -s_2;
-                    (true, t_9)
+            __n0 += 1;
+            __tape0.push((s__2,));
+            let t__5 = s__2 < 10.0;
+            let stop__6 = !t__5;
+            let go_on__7 = !stop__6;
+            let (ret__16, retval__17, s__18) = if go_on__7 {
+                let t__8 = s__2 < 0.0;
+                let (ret__10, retval__11) = if t__8 {
+                    let t__9 = -s__2;
+                    (true, t__9)
                 } else {
-                    (false, retval_3)
+                    (false, retval__3)
                 };
-                let t_12 = stop_6 | ret_10;
-                let go_on_13 = !t_12;
-                let s_16 = if go_on_13 {
-                    let t_14 = s_2 * s_2;
-                    let t_15 = t_14 + 1.0;
-                    t_15
+                let go_on__12 = !ret__10;
+                let s__15 = if go_on__12 {
+                    let t__13 = s__2 * s__2;
+                    let t__14 = t__13 + 1.0;
+                    t__14
                 } else {
-                    s_2
+                    s__2
                 };
-                (ret_10, retval_11, s_16)
+                (ret__10, retval__11, s__15)
             } else {
-                (false, retval_3, s_2)
+                (false, retval__3, s__2)
             };
-            let exit_20 = stop_6 | ret_17;
-            (s_2, retval_3, ret_4) = (s_19, retval_18, ret_17);
-            if exit_20 {
+            let exit__19 = stop__6 | ret__16;
+            (s__2, retval__3, ret__4) = (s__18, retval__17, ret__16);
+            if exit__19 {
                 break;
             }
         }
-        count_0.push(n_0);
-        let s_21 = s_2;
-        let retval_22 = retval_3;
-        let ret_23 = ret_4;
-        let go_on_24 = !ret_23;
-        let (ret_26, retval_27) = if go_on_24 {
-            let t_25 = s_21;
-            (true, t_25)
+        __count0.push(__n0);
+        let s__20 = s__2;
+        let retval__21 = retval__3;
+        let ret__22 = ret__4;
+        let go_on__23 = !ret__22;
+        let (ret__25, retval__26) = if go_on__23 {
+            let t__24 = s__20;
+            (true, t__24)
         } else {
-            (ret_23, retval_22)
+            (ret__22, retval__21)
         };
-        let value: f64 = retval_27;
-        let mut x_bar: f64 = 0.0;
-        let mut s_21_bar: f64 = 0.0;
-        let mut retval_22_bar: f64 = 0.0;
-        let mut retval_27_bar: f64 = 0.0;
-        retval_27_bar += d_out;
-        if go_on_24 {
-            let mut t_25_bar: f64 = retval_27_bar;
-            s_21_bar += t_25_bar;
+        let __value: f64 = retval__26;
+        let mut x__0_bar: f64 = 0.0;
+        let mut s__20_bar: f64 = 0.0;
+        let mut retval__21_bar: f64 = 0.0;
+        let mut retval__26_bar: f64 = 0.0;
+        retval__26_bar += __d_out;
+        if go_on__23 {
+            let mut t__24_bar: f64 = retval__26_bar;
+            s__20_bar += t__24_bar;
         } else {
-            retval_22_bar += retval_27_bar;
+            retval__21_bar += retval__26_bar;
         }
-        let mut s_1_bar: f64 = 0.0;
+        let mut s__1_bar: f64 = 0.0;
         {
-            let mut s_2_carry: f64 = s_21_bar;
-            let mut retval_3_carry: f64 = retval_22_bar;
-            let n_0: usize = ::autodiff_runtime::__rt::pop(&mut count_0);
-            for _ in 0..n_0 {
-                let (s_2,) = ::autodiff_runtime::__rt::pop(&mut tape_0);
-                let mut retval_18_bar: f64 = 0.0;
-                let mut s_19_bar: f64 = 0.0;
-                let t_5 = s_2 < 10.0;
-                let stop_6 = !t_5;
-                let go_on_7 = !stop_6;
-                s_19_bar += s_2_carry;
-                retval_18_bar += retval_3_carry;
-                let mut retval_3_bar: f64 = 0.0;
-                let mut s_2_bar: f64 = 0.0;
-                if go_on_7 {
-                    let mut retval_11_bar: f64 = 0.0;
-                    let mut s_16_bar: f64 = 0.0;
-                    let t_8 = s_2 < 0.0;
-                    let ret_10 = if t_8 { true } else { false };
-                    let t_12 = stop_6 | ret_10;
-                    let go_on_13 = !t_12;
-                    retval_11_bar += retval_18_bar;
-                    s_16_bar += s_19_bar;
-                    if go_on_13 {
-                        let mut t_15_bar: f64 = s_16_bar;
-                        let mut t_14_bar: f64 = t_15_bar;
-                        s_2_bar += t_14_bar * s_2;
-                        s_2_bar += t_14_bar * s_2;
+            let mut s__2_carry: f64 = s__20_bar;
+            let mut retval__3_carry: f64 = retval__21_bar;
+            let __n0: usize = ::autodiff_runtime::__rt::pop(&mut __count0);
+            for _ in 0..__n0 {
+                let (s__2,) = ::autodiff_runtime::__rt::pop(&mut __tape0);
+                let t__5 = s__2 < 10.0;
+                let stop__6 = !t__5;
+                let go_on__7 = !stop__6;
+                let mut retval__17_bar: f64 = 0.0;
+                let mut s__18_bar: f64 = 0.0;
+                s__18_bar += s__2_carry;
+                retval__17_bar += retval__3_carry;
+                let mut retval__3_bar: f64 = 0.0;
+                let mut s__2_bar: f64 = 0.0;
+                if go_on__7 {
+                    let t__8 = s__2 < 0.0;
+                    let ret__10 = if t__8 { true } else { false };
+                    let go_on__12 = !ret__10;
+                    let mut retval__11_bar: f64 = 0.0;
+                    let mut s__15_bar: f64 = 0.0;
+                    retval__11_bar += retval__17_bar;
+                    s__15_bar += s__18_bar;
+                    if go_on__12 {
+                        let mut t__14_bar: f64 = s__15_bar;
+                        let mut t__13_bar: f64 = t__14_bar;
+                        s__2_bar += t__13_bar * s__2;
+                        s__2_bar += t__13_bar * s__2;
                     } else {
-                        s_2_bar += s_16_bar;
+                        s__2_bar += s__15_bar;
                     }
-                    if t_8 {
-                        let mut t_9_bar: f64 = retval_11_bar;
-                        s_2_bar += -t_9_bar;
+                    if t__8 {
+                        let mut t__9_bar: f64 = retval__11_bar;
+                        s__2_bar += -t__9_bar;
                     } else {
-                        retval_3_bar += retval_11_bar;
+                        retval__3_bar += retval__11_bar;
                     }
                 } else {
-                    retval_3_bar += retval_18_bar;
-                    s_2_bar += s_19_bar;
+                    retval__3_bar += retval__17_bar;
+                    s__2_bar += s__18_bar;
                 }
-                s_2_carry = s_2_bar;
-                retval_3_carry = retval_3_bar;
+                s__2_carry = s__2_bar;
+                retval__3_carry = retval__3_bar;
             }
-            s_1_bar += s_2_carry;
+            s__1_bar += s__2_carry;
         }
-        x_bar += s_1_bar;
-        (value, (x_bar,))
+        x__0_bar += s__1_bar;
+        (__value, (x__0_bar,))
     })
         .1
 }

@@ -7,6 +7,7 @@ fn f(x: f64, v: &[f64]) -> f64 {
 }
 #[allow(
     dead_code,
+    deprecated,
     unused_variables,
     unused_mut,
     unused_assignments,
@@ -23,6 +24,7 @@ fn value_and_grad_f(x: f64, v: &[f64]) -> (f64, f64) {
 }
 #[allow(
     dead_code,
+    deprecated,
     unused_variables,
     unused_mut,
     unused_assignments,
@@ -39,6 +41,7 @@ fn grad_f(x: f64, v: &[f64]) -> f64 {
 }
 #[allow(
     dead_code,
+    deprecated,
     unused_variables,
     unused_mut,
     unused_assignments,
@@ -50,6 +53,6 @@ fn grad_f(x: f64, v: &[f64]) -> f64 {
     clippy::pedantic,
     clippy::nursery
 )]
-fn pullback_f(x: f64, v: &[f64], d_out: f64) -> (f64, ::std::vec::Vec<f64>) {
+fn pullback_f(x: f64, v: &[f64], __d_out: f64) -> (f64, ::std::vec::Vec<f64>) {
     ::core::unreachable!()
 }

@@ -334,3 +334,39 @@ fn std_of_equal_elements_has_a_finite_gradient() {
     assert!(gx.iter().all(|g| g.is_finite()), "{gx:?}");
     assert!(close(gy, 2.0));
 }
+
+/// Formerly a compile-fail case: lifetimes with a `&f64` parameter (named by `wrt`).
+#[differentiable(wrt(x, r))]
+pub fn lifetime_and_ref<'a>(x: f64, r: &'a f64) -> f64 {
+    x * *r
+}
+
+#[test]
+fn lifetime_and_reference_parameter() {
+    let (gx, gr) = grad_lifetime_and_ref(2.0, &3.0);
+    assert!(close(gx, 3.0) && close(gr, 2.0));
+}
+
+/// Formerly compile-fail cases, valid Rust inside the contract.
+#[differentiable]
+pub fn rem_assign_element(x: f64) -> f64 {
+    let mut y = ndarray::Array1::<f64>::zeros(2);
+    y[0] = x;
+    y[1] = 3.5 * x;
+    y[1] %= x;
+    y.sum()
+}
+
+#[differentiable]
+pub fn return_in_if_value(x: f64, c: bool) -> f64 {
+    let y = if c { return 1.0 } else { 2.0 };
+    x * y
+}
+
+#[test]
+fn element_remainder_and_return_in_an_if_value() {
+    // y[1] = 3.5x % x = 3.5x - 3x: derivative 1 + 0.5.
+    assert!(close(grad_rem_assign_element(0.7), 1.5));
+    assert!(close(grad_return_in_if_value(0.7, true), 0.0));
+    assert!(close(grad_return_in_if_value(0.7, false), 2.0));
+}

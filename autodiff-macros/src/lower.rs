@@ -1359,11 +1359,14 @@ impl Lowerer<'_> {
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
+        // `Array1::<f64>::zeros(n)`: the element type may be written.
+        let is_zeros = segs.len() >= 2 && segs[segs.len() - 1] == "zeros";
         if let Some(seg) = fp
             .path
             .segments
             .iter()
             .find(|s| !matches!(s.arguments, syn::PathArguments::None))
+            .filter(|_| !is_zeros)
         {
             self.errors.at(
                 &seg.arguments,

@@ -2,7 +2,7 @@ use autodiff_runtime::differentiable;
 
 #[differentiable]
 fn f(x: f64, y: f32) -> f64 {
-    let z = x.floor();
+    let z = x.fract();
     let (a, b) = (x, x);
     println!("{z}");
     match z > 0.0 {

@@ -176,6 +176,46 @@ impl Report {
         }
         s
     }
+    /// Failures grouped by signature (kind + first line of the message with names and numbers
+    /// blanked): (kind, key, count, ids sorted by program size).
+    pub fn groups(&self) -> Vec<(Kind, String, Vec<String>)> {
+        let mut m: BTreeMap<(Kind, String), Vec<(usize, String)>> = BTreeMap::new();
+        for (c, v) in self.failures() {
+            if let Verdict::Fail(fs) = v {
+                let mut seen = BTreeSet::new();
+                for (k, msg) in fs {
+                    let key = match k {
+                        Kind::WrongGrad | Kind::ValueChanged | Kind::VgValue | Kind::Hang | Kind::Crash => String::new(),
+                        Kind::RuntimePanic => crate::shrink::normalize(msg.split(" panicked: ").nth(1).unwrap_or("")),
+                        _ => crate::shrink::normalize(msg.lines().next().unwrap_or("")),
+                    };
+                    if seen.insert((*k, key.clone())) {
+                        let size = match &c.unit {
+                            Unit::Gen(p) => crate::shrink::size(p),
+                            Unit::Text(t) => t.ad.len(),
+                        };
+                        m.entry((*k, key)).or_default().push((size, c.id.clone()));
+                    }
+                }
+            }
+        }
+        let mut out: Vec<(Kind, String, Vec<String>)> = m
+            .into_iter()
+            .map(|((k, key), mut v)| {
+                v.sort();
+                (k, key, v.into_iter().map(|x| x.1).collect())
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.len().cmp(&a.2.len())));
+        out
+    }
+    pub fn group_table(&self) -> String {
+        let mut s = String::new();
+        for (k, key, ids) in self.groups() {
+            let _ = writeln!(s, "  {:4}  {:12} {}   e.g. {}", ids.len(), k.short(), if key.is_empty() { "-" } else { &key }, ids.iter().take(3).cloned().collect::<Vec<_>>().join(" "));
+        }
+        s
+    }
     pub fn details(&self, max: usize) -> String {
         let mut s = String::new();
         for (c, v) in self.failures().into_iter().take(max) {
@@ -744,4 +784,39 @@ pub fn generate(g: &crate::generator::Grammar, seed: u64, count: usize, prefix: 
             }
         })
         .collect()
+}
+
+/// The first line of a case file: how to regenerate the program.
+pub fn case_header(g: &crate::generator::Grammar, seed: u64, index: usize) -> String {
+    let mut s = format!("// autodiff-fuzz case: --seed {seed} --index {index} --size {} --funcs {}", g.size, g.funcs);
+    if g.arrays {
+        s.push_str(" --array");
+    }
+    if !g.off.is_empty() {
+        s.push_str(" --no-feature ");
+        s.push_str(&g.off.iter().cloned().collect::<Vec<_>>().join(","));
+    }
+    s
+}
+
+/// Writes one file per failing generated program (header + verdict + program) into `dir`;
+/// returns their paths.
+pub fn write_cases(dir: &Path, g: &crate::generator::Grammar, seed: u64, report: &Report, tag: &str) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut out = vec![];
+    for (c, v) in report.failures() {
+        let Some(index) = c.id.strip_prefix('p').and_then(|s| s.parse::<usize>().ok()) else { continue };
+        let path = dir.join(format!("{tag}-s{seed}-{index:04}.case"));
+        let mut s = case_header(g, seed, index);
+        s.push('\n');
+        if let Verdict::Fail(fs) = v {
+            for (k, m) in fs.iter().take(3) {
+                let _ = writeln!(s, "// {}: {}", k.label(), m.lines().next().unwrap_or(""));
+            }
+        }
+        s.push_str(&c.user_code());
+        std::fs::write(&path, s)?;
+        out.push(path);
+    }
+    Ok(out)
 }

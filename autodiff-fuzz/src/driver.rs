@@ -286,7 +286,7 @@ fn check_file(c: &Case, seed: u64) -> String {
             }
             s.push_str("}\n");
             for (i, f) in p.funcs.iter().enumerate() {
-                s.push_str(&check_fn(&c.id, p, f, seed.wrapping_mul(31).wrapping_add(i as u64)));
+                s.push_str(&check_fn(&c.id, p, f, seed.wrapping_mul(31).wrapping_add(i as u64), false, -1.5, 1.5));
             }
         }
         Unit::Text(t) => s.push_str(&t.check),
@@ -294,7 +294,10 @@ fn check_file(c: &Case, seed: u64) -> String {
     s
 }
 
-fn check_fn(id: &str, p: &Program, f: &Func, seed: u64) -> String {
+/// The checking code of one function: `fd` compares against central finite differences of the
+/// attribute-free copy (mutation mode) instead of the dual reference; floats are drawn from
+/// `lo..hi`.
+pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, hi: f64) -> String {
     let mut s = String::new();
     let (r, c, n1) = (p.rows, p.cols, p.len1);
     let _ = writeln!(s, "\nfn check_{}(points: usize) {{", f.name);
@@ -307,8 +310,8 @@ fn check_fn(id: &str, p: &Program, f: &Func, seed: u64) -> String {
     for (i, prm) in f.params.iter().enumerate() {
         let a = format!("a{i}");
         let (decl, arg, darg, size) = match prm.ty {
-            PTy::F64 => (format!("let {a}: f64 = rng.unif(-1.5, 1.5);"), a.clone(), format!("D::seed({a}, k == {off})"), 1),
-            PTy::RefF64 => (format!("let {a}: f64 = rng.unif(-1.5, 1.5);"), format!("&{a}"), format!("&D::c({a})"), 0),
+            PTy::F64 => (format!("let {a}: f64 = rng.unif({lo:?}, {hi:?});"), a.clone(), format!("D::seed({a}, k == {off})"), 1),
+            PTy::RefF64 => (format!("let {a}: f64 = rng.unif({lo:?}, {hi:?});"), format!("&{a}"), format!("&D::c({a})"), 0),
             PTy::Int(t) => (
                 format!("let {a}: {} = rng.int({}, {}) as {};", t.name(), prm.int_range.0, prm.int_range.1, t.name()),
                 a.clone(),
@@ -319,7 +322,7 @@ fn check_fn(id: &str, p: &Program, f: &Func, seed: u64) -> String {
             PTy::Arr(t) => {
                 let two = t.is2();
                 let len = if two { r * c } else { n1 };
-                let decl = format!("let {a}: Vec<f64> = rng.vec({len}, -1.5, 1.5);");
+                let decl = format!("let {a}: Vec<f64> = rng.vec({len}, {lo:?}, {hi:?});");
                 let arg = match t {
                     ArrTy::Slice => format!("&{a}[..]"),
                     ArrTy::Vec => format!("{a}.clone()"),
@@ -360,10 +363,33 @@ fn check_fn(id: &str, p: &Program, f: &Func, seed: u64) -> String {
     let _ = writeln!(s, "        let attr = guard(|| ad::{name}({args}));");
     let _ = writeln!(s, "        let grad = guard(|| {{ let g: {gty} = ad::grad_{name}({args}); flat(&g) }});");
     let _ = writeln!(s, "        let vg = guard(|| {{ let (v, g): (f64, {gty}) = ad::value_and_grad_{name}({args}); (v, flat(&g)) }});");
+    if fd {
+        // the flat vector of every float component, and the function of it
+        let mut unpack = String::new();
+        let mut pack = String::new();
+        for (i, prm) in f.params.iter().enumerate() {
+            let (o, n) = comps[i];
+            match prm.ty {
+                PTy::F64 => {
+                    let _ = write!(unpack, "let a{i}: f64 = v[{o}]; ");
+                    let _ = write!(pack, "x.push(a{i}); ");
+                }
+                PTy::Arr(_) => {
+                    let _ = write!(unpack, "let a{i}: Vec<f64> = v[{o}..{}].to_vec(); ", o + n);
+                    let _ = write!(pack, "x.extend(a{i}.iter()); ");
+                }
+                _ => {}
+            }
+        }
+        let _ = writeln!(s, "        let eval = |v: &[f64]| -> f64 {{ {unpack}plain::{name}({args}) }};");
+        let _ = writeln!(s, "        let x0: Vec<f64> = {{ let mut x: Vec<f64> = vec![]; {pack}x }};");
+        let _ = writeln!(s, "        let reference = guard(|| fd_reference(&eval, &x0));");
+    } else {
     let _ = writeln!(
         s,
         "        let reference = guard(|| {{\n            let mut grad = vec![];\n            let mut mag = vec![];\n            let mut value = f64::NAN;\n            for k in 0..{off}usize {{\n                let r = dual::{name}({dargs});\n                value = r.v;\n                grad.push(r.d);\n                mag.push(r.m);\n            }}\n            if {off} == 0 {{ let k = usize::MAX; value = dual::{name}({dargs}).v; }}\n            Reference {{ value, grad, mag }}\n        }});"
     );
+    }
     let _ = writeln!(s, "        compare(&mut out, &point, plain, attr, grad, vg, reference, &[{}]);", wrt.join(", "));
     let _ = writeln!(s, "    }}\n    finish(\"{id}\", \"{name}\", &out);\n}}");
     s
@@ -444,7 +470,7 @@ struct Diag {
 
 /// Runs `cargo build`; returns the errors per program id, and errors that could not be
 /// attributed to any program.
-fn build(env: &Env, cr: &Crate) -> std::io::Result<(bool, BTreeMap<String, Vec<Diag>>, Vec<String>)> {
+fn build(cr: &Crate) -> std::io::Result<(bool, BTreeMap<String, Vec<Diag>>, Vec<String>)> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut child = Command::new(cargo)
         .arg("build")
@@ -561,7 +587,7 @@ fn program_of(path: &str) -> Option<(String, String)> {
     let id = parts.next()?;
     let file = parts.next()?;
     let file: String = file.chars().take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '_').collect();
-    if id.len() > 1 && (id.starts_with('p') || id.starts_with('m') || id.starts_with('s')) && id[1..].chars().all(|c| c.is_ascii_digit()) {
+    if id.len() > 1 && id.starts_with(|c: char| c.is_ascii_lowercase()) && id[1..].chars().all(|c| c.is_ascii_digit()) {
         Some((id.to_string(), file))
     } else {
         None
@@ -602,7 +628,7 @@ pub fn run_batch(env: &Env, name: &str, cases: Vec<Case>, seed: u64) -> std::io:
         if env.verbose {
             eprintln!("[fuzz] building {} program(s) in {}", live.len(), cr.root.display());
         }
-        let (ok, per, unattributed) = build(env, &cr)?;
+        let (ok, per, unattributed) = build(&cr)?;
         if ok {
             break;
         }

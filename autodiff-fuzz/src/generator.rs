@@ -196,7 +196,7 @@ impl Iv {
 #[derive(Clone, Debug)]
 enum VK {
     F { iv: Iv, mutable: bool, ambiguous: bool },
-    I { ty: IntTy, lo: i64, hi: i64, mutable: bool },
+    I { ty: IntTy, lo: i64, hi: i64, #[allow(dead_code)] mutable: bool },
     B,
     RefF { iv: Iv },
     /// element of an array loop; `by_ref`: the pattern is `v` (read as `*v`)
@@ -268,9 +268,6 @@ fn flit(v: f64) -> E {
 /// Rounds to two decimals (readable literals).
 fn r2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
-}
-fn lit_t(v: f64) -> E {
-    E::FLit(v, LitSty::Underscore)
 }
 fn bin(op: BOp, a: E, c: E) -> E {
     E::Bin(op, b(a), b(c))
@@ -860,7 +857,7 @@ impl<'a> Ctx<'a> {
             }
             self.budget -= 1;
             if let Some(s) = self.stmt(1) {
-                stmts.push(s);
+                self.push_stmt(&mut stmts, s);
             }
         }
         // a diverging branch inside an expression
@@ -1566,10 +1563,23 @@ impl<'a> Ctx<'a> {
             }
             self.budget -= 1;
             if let Some(s) = self.stmt(depth) {
-                stmts.push(s);
+                self.push_stmt(&mut stmts, s);
             }
         }
         Block { stmts, tail: None }
+    }
+
+    /// Appends `s`; a loop counter's own block is usually dissolved into the enclosing one
+    /// (`let mut c = 0; while c < K { .. }`), sometimes kept (`{ let mut c = 0; loop { .. } }`).
+    fn push_stmt(&mut self, out: &mut Vec<Stmt>, s: Stmt) {
+        if let Stmt::Block(b) = &s {
+            let counter = matches!(b.stmts.as_slice(), [Stmt::Let { init: E::ILit(0, Some(IntTy::Usize)), .. }, Stmt::While(..) | Stmt::Loop(..)]);
+            if counter && self.chance(0.8) {
+                out.extend(b.stmts.iter().cloned());
+                return;
+            }
+        }
+        out.push(s);
     }
 
     fn if_stmt(&mut self, depth: usize) -> Stmt {
@@ -2076,7 +2086,7 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
     while ctx.budget > 0 {
         ctx.budget -= 1;
         if let Some(s) = ctx.stmt(0) {
-            stmts.push(s);
+            ctx.push_stmt(&mut stmts, s);
         }
     }
     // the tail: combine a few float values so that most of the body matters

@@ -127,6 +127,30 @@ fn main() {
             println!("{out}");
             println!("written to {}", path.display());
         }
+        "mutate" => {
+            let cases = autodiff_fuzz::mutate::cases(&env.workspace, seed, count);
+            eprintln!("[mutate] {} programs ({} mutants)", cases.len(), count);
+            match driver::run_batch(&env, "mutate", cases, seed) {
+                Ok(mut r) => {
+                    // a mutant that plain rustc rejects is not a test: drop it
+                    let before = r.cases.len();
+                    r.cases.retain(|(_, v)| !v.kinds().contains(&driver::Kind::GeneratorBug));
+                    let invalid = before - r.cases.len();
+                    print!("{}", r.details(show));
+                    println!("==================== summary (mutate, seed {seed}, {count} mutants; {invalid} discarded: not valid Rust without the attribute)");
+                    print!("{}", r.summary());
+                    println!("by signature (count, kind, message, smallest programs):");
+                    print!("{}", r.group_table());
+                    if !r.failures().is_empty() {
+                        std::process::exit(1);
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(2);
+                }
+            }
+        }
         "random" => {
             let cases = driver::generate(&g, seed, count, 'p');
             let name = if g.arrays { "random-array" } else { "random-scalar" };

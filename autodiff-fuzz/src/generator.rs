@@ -257,6 +257,8 @@ struct Ctx<'a> {
     cols: usize,
     budget: usize,
     has_arrays: bool,
+    /// the array being written: its own shape may not appear in the index
+    no_len: Option<String>,
 }
 
 fn b(e: E) -> Box<E> {
@@ -943,7 +945,10 @@ impl<'a> Ctx<'a> {
                 _ => None,
             })
             .collect();
-        let arrs = if ty == IntTy::Usize && self.on("len") { self.arrays_any() } else { vec![] };
+        let mut arrs = if ty == IntTy::Usize && self.on("len") { self.arrays_any() } else { vec![] };
+        if let Some(n) = &self.no_len {
+            arrs.retain(|a| a.0 != *n);
+        }
         let iconsts: Vec<(String, i64)> = if ty == IntTy::Usize && self.on("consts") { ICONSTS.with(|c| c.borrow().clone()) } else { vec![] };
         let w = [
             if vars.is_empty() { 0 } else { 6 },
@@ -1103,7 +1108,8 @@ impl<'a> Ctx<'a> {
             .visible()
             .into_iter()
             .filter_map(|v| match v.k {
-                VK::Arr { ty, dims, iv, .. } => Some((v.name, ty, dims, iv)),
+                // an array whose element type is not known yet cannot be read at all
+                VK::Arr { ty, dims, iv, amb: false, .. } if self.no_len.as_ref() != Some(&v.name) => Some((v.name, ty, dims, iv)),
                 _ => None,
             })
             .collect();
@@ -1799,6 +1805,7 @@ impl<'a> Ctx<'a> {
                 *iv = if looping || op != AsgOp::Set { if op == AsgOp::Set && !looping { Iv::hull(*iv, ei) } else { Iv::inf() } } else if hull { Iv::hull(*iv, ei) } else { Iv::hull(*iv, ei) };
             }
         }
+        self.no_len = Some(name.clone());
         let lv = if ty.is2() {
             let i = self.index(dims.0);
             let j = self.index(dims.1);
@@ -1807,6 +1814,7 @@ impl<'a> Ctx<'a> {
             let i = self.index(dims.0);
             LV::Idx(name, i)
         };
+        self.no_len = None;
         Stmt::Assign(lv, op, e)
     }
 
@@ -1970,6 +1978,7 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
         cols,
         budget: g.size,
         has_arrays: g.arrays,
+        no_len: None,
     };
     // parameters
     let mut params: Vec<Param> = vec![];
@@ -2065,11 +2074,16 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
             };
             let ann = g.on("type-ann") && ctx.rng.chance(0.3);
             let amb = !ann && (kind != ArrTy::LocalVec || ctx.ambiguous(&init));
-            ctx.bind(&name, VK::Arr { ty: kind, iv, dims, frozen: false, amb: false });
+            ctx.bind(&name, VK::Arr { ty: kind, iv, dims, frozen: false, amb });
             stmts.push(Stmt::LetArr { name: name.clone(), kind, init, dims: dexprs.clone(), ann });
             if amb {
                 // without a type, the element type comes from a first fill (as users write it)
                 stmts.push(fill_loop(&mut ctx, &name, kind, dims));
+                if let Some(v) = ctx.lookup_mut(&name) {
+                    if let VK::Arr { amb, .. } = &mut v.k {
+                        *amb = false;
+                    }
+                }
             }
         }
     }
@@ -2145,7 +2159,8 @@ fn fill_loop(ctx: &mut Ctx, name: &str, kind: ArrTy, dims: (usize, usize)) -> St
             *a = Iv::hull(Iv::pt(0.0), iv);
         }
     }
-    let rng = |n: usize| Range { lo: ilit(0), hi: ilit(n as i64), incl: false, rev: false, step: None, step_first: false };
+    // a usize bound: an `{integer}` index would leave the element type unknown
+    let rng = |n: usize| Range { lo: ilit(0), hi: E::ILit(n as i64, Some(IntTy::Usize)), incl: false, rev: false, step: None, step_first: false };
     match j {
         None => Stmt::For {
             var: i.clone(),

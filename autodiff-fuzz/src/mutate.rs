@@ -110,6 +110,9 @@ pub fn origins(workspace: &Path, files: &[&str]) -> Vec<Origin> {
                     _ => {}
                 }
             }
+            // the same `use` or const may come from several inline modules of the file
+            let mut seen = BTreeSet::new();
+            ctx.retain(|i| seen.insert(i.to_token_stream().to_string()));
             out.push(Origin { file: file.to_string(), func: f.clone(), context: ctx });
         }
     }
@@ -279,7 +282,10 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
     let mut f = o.func.clone();
     let mut log = vec![];
     let first_float = f.sig.inputs.iter().find_map(|a| match a {
-        syn::FnArg::Typed(t) if param_ty(&t.ty) == Some(PTy::F64) => Some(t.pat.to_token_stream()),
+        syn::FnArg::Typed(t) if param_ty(&t.ty) == Some(PTy::F64) => match &*t.pat {
+            syn::Pat::Ident(i) => Some(i.ident.to_token_stream()),
+            _ => None,
+        },
         _ => None,
     });
     let ret: syn::Expr = match first_float {
@@ -342,7 +348,7 @@ fn strip_attr(f: &syn::ItemFn) -> syn::ItemFn {
     g
 }
 
-const HEADER: &str = "#![allow(warnings, clippy::all)]\n#[allow(unused_imports)]\nuse autodiff_runtime::ndarray::prelude::*;\n#[allow(unused_imports)]\nuse autodiff_runtime::differentiable as _;\n";
+const HEADER: &str = "#![allow(warnings, clippy::all)]\n#[allow(unused_imports)]\nuse autodiff_runtime::ndarray::prelude::*;\n";
 
 /// The case for one mutant (or the original when `mutant` is None).
 pub fn case(id: &str, o: &Origin, f: &syn::ItemFn, what: &str, seed: u64) -> Case {
@@ -412,7 +418,10 @@ fn wrt_of(f: &syn::ItemFn, params: &[Param]) -> Option<Vec<usize>> {
         let inner = &ts[i + 3..];
         let names: Vec<String> =
             inner.trim_start_matches([' ', '(']).split(')').next()?.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        return Some(names.iter().filter_map(|n| params.iter().position(|p| p.name == *n)).collect());
+        // the gradient tuple is in declaration order, whatever order `wrt` lists
+        let mut idx: Vec<usize> = names.iter().filter_map(|n| params.iter().position(|p| p.name == *n)).collect();
+        idx.sort();
+        return Some(idx);
     }
     None
 }

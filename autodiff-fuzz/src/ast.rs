@@ -1,0 +1,871 @@
+//! The generated programs: a small typed AST and its three renderings (the user's f64 code with
+//! and without the attribute, and the same control flow over dual numbers).
+
+use std::fmt::Write;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IntTy {
+    Usize,
+    I32,
+}
+
+impl IntTy {
+    pub fn name(self) -> &'static str {
+        match self {
+            IntTy::Usize => "usize",
+            IntTy::I32 => "i32",
+        }
+    }
+}
+
+/// Array kinds: parameters and local arrays.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ArrTy {
+    Slice,
+    Vec,
+    Fixed(usize),
+    View1,
+    Ref1,
+    Own1,
+    View2,
+    Ref2,
+    Own2,
+    /// `let mut y = vec![0.0; n]`
+    LocalVec,
+    /// `let mut y = Array1::zeros(n)`
+    Local1,
+    /// `let mut m = Array2::zeros((r, c))`
+    Local2,
+}
+
+impl ArrTy {
+    pub fn is2(self) -> bool {
+        matches!(self, ArrTy::View2 | ArrTy::Ref2 | ArrTy::Own2 | ArrTy::Local2)
+    }
+    /// An ndarray array (whole-array expressions apply).
+    pub fn is_nd(self) -> bool {
+        !matches!(self, ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::LocalVec)
+    }
+    pub fn is_local(self) -> bool {
+        matches!(self, ArrTy::LocalVec | ArrTy::Local1 | ArrTy::Local2)
+    }
+    pub fn rust(self) -> String {
+        match self {
+            ArrTy::Slice => "&[f64]".into(),
+            ArrTy::Vec => "Vec<f64>".into(),
+            ArrTy::Fixed(n) => format!("[f64; {n}]"),
+            ArrTy::View1 => "ArrayView1<f64>".into(),
+            ArrTy::Ref1 => "&Array1<f64>".into(),
+            ArrTy::Own1 => "Array1<f64>".into(),
+            ArrTy::View2 => "ArrayView2<f64>".into(),
+            ArrTy::Ref2 => "&Array2<f64>".into(),
+            ArrTy::Own2 => "Array2<f64>".into(),
+            ArrTy::LocalVec => "Vec<f64>".into(),
+            ArrTy::Local1 => "Array1<f64>".into(),
+            ArrTy::Local2 => "Array2<f64>".into(),
+        }
+    }
+    pub fn grad_ty(self) -> String {
+        match self {
+            ArrTy::Slice | ArrTy::Vec => "Vec<f64>".into(),
+            ArrTy::Fixed(n) => format!("[f64; {n}]"),
+            ArrTy::View1 | ArrTy::Ref1 | ArrTy::Own1 => "Array1<f64>".into(),
+            _ => "Array2<f64>".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PTy {
+    F64,
+    RefF64,
+    Int(IntTy),
+    Bool,
+    Arr(ArrTy),
+}
+
+impl PTy {
+    pub fn is_float(self) -> bool {
+        matches!(self, PTy::F64 | PTy::Arr(_))
+    }
+    pub fn rust(self) -> String {
+        match self {
+            PTy::F64 => "f64".into(),
+            PTy::RefF64 => "&f64".into(),
+            PTy::Int(t) => t.name().into(),
+            PTy::Bool => "bool".into(),
+            PTy::Arr(a) => a.rust(),
+        }
+    }
+    pub fn dual(self) -> String {
+        match self {
+            PTy::F64 => "D".into(),
+            PTy::RefF64 => "&D".into(),
+            PTy::Int(t) => t.name().into(),
+            PTy::Bool => "bool".into(),
+            PTy::Arr(a) if a.is2() => "&A".into(),
+            PTy::Arr(_) => "&[D]".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub ty: PTy,
+    pub mutable: bool,
+    /// For integer parameters: the values the function is evaluated at (inclusive).
+    pub int_range: (i64, i64),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LitSty {
+    Untyped,
+    Suffix,
+    Underscore,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+impl BOp {
+    pub fn sym(self) -> &'static str {
+        match self {
+            BOp::Add => "+",
+            BOp::Sub => "-",
+            BOp::Mul => "*",
+            BOp::Div => "/",
+            BOp::Rem => "%",
+            BOp::Lt => "<",
+            BOp::Le => "<=",
+            BOp::Gt => ">",
+            BOp::Ge => ">=",
+            BOp::Eq => "==",
+            BOp::Ne => "!=",
+            BOp::And => "&&",
+            BOp::Or => "||",
+        }
+    }
+    fn prec(self) -> u8 {
+        match self {
+            BOp::Mul | BOp::Div | BOp::Rem => P_MUL,
+            BOp::Add | BOp::Sub => P_ADD,
+            BOp::Lt | BOp::Le | BOp::Gt | BOp::Ge | BOp::Eq | BOp::Ne => P_CMP,
+            BOp::And => P_AND,
+            BOp::Or => P_OR,
+        }
+    }
+    fn is_cmp(self) -> bool {
+        matches!(self, BOp::Lt | BOp::Le | BOp::Gt | BOp::Ge | BOp::Eq | BOp::Ne)
+    }
+}
+
+const P_PRIM: u8 = 20;
+const P_UN: u8 = 15;
+const P_AS: u8 = 14;
+const P_MUL: u8 = 13;
+const P_ADD: u8 = 12;
+const P_CMP: u8 = 9;
+const P_AND: u8 = 8;
+const P_OR: u8 = 7;
+/// `if`/block expressions: fine as a `let` initialiser, a tail or the right operand.
+const P_IF: u8 = 3;
+const P_ANY: u8 = 0;
+
+#[derive(Clone, Debug)]
+pub enum Red {
+    Sum,
+    Mean,
+    Var(f64),
+    Std(f64),
+    Dot(Box<AE>),
+}
+
+#[derive(Clone, Debug)]
+pub enum CallArg {
+    Val(E),
+    /// `&e` to a `&f64` parameter
+    Ref(E),
+    Arr(ArrArg),
+}
+
+/// An array argument to a call; the callee parameter type decides its rendering.
+#[derive(Clone, Debug)]
+pub struct ArrArg {
+    pub name: String,
+    pub have: ArrTy,
+    pub want: ArrTy,
+}
+
+#[derive(Clone, Debug)]
+pub enum E {
+    FLit(f64, LitSty),
+    ILit(i64, Option<IntTy>),
+    BLit(bool),
+    Var(String),
+    /// `*r`, `r: &f64`
+    Deref(String),
+    /// `*v`, `v` bound by `for v in x.iter()`; in the dual copy the pattern is `&v`
+    ElemDeref(String),
+    /// a float constant path: `PI`, `std::f64::consts::PI`, `f64::EPSILON`, a module const
+    FPath(String),
+    Neg(Box<E>),
+    Not(Box<E>),
+    Bin(BOp, Box<E>, Box<E>),
+    Method(String, Box<E>, Vec<E>),
+    PathCall(String, Vec<E>),
+    /// int as f64
+    CastF(Box<E>),
+    /// (int or float) as int
+    CastI(Box<E>, IntTy, bool),
+    If(Box<E>, Block, Box<Else>),
+    Block(Block),
+    Call(String, Vec<CallArg>),
+    Index(String, Box<E>),
+    Index2(String, Box<E>, Box<E>),
+    Len(String),
+    NRows(String),
+    NCols(String),
+    Shape(String, usize),
+    Reduce(Red, Box<AE>),
+}
+
+#[derive(Clone, Debug)]
+pub enum Else {
+    Block(Block),
+    If(Box<E>, Block, Box<Else>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl AOp {
+    fn sym(self) -> &'static str {
+        match self {
+            AOp::Add => "+",
+            AOp::Sub => "-",
+            AOp::Mul => "*",
+            AOp::Div => "/",
+        }
+    }
+    fn bop(self) -> BOp {
+        match self {
+            AOp::Add => BOp::Add,
+            AOp::Sub => BOp::Sub,
+            AOp::Mul => BOp::Mul,
+            AOp::Div => BOp::Div,
+        }
+    }
+    fn dual(self) -> &'static str {
+        match self {
+            AOp::Add => "Op::Add",
+            AOp::Sub => "Op::Sub",
+            AOp::Mul => "Op::Mul",
+            AOp::Div => "Op::Div",
+        }
+    }
+}
+
+/// Whole-array expressions (ndarray only).
+#[derive(Clone, Debug)]
+pub enum AE {
+    Atom(String, ArrTy),
+    Col(String, ArrTy, Box<E>),
+    Row(String, ArrTy, Box<E>),
+    /// `by_value`: owned temporaries on that side are moved rather than borrowed
+    Bin(AOp, Box<AE>, Box<AE>, [bool; 2]),
+    BinS(AOp, Box<AE>, Box<E>, bool, bool),
+    Neg(Box<AE>),
+    Mapv(String, Box<AE>),
+    Dot(Box<AE>, Box<AE>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AsgOp {
+    Set,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl AsgOp {
+    fn sym(self) -> &'static str {
+        match self {
+            AsgOp::Set => "=",
+            AsgOp::Add => "+=",
+            AsgOp::Sub => "-=",
+            AsgOp::Mul => "*=",
+            AsgOp::Div => "/=",
+            AsgOp::Rem => "%=",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum LV {
+    Var(String),
+    Idx(String, E),
+    Idx2(String, E, E),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ann {
+    F64,
+    Int(IntTy),
+    Arr(ArrTy),
+}
+
+#[derive(Clone, Debug)]
+pub struct Range {
+    pub lo: E,
+    pub hi: E,
+    pub incl: bool,
+    pub rev: bool,
+    pub step: Option<E>,
+    /// `.step_by(k).rev()` rather than `.rev().step_by(k)`
+    pub step_first: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ElemSrc {
+    /// `x.iter()`
+    Iter,
+    /// `&x`
+    Ref,
+    /// `&x[..]`
+    Full,
+}
+
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    Let { name: String, mutable: bool, ann: Option<Ann>, init: E },
+    /// `let mut y = vec![init; n]` / `Array1::zeros(n)` / `Array2::zeros((r, c))`
+    LetArr { name: String, kind: ArrTy, init: E, dims: Vec<E>, ann: bool },
+    Assign(LV, AsgOp, E),
+    If(E, Block, Option<Else>),
+    For { var: String, range: Range, body: Block },
+    ForElem { var: String, by_ref: bool, arr: String, arr_ty: ArrTy, src: ElemSrc, body: Block },
+    While(E, Block),
+    Loop(Block),
+    Break,
+    Continue,
+    Return(E),
+    Block(Block),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub tail: Option<Box<E>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Func {
+    pub name: String,
+    pub params: Vec<Param>,
+    /// `wrt(...)` by parameter index; `None`: every float parameter
+    pub wrt: Option<Vec<usize>>,
+    pub body: Block,
+}
+
+impl Func {
+    /// Indices of the parameters whose gradient `grad_*` returns.
+    pub fn active(&self) -> Vec<usize> {
+        match &self.wrt {
+            Some(w) => w.clone(),
+            None => (0..self.params.len()).filter(|&i| self.params[i].ty.is_float()).collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    ConstF(String, f64),
+    ConstI(String, i64),
+    Struct(String),
+}
+
+/// One generated program: a module of functions (later ones may call earlier ones).
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub items: Vec<Item>,
+    pub funcs: Vec<Func>,
+    /// 1-D length, 2-D rows and columns of every array parameter
+    pub len1: usize,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// The user's code (with or without the attribute: the caller adds it)
+    Plain,
+    /// Over dual numbers
+    Dual,
+}
+
+pub fn fmt_f(v: f64) -> String {
+    let s = format!("{v:?}");
+    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") }
+}
+
+struct R {
+    mode: Mode,
+}
+
+impl R {
+    fn wrap(&self, (s, p): (String, u8), need: u8) -> String {
+        if p >= need { s } else { format!("({s})") }
+    }
+    fn e(&self, e: &E, need: u8) -> String {
+        let r = self.e_p(e);
+        self.wrap(r, need)
+    }
+    fn e_p(&self, e: &E) -> (String, u8) {
+        let dual = self.mode == Mode::Dual;
+        match e {
+            E::FLit(v, sty) => {
+                let mut s = fmt_f(v.abs());
+                match sty {
+                    LitSty::Untyped => {}
+                    LitSty::Suffix => s.push_str("f64"),
+                    LitSty::Underscore => s.push_str("_f64"),
+                }
+                if dual {
+                    (format!("D::c({}{s})", if *v < 0.0 { "-" } else { "" }), P_PRIM)
+                } else if *v < 0.0 || (*v == 0.0 && v.is_sign_negative()) {
+                    (format!("-{s}"), P_UN)
+                } else {
+                    (s, P_PRIM)
+                }
+            }
+            E::ILit(v, t) => {
+                let s = match t {
+                    Some(t) => format!("{}{}", v.abs(), t.name()),
+                    None => format!("{}", v.abs()),
+                };
+                if *v < 0 { (format!("-{s}"), P_UN) } else { (s, P_PRIM) }
+            }
+            E::BLit(b) => (b.to_string(), P_PRIM),
+            E::Var(n) => (n.clone(), P_PRIM),
+            E::Deref(n) => (format!("*{n}"), P_UN),
+            E::ElemDeref(n) => {
+                if dual { (n.clone(), P_PRIM) } else { (format!("*{n}"), P_UN) }
+            }
+            E::FPath(p) => {
+                if dual { (format!("D::c({p})"), P_PRIM) } else { (p.clone(), P_PRIM) }
+            }
+            E::Neg(a) => (format!("-{}", self.e(a, P_UN)), P_UN),
+            E::Not(a) => (format!("!{}", self.e(a, P_UN)), P_UN),
+            E::Bin(op, a, b) => {
+                let p = op.prec();
+                let (la, lb) = if op.is_cmp() { (p + 1, p + 1) } else { (p, p + 1) };
+                let mut ls = self.e(a, la);
+                // `a as usize < b` would start generic arguments
+                if matches!(op, BOp::Lt | BOp::Le) && trailing_cast(a) {
+                    ls = format!("({ls})");
+                }
+                // an `if`/block on the right is fine in Rust, on the left it is not
+                let rs = if matches!(**b, E::If(..) | E::Block(..)) && !dual && !op.is_cmp() {
+                    self.e(b, P_IF)
+                } else {
+                    self.e(b, lb)
+                };
+                (format!("{ls} {} {rs}", op.sym()), p)
+            }
+            E::Method(m, recv, args) => {
+                let a: Vec<String> = args.iter().map(|x| self.e(x, P_ANY)).collect();
+                (format!("{}.{m}({})", self.e(recv, P_PRIM), a.join(", ")), P_PRIM)
+            }
+            E::PathCall(m, args) => {
+                let a: Vec<String> = args.iter().map(|x| self.e(x, P_ANY)).collect();
+                let ty = if dual { "D" } else { "f64" };
+                (format!("{ty}::{m}({})", a.join(", ")), P_PRIM)
+            }
+            E::CastF(a) => {
+                if dual {
+                    (format!("D::c({} as f64)", self.e(a, P_AS)), P_PRIM)
+                } else {
+                    (format!("{} as f64", self.e(a, P_AS)), P_AS)
+                }
+            }
+            E::CastI(a, t, from_float) => {
+                if dual && *from_float {
+                    (format!("{}.v as {}", self.e(a, P_PRIM), t.name()), P_AS)
+                } else {
+                    (format!("{} as {}", self.e(a, P_AS), t.name()), P_AS)
+                }
+            }
+            E::If(c, t, els) => {
+                let mut s = format!("if {} {}", self.e(c, P_OR), self.block(t, 0));
+                self.else_(&mut s, els, 0);
+                (s, P_IF)
+            }
+            E::Block(b) => (self.block(b, 0), P_IF),
+            E::Call(f, args) => {
+                let a: Vec<String> = args.iter().map(|x| self.call_arg(x)).collect();
+                (format!("{f}({})", a.join(", ")), P_PRIM)
+            }
+            E::Index(x, i) => (format!("{x}[{}]", self.e(i, P_ANY)), P_PRIM),
+            E::Index2(x, i, j) => (format!("{x}[[{}, {}]]", self.e(i, P_ANY), self.e(j, P_ANY)), P_PRIM),
+            E::Len(x) => (format!("{x}.len()"), P_PRIM),
+            E::NRows(x) => (format!("{x}.nrows()"), P_PRIM),
+            E::NCols(x) => (format!("{x}.ncols()"), P_PRIM),
+            E::Shape(x, k) => (format!("{x}.shape()[{k}]"), P_PRIM),
+            E::Reduce(r, a) => {
+                if dual {
+                    let recv = self.ad(a);
+                    let s = match r {
+                        Red::Sum => format!("{recv}.sum()"),
+                        Red::Mean => format!("{recv}.mean()"),
+                        Red::Var(d) => format!("{recv}.var({})", fmt_f(*d)),
+                        Red::Std(d) => format!("{recv}.std({})", fmt_f(*d)),
+                        Red::Dot(b) => format!("A::dot_s(&{recv}, &{})", self.ad(b)),
+                    };
+                    (s, P_PRIM)
+                } else {
+                    let recv = self.a_recv(a);
+                    let s = match r {
+                        Red::Sum => format!("{recv}.sum()"),
+                        Red::Mean => format!("{recv}.mean().unwrap()"),
+                        Red::Var(d) => format!("{recv}.var({})", fmt_f(*d)),
+                        Red::Std(d) => format!("{recv}.std({})", fmt_f(*d)),
+                        Red::Dot(b) => format!("{recv}.dot({})", self.a_ref(b)),
+                    };
+                    (s, P_PRIM)
+                }
+            }
+        }
+    }
+
+    fn call_arg(&self, a: &CallArg) -> String {
+        let dual = self.mode == Mode::Dual;
+        match a {
+            CallArg::Val(e) => self.e(e, P_ANY),
+            CallArg::Ref(e) => format!("&{}", self.e(e, P_UN)),
+            CallArg::Arr(ArrArg { name, have, want }) => {
+                if dual {
+                    match (have, want.is2()) {
+                        (ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::View1 | ArrTy::Ref1 | ArrTy::Own1, false) => name.clone(),
+                        (ArrTy::View2 | ArrTy::Ref2 | ArrTy::Own2, true) => name.clone(),
+                        _ => format!("&{name}"),
+                    }
+                } else {
+                    match (have, want) {
+                        (ArrTy::Slice, ArrTy::Slice) => name.clone(),
+                        (_, ArrTy::Slice) => format!("&{name}[..]"),
+                        (ArrTy::View1, ArrTy::View1) | (ArrTy::View2, ArrTy::View2) => name.clone(),
+                        (ArrTy::Ref1, ArrTy::Ref1) | (ArrTy::Ref2, ArrTy::Ref2) => name.clone(),
+                        _ => format!("&{name}"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// An array expression as a method receiver (user code).
+    fn a_recv(&self, a: &AE) -> String {
+        match a {
+            AE::Atom(n, _) => n.clone(),
+            AE::Col(m, _, j) => format!("{m}.column({})", self.e(j, P_ANY)),
+            AE::Row(m, _, i) => format!("{m}.row({})", self.e(i, P_ANY)),
+            _ => format!("({})", self.a_own(a)),
+        }
+    }
+    /// An array expression as a reference (user code).
+    fn a_ref(&self, a: &AE) -> String {
+        match a {
+            AE::Atom(n, ArrTy::Ref1 | ArrTy::Ref2) => n.clone(),
+            AE::Atom(n, _) => format!("&{n}"),
+            AE::Col(..) | AE::Row(..) => format!("&{}", self.a_recv(a)),
+            _ => format!("&({})", self.a_own(a)),
+        }
+    }
+    /// An operand of an array operator: a reference, or an owned temporary moved.
+    fn a_operand(&self, a: &AE, by_value: bool) -> String {
+        match a {
+            AE::Atom(..) | AE::Col(..) | AE::Row(..) => self.a_ref(a),
+            _ if by_value => format!("({})", self.a_own(a)),
+            _ => self.a_ref(a),
+        }
+    }
+    /// The expression that makes an owned temporary (user code), unparenthesised.
+    fn a_own(&self, a: &AE) -> String {
+        match a {
+            AE::Bin(op, l, r, bv) => format!("{} {} {}", self.a_operand(l, bv[0]), op.sym(), self.a_operand(r, bv[1])),
+            AE::BinS(op, l, s, scalar_left, bv) => {
+                if *scalar_left {
+                    format!("{} {} {}", self.e(s, op.bop().prec()), op.sym(), self.a_operand(l, *bv))
+                } else {
+                    format!("{} {} {}", self.a_operand(l, *bv), op.sym(), self.e(s, op.bop().prec() + 1))
+                }
+            }
+            AE::Neg(l) => format!("-{}", self.a_operand(l, false)),
+            AE::Mapv(f, l) => format!("{}.mapv(f64::{f})", self.a_recv(l)),
+            AE::Dot(l, r) => format!("{}.dot({})", self.a_recv(l), self.a_ref(r)),
+            _ => self.a_recv(a),
+        }
+    }
+    /// The dual rendering of an array expression: an owned `A`.
+    fn ad(&self, a: &AE) -> String {
+        match a {
+            AE::Atom(n, t) if t.is2() => format!("{n}.clone()"),
+            AE::Atom(n, _) => format!("A::v1(&{n})"),
+            AE::Col(m, _, j) => format!("{m}.column({})", self.e(j, P_ANY)),
+            AE::Row(m, _, i) => format!("{m}.row({})", self.e(i, P_ANY)),
+            AE::Bin(op, l, r, _) => format!("A::bin(&{}, &{}, {})", self.ad(l), self.ad(r), op.dual()),
+            AE::BinS(op, l, s, left, _) => format!("A::bins(&{}, {}, {}, {left})", self.ad(l), self.e(s, P_ANY), op.dual()),
+            AE::Neg(l) => format!("A::neg(&{})", self.ad(l)),
+            AE::Mapv(f, l) => format!("{}.mapv(D::{f})", self.ad(l)),
+            AE::Dot(l, r) => format!("A::dot(&{}, &{})", self.ad(l), self.ad(r)),
+        }
+    }
+
+    fn else_(&self, s: &mut String, els: &Else, ind: usize) {
+        match els {
+            Else::Block(b) => {
+                let _ = write!(s, " else {}", self.block(b, ind));
+            }
+            Else::If(c, t, e) => {
+                let _ = write!(s, " else if {} {}", self.e(c, P_OR), self.block(t, ind));
+                self.else_(s, e, ind);
+            }
+        }
+    }
+
+    fn block(&self, b: &Block, ind: usize) -> String {
+        let mut s = String::from("{\n");
+        for st in &b.stmts {
+            self.stmt(&mut s, st, ind + 1);
+        }
+        if let Some(t) = &b.tail {
+            let _ = writeln!(s, "{}{}", pad(ind + 1), self.e(t, P_ANY));
+        }
+        let _ = write!(s, "{}}}", pad(ind));
+        s
+    }
+
+    fn ann(&self, a: Ann) -> String {
+        let dual = self.mode == Mode::Dual;
+        match a {
+            Ann::F64 => if dual { "D".into() } else { "f64".into() },
+            Ann::Int(t) => t.name().into(),
+            Ann::Arr(t) => if dual { if t.is2() { "A".into() } else { "Vec<D>".into() } } else { t.rust() },
+        }
+    }
+
+    fn range(&self, r: &Range) -> String {
+        let base = format!(
+            "{}{}{}",
+            self.e(&r.lo, P_ADD),
+            if r.incl { "..=" } else { ".." },
+            self.e(&r.hi, P_ADD)
+        );
+        let step = r.step.as_ref().map(|k| format!(".step_by({})", self.e(k, P_ANY)));
+        match (r.rev, step) {
+            (false, None) => base,
+            (true, None) => format!("({base}).rev()"),
+            (false, Some(st)) => format!("({base}){st}"),
+            (true, Some(st)) => {
+                if r.step_first { format!("({base}){st}.rev()") } else { format!("({base}).rev(){st}") }
+            }
+        }
+    }
+
+    fn stmt(&self, s: &mut String, st: &Stmt, ind: usize) {
+        let dual = self.mode == Mode::Dual;
+        let p = pad(ind);
+        match st {
+            Stmt::Let { name, mutable, ann, init } => {
+                let m = if *mutable { "mut " } else { "" };
+                let a = ann.map(|a| format!(": {}", self.ann(a))).unwrap_or_default();
+                let _ = writeln!(s, "{p}let {m}{name}{a} = {};", self.e(init, P_ANY));
+            }
+            Stmt::LetArr { name, kind, init, dims, ann } => {
+                let a = if *ann { format!(": {}", self.ann(Ann::Arr(*kind))) } else { String::new() };
+                let d: Vec<String> = dims.iter().map(|x| self.e(x, P_ANY)).collect();
+                let rhs = match (kind, dual) {
+                    (ArrTy::LocalVec, _) => format!("vec![{}; {}]", self.e(init, P_ANY), d[0]),
+                    (ArrTy::Local1, false) => format!("Array1::zeros({})", d[0]),
+                    (ArrTy::Local1, true) => format!("vec![D::c(0.0); {}]", d[0]),
+                    (_, false) => format!("Array2::zeros(({}, {}))", d[0], d[1]),
+                    (_, true) => format!("A::zeros({}, {})", d[0], d[1]),
+                };
+                let _ = writeln!(s, "{p}let mut {name}{a} = {rhs};");
+            }
+            Stmt::Assign(lv, op, e) => {
+                let l = match lv {
+                    LV::Var(n) => n.clone(),
+                    LV::Idx(n, i) => format!("{n}[{}]", self.e(i, P_ANY)),
+                    LV::Idx2(n, i, j) => format!("{n}[[{}, {}]]", self.e(i, P_ANY), self.e(j, P_ANY)),
+                };
+                if dual && *op != AsgOp::Set {
+                    // `a op= b` on f64 evaluates `b` first; a method call on `D` would borrow `a` first
+                    let _ = writeln!(s, "{p}{{ let rhs__ = {}; {l} {} rhs__; }}", self.e(e, P_ANY), op.sym());
+                } else {
+                    let _ = writeln!(s, "{p}{l} {} {};", op.sym(), self.e(e, P_ANY));
+                }
+            }
+            Stmt::If(c, t, els) => {
+                let mut x = format!("{p}if {} {}", self.e(c, P_OR), self.block(t, ind));
+                if let Some(e) = els {
+                    self.else_(&mut x, e, ind);
+                }
+                let _ = writeln!(s, "{x}");
+            }
+            Stmt::For { var, range, body } => {
+                let _ = writeln!(s, "{p}for {var} in {} {}", self.range(range), self.block(body, ind));
+            }
+            Stmt::ForElem { var, by_ref, arr, arr_ty, src, body } => {
+                let head = if dual {
+                    let _ = arr_ty;
+                    format!("for &{var} in {arr}.iter()")
+                } else {
+                    let pat = if *by_ref { format!("&{var}") } else { var.clone() };
+                    let it = match src {
+                        ElemSrc::Iter => format!("{arr}.iter()"),
+                        ElemSrc::Ref => format!("&{arr}"),
+                        ElemSrc::Full => format!("&{arr}[..]"),
+                    };
+                    format!("for {pat} in {it}")
+                };
+                let _ = writeln!(s, "{p}{head} {}", self.block(body, ind));
+            }
+            Stmt::While(c, b) => {
+                let _ = writeln!(s, "{p}while {} {}", self.e(c, P_OR), self.block(b, ind));
+            }
+            Stmt::Loop(b) => {
+                let _ = writeln!(s, "{p}loop {}", self.block(b, ind));
+            }
+            Stmt::Break => {
+                let _ = writeln!(s, "{p}break;");
+            }
+            Stmt::Continue => {
+                let _ = writeln!(s, "{p}continue;");
+            }
+            Stmt::Return(e) => {
+                let _ = writeln!(s, "{p}return {};", self.e(e, P_ANY));
+            }
+            Stmt::Block(b) => {
+                let _ = writeln!(s, "{p}{}", self.block(b, ind));
+            }
+        }
+    }
+}
+
+/// Whether the rendering of `e` ends with an `as` cast (then a following `<` would start generic
+/// arguments).
+fn trailing_cast(e: &E) -> bool {
+    match e {
+        E::CastF(_) | E::CastI(..) => true,
+        E::Bin(_, _, r) => trailing_cast(r),
+        E::Neg(x) | E::Not(x) => trailing_cast(x),
+        _ => false,
+    }
+}
+
+fn pad(n: usize) -> String {
+    "    ".repeat(n)
+}
+
+pub fn render_expr(e: &E, mode: Mode) -> String {
+    R { mode }.e(e, P_ANY)
+}
+
+/// One function; `attr`: with `#[differentiable]` (and its `wrt`).
+pub fn render_func(f: &Func, mode: Mode, attr: bool) -> String {
+    let r = R { mode };
+    let mut s = String::new();
+    if attr {
+        match &f.wrt {
+            None => s.push_str("#[differentiable]\n"),
+            Some(w) => {
+                let names: Vec<&str> = w.iter().map(|&i| f.params[i].name.as_str()).collect();
+                let _ = writeln!(s, "#[differentiable(wrt({}))]", names.join(", "));
+            }
+        }
+    }
+    let ps: Vec<String> = f
+        .params
+        .iter()
+        .map(|p| {
+            let ty = if mode == Mode::Dual { p.ty.dual() } else { p.ty.rust() };
+            format!("{}{}: {ty}", if p.mutable { "mut " } else { "" }, p.name)
+        })
+        .collect();
+    let ret = if mode == Mode::Dual { "D" } else { "f64" };
+    let _ = writeln!(s, "pub fn {}({}) -> {ret} {}", f.name, ps.join(", "), r.block(&f.body, 0));
+    s
+}
+
+pub fn render_items(p: &Program, mode: Mode) -> String {
+    let mut s = String::new();
+    for it in &p.items {
+        match it {
+            Item::ConstF(n, v) => {
+                let _ = writeln!(s, "const {n}: f64 = {};", fmt_f(*v));
+            }
+            Item::ConstI(n, v) => {
+                let _ = writeln!(s, "const {n}: usize = {v};");
+            }
+            Item::Struct(n) => {
+                if mode == Mode::Plain {
+                    let _ = writeln!(s, "struct {n};");
+                } else {
+                    let _ = writeln!(s, "struct {n};");
+                }
+            }
+        }
+    }
+    s
+}
+
+/// The module text of a program: `Plain` with `attr` (the code under test), `Plain` without
+/// (the attribute-free copy), or `Dual` (the reference).
+pub fn render_module(p: &Program, mode: Mode, attr: bool) -> String {
+    let mut s = String::new();
+    s.push_str("#![allow(warnings, clippy::all)]\n");
+    if mode == Mode::Dual {
+        s.push_str("use crate::support::{A, D, Op};\n");
+    } else {
+        if attr {
+            s.push_str("use autodiff_runtime::differentiable;\n");
+        }
+        s.push_str("use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2};\n");
+    }
+    s.push_str(&render_items(p, mode));
+    for f in &p.funcs {
+        s.push('\n');
+        s.push_str(&render_func(f, mode, attr));
+    }
+    s
+}
+
+/// Pretty-prints Rust source through syn/prettyplease (falls back to the input if it does not parse).
+pub fn pretty(src: &str) -> String {
+    match syn::parse_file(src) {
+        Ok(f) => prettyplease::unparse(&f),
+        Err(_) => src.to_string(),
+    }
+}

@@ -370,3 +370,34 @@ fn element_remainder_and_return_in_an_if_value() {
     assert!(close(grad_return_in_if_value(0.7, true), 0.0));
     assert!(close(grad_return_in_if_value(0.7, false), 2.0));
 }
+
+/// The right operand of a compound assignment is evaluated before the place (primitives).
+#[differentiable]
+pub fn compound_rhs_first(z: f64) -> f64 {
+    let mut s: f64 = z;
+    s *= {
+        s /= 1.03;
+        2.0_f64
+    };
+    s
+}
+
+/// Parameters named like the functions the generated code calls.
+#[differentiable]
+pub fn shadow_g(x: f64) -> f64 {
+    x * x
+}
+
+#[differentiable]
+pub fn shadowed(value_and_grad_shadowed: f64, pullback_shadow_g: f64) -> f64 {
+    shadow_g(value_and_grad_shadowed) * pullback_shadow_g
+}
+
+#[test]
+fn compound_assignment_and_shadowing_parameters() {
+    let (v, g) = value_and_grad_compound_rhs_first(0.7);
+    assert_eq!(v, compound_rhs_first(0.7));
+    assert!(close(g, 2.0 / 1.03));
+    let (a, b) = grad_shadowed(0.5, 3.0);
+    assert!(close(a, 3.0) && close(b, 0.25));
+}

@@ -98,19 +98,37 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         write_count: 0,
         has_return: contains_return(&item.block),
     };
+    // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
+    // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a
+    // fresh name (the user's function keeps its own).
+    let mut idents = Vec::new();
+    crate::names::collect_idents(&item.to_token_stream(), &mut idents);
+    let f = item.sig.ident.to_string();
+    let shadows = |name: &str| {
+        name == format!("grad_{f}")
+            || name == format!("value_and_grad_{f}")
+            || name == format!("pullback_{f}")
+            || name
+                .strip_prefix("pullback_")
+                .is_some_and(|callee| idents.iter().any(|i| i == callee))
+    };
     let mut ir_params = Vec::new();
-    for p in params {
+    for mut p in params {
         let val = lw.values.len();
+        let name = name_of(&p.ident);
+        if shadows(&name) {
+            p.ident = namer.value(&name, val);
+        }
         lw.values.push(ValueInfo {
             ident: p.ident.clone(),
-            stem: namer.stem(&name_of(&p.ident), val),
-            user_name: Some(name_of(&p.ident)),
+            stem: namer.stem(&name, val),
+            user_name: Some(name.clone()),
             kind: p.kind.value_kind(),
             mutable: false,
             restore: false,
             float: p.kind == ParamKind::Scalar,
         });
-        lw.bind_new(&name_of(&p.ident), Operand::Val(val), None);
+        lw.bind_new(&name, Operand::Val(val), None);
         ir_params.push(Param {
             ident: p.ident,
             ty: p.ty,
@@ -960,8 +978,11 @@ impl Lowerer<'_> {
             return None;
         }
         if let Some(arith) = compound {
-            let current = self.operand(&b.left, out)?;
+            // On primitive types the right operand is evaluated first, then the place (the
+            // Reference, "compound assignment expressions"): `s += { s *= 2.0; 1.0 }` adds to
+            // the doubled `s`.
             let rhs = self.operand(&b.right, out)?;
+            let current = self.operand(&b.left, out)?;
             let op = match arith {
                 Some(a) => Op::Arith(a, current, rhs),
                 None => Op::Inactive(InactiveOp::Binary(plain_op(&b.op), current, rhs)),

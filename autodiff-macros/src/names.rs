@@ -54,7 +54,7 @@ impl Namer {
     }
 }
 
-fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
+pub fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
     for tt in ts.clone() {
         match tt {
             TokenTree::Ident(i) => out.push(i.to_string()),

@@ -401,3 +401,72 @@ fn compound_assignment_and_shadowing_parameters() {
     let (a, b) = grad_shadowed(0.5, 3.0);
     assert!(close(a, 3.0) && close(b, 0.25));
 }
+
+// Found by autodiff-fuzz (minimised).
+
+/// An assignment whose right-hand side breaks out of the loop does not happen.
+#[differentiable]
+pub fn assign_after_break(mut k: f64) -> f64 {
+    let n = {
+        let mut count = 0usize;
+        while count < 2 && 5usize != 0 {
+            count += 1;
+            k = if 1.0_f64 > k {
+                break;
+            } else if 1.0_f64 >= 2.78 {
+                k
+            } else {
+                1.0_f64
+            };
+        }
+        f64::cos(k)
+    };
+    n
+}
+
+/// A value `if` whose branch returns, inside a condition inside a block inside a value `if`.
+#[differentiable]
+pub fn return_in_condition(e: f64, c: f64, r: &f64) -> f64 {
+    let mut t: f64 = 1.0_f64;
+    let sum: f64 = if e <= c {
+        e
+    } else {
+        {
+            if (if c >= e {
+                t = e;
+                return std::f64::consts::FRAC_PI_4 * e;
+            } else {
+                *r
+            }) <= 1.0_f64
+            {}
+        }
+        std::f64::consts::LN_2
+    };
+    c * sum + t
+}
+
+/// `vec![a; n]` of an active value carries `a`'s derivative.
+#[differentiable]
+pub fn vec_of_active(y: &[f64]) -> f64 {
+    let mut b = vec![y[1]; 2];
+    b[0] = b[0] * y[0];
+    b[0] + b[1]
+}
+
+#[test]
+fn fuzz_findings() {
+    for &x in &[0.365, 0.55, 1.5] {
+        let (v, g) = value_and_grad_assign_after_break(x);
+        assert_eq!(v, assign_after_break(x));
+        let want = if x < 1.0 { -x.sin() } else { 0.0 };
+        assert!(close(g, want), "{x}: {g} vs {want}");
+    }
+    for &(e, c) in &[(0.2, 0.5), (0.9, 0.5)] {
+        let (v, (ge, gc)) = value_and_grad_return_in_condition(e, c, &0.3);
+        assert_eq!(v, return_in_condition(e, c, &0.3));
+        let f = |p: &[f64]| return_in_condition(p[0], p[1], &0.3);
+        assert!(check("return_in_condition", &f, &[ge, gc], &[e, c]));
+    }
+    let g = grad_vec_of_active(&[0.5, 2.0]);
+    assert!(close(g[0], 2.0) && close(g[1], 1.5), "{g:?}");
+}

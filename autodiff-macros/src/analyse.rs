@@ -349,6 +349,7 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::Inactive(_) => vec![],
         Op::Ref(a) => vec![a],
         Op::Index { arr, .. } => vec![arr],
+        Op::NewArray(NewArray::Vec(v, _)) => vec![v],
         Op::NewArray(_) => vec![],
         Op::Array(m, args) => match m {
             ArrayMethod::Dot => vec![&args[0], &args[1]],

@@ -470,6 +470,21 @@ impl Lowerer<'_> {
         )
     }
 
+    /// Runs `f` (an assignment) unless the right-hand side just jumped away: `k = if c { break }
+    /// else { e };` assigns only when no flag was set, and not at all after a certain jump.
+    fn unless_jumped(&mut self, out: &mut Vec<Stmt>, f: impl FnOnce(&mut Self, &mut Vec<Stmt>)) {
+        match self.jump_state() {
+            Jump::Clear => f(self, out),
+            Jump::Definite => {}
+            Jump::Maybe(flags) => {
+                self.guard(flags, out, |lw, body| {
+                    f(lw, body);
+                    None
+                });
+            }
+        }
+    }
+
     /// Inside a guard: the control flags whose current value is one of `flags` are clear.
     fn assume_clear(&mut self, flags: &[Operand]) {
         for n in [BRK, CONT, RET] {
@@ -719,7 +734,7 @@ impl Lowerer<'_> {
             syn::Expr::Binary(b) => self.binary(b, out),
             syn::Expr::Assign(a) => {
                 let v = self.operand(&a.right, out)?;
-                self.assign_to(&a.left, v, out);
+                self.unless_jumped(out, |lw, body| lw.assign_to(&a.left, v, body));
                 None
             }
             syn::Expr::MethodCall(m) => self.method_call(m, out),
@@ -988,7 +1003,7 @@ impl Lowerer<'_> {
                 None => Op::Inactive(InactiveOp::Binary(plain_op(&b.op), current, rhs)),
             };
             let v = self.emit(out, op, span, None);
-            self.assign_to(&b.left, v, out);
+            self.unless_jumped(out, |lw, body| lw.assign_to(&b.left, v, body));
             return None;
         }
         match b.op {
@@ -1529,13 +1544,13 @@ impl Lowerer<'_> {
             self.errors.at(l, "`if let` is not supported in a #[differentiable] function; use a boolean condition");
             return None;
         }
-        let cond = self.operand(&ei.cond, out)?;
         let then_stmts = &ei.then_branch.stmts;
         let else_expr = ei.else_branch.as_ref().map(|(_, e)| &**e);
         if value && else_expr.is_none() {
             // `if` without `else` has no value; used as a statement below.
             return self.if_expr(ei, out, false);
         }
+        let cond = self.operand(&ei.cond, out)?;
         self.if_node(
             cond,
             out,

@@ -217,6 +217,8 @@ fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<Toke
     let g = e.g();
     Some(match op {
         Op::Copy { .. } | Op::CastFloat(_) | Op::Ref(_) => g,
+        // v = vec![a; n]: ā += Σ v̄ (summed back to ā's shape by the runtime)
+        Op::NewArray(crate::ir::NewArray::Vec(..)) if i == 0 => g,
         Op::Neg(_) => quote!(#rt::neg(&#g)),
         // The scalar rules' formulas; a scalar operand's contribution is reduced as it is formed.
         Op::Arith(a, _, _) => match (a, i) {

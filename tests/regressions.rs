@@ -470,3 +470,21 @@ fn fuzz_findings() {
     let g = grad_vec_of_active(&[0.5, 2.0]);
     assert!(close(g[0], 2.0) && close(g[1], 1.5), "{g:?}");
 }
+
+/// `&x[..]` passed to a callee that takes a slice.
+#[differentiable]
+pub fn slice_callee(x: &[f64]) -> f64 {
+    x[0] * x[1]
+}
+
+#[differentiable]
+pub fn slice_caller(x: &[f64], v: Vec<f64>) -> f64 {
+    slice_callee(&x[..]) + slice_callee(&v[..])
+}
+
+#[test]
+fn full_range_slices_as_arguments() {
+    let (gx, gv) = grad_slice_caller(&[2.0, 3.0], vec![5.0, 7.0]);
+    assert_eq!(gx, vec![3.0, 2.0]);
+    assert_eq!(gv, vec![7.0, 5.0]);
+}

@@ -78,6 +78,10 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("dot", "dot"),
     ("mapv", "mapv(f64::f)"),
     ("local-arrays", "local arrays and element writes"),
+    (
+        "array-reads-anywhere",
+        "(off by default) reads of a local array being filled inside ifs and nested loops, whole uses in branches: beyond what the README supports today",
+    ),
     ("recurrence", "recurrences y[i] = y[i-1] * a + x[i]"),
     ("owned-ops", "owned temporaries moved into array operators"),
 ];
@@ -87,6 +91,9 @@ pub const UNARY: &[&str] = &[
     "exp_m1", "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt", "abs", "signum", "recip", "to_degrees", "to_radians",
 ];
 pub const BINARY: &[&str] = &["atan2", "powf", "log", "hypot", "max", "min", "powi", "mul_add", "clamp"];
+
+/// Features the generator leaves out unless enabled: constructs the README does not support yet.
+pub const OFF_BY_DEFAULT: &[&str] = &["array-reads-anywhere"];
 
 #[derive(Clone, Debug)]
 pub struct Grammar {
@@ -101,13 +108,23 @@ pub struct Grammar {
 
 impl Default for Grammar {
     fn default() -> Self {
-        Grammar { off: BTreeSet::new(), arrays: false, funcs: 3, size: 7 }
+        // Features beyond today's contract are off until asked for (`--feature`).
+        let off = OFF_BY_DEFAULT.iter().map(|f| f.to_string()).collect();
+        Grammar { off, arrays: false, funcs: 3, size: 7 }
     }
 }
 
 impl Grammar {
     pub fn on(&self, f: &str) -> bool {
         !self.off.contains(f)
+    }
+    /// Turns on a feature that is off by default.
+    pub fn enable(&mut self, f: &str) -> Result<(), String> {
+        if !FEATURES.iter().any(|(n, _)| *n == f) {
+            return Err(format!("unknown feature `{f}` (see `list-features`)"));
+        }
+        self.off.remove(f);
+        Ok(())
     }
     /// Turns a feature off; unknown names (not a feature, not `fn:<math function>`) are an error.
     pub fn disable(&mut self, f: &str) -> Result<(), String> {
@@ -812,7 +829,10 @@ impl<'a> Ctx<'a> {
             2 => E::Var(self.rng.pick(&bools).clone()),
             3 => {
                 let a = self.cond(d - 1);
+                // the right operand of `&&`/`||` runs conditionally, as in a branch
+                self.branch += 1;
                 let c = self.cond(d - 1);
+                self.branch -= 1;
                 bin(*self.rng.pick(&[BOp::And, BOp::Or]), a, c)
             }
             _ => {
@@ -1075,12 +1095,22 @@ impl<'a> Ctx<'a> {
         self.visible()
             .into_iter()
             .filter_map(|v| match v.k {
-                VK::Arr { ty, dims, iv, amb: false, .. } if ty.is_nd() && ty.is2() == two && (!ty.is_local() || self.loops == 0) => {
+                VK::Arr { ty, dims, iv, amb: false, frozen } if ty.is_nd() && ty.is2() == two && (!ty.is_local() || (self.loops == 0 && (frozen || self.filling_whole_ok()))) => {
                     Some((v.name, ty, dims, iv))
                 }
                 _ => None,
             })
             .collect()
+    }
+    /// Whether a local array that may still be written can be read here: the README supports
+    /// such reads at the top level of the body and directly in a top-level loop's body.
+    fn filling_read_ok(&self) -> bool {
+        self.on("array-reads-anywhere") || (self.branch == 0 && self.value == 0 && self.loops <= 1)
+    }
+    /// Whether a local array that may still be written can be used whole here (after which it is
+    /// frozen): the README supports that only after its last write, at the top level.
+    fn filling_whole_ok(&self) -> bool {
+        self.on("array-reads-anywhere") || (self.branch == 0 && self.value == 0 && self.loops == 0)
     }
     fn freeze(&mut self, name: &str) {
         if let Some(v) = self.lookup_mut(name) {
@@ -1109,7 +1139,7 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .filter_map(|v| match v.k {
                 // an array whose element type is not known yet cannot be read at all
-                VK::Arr { ty, dims, iv, amb: false, .. } if self.no_len.as_ref() != Some(&v.name) => Some((v.name, ty, dims, iv)),
+                VK::Arr { ty, dims, iv, amb: false, frozen } if self.no_len.as_ref() != Some(&v.name) && (frozen || !ty.is_local() || self.filling_read_ok()) => Some((v.name, ty, dims, iv)),
                 _ => None,
             })
             .collect();
@@ -1429,7 +1459,7 @@ impl<'a> Ctx<'a> {
             self.visible()
                 .into_iter()
                 .filter_map(|v| match v.k {
-                    VK::Arr { ty, iv, amb: false, .. } if !ty.is2() && (!ty.is_local() || self.loops == 0) => Some((v.name, ty, iv)),
+                    VK::Arr { ty, iv, amb: false, frozen, .. } if !ty.is2() && (!ty.is_local() || (self.loops == 0 && (frozen || self.filling_whole_ok()))) => Some((v.name, ty, iv)),
                     _ => None,
                 })
                 .collect()
@@ -1452,7 +1482,7 @@ impl<'a> Ctx<'a> {
             if self.on("block-expr") && depth < 4 { 1 } else { 0 },
             if !warrs.is_empty() { 4 } else { 0 },
             if !elem_arrs.is_empty() && can_loop { 2 } else { 0 },
-            if !warrs.is_empty() && self.on("recurrence") && can_loop { 1 } else { 0 },
+            if !warrs.is_empty() && self.on("recurrence") && can_loop && (self.on("array-reads-anywhere") || (self.loops == 0 && self.branch == 0 && self.value == 0)) { 1 } else { 0 },
         ];
         if w.iter().sum::<u32>() == 0 {
             return None;
@@ -1719,7 +1749,9 @@ impl<'a> Ctx<'a> {
         let limit = self.int_lit(k, IntTy::Usize);
         let mut cond = bin(BOp::Lt, E::Var(c.clone()), limit);
         if self.on("logic") && self.chance(0.4) {
+            self.branch += 1;
             let extra = self.cond(1);
+            self.branch -= 1;
             cond = bin(BOp::And, cond, extra);
         }
         self.push();
@@ -1789,6 +1821,8 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .filter(|o| (*o == AsgOp::Set && self.on("assign")) || (*o != AsgOp::Set && self.on("compound")))
             .filter(|o| *o != AsgOp::Div || self.on("div"))
+            // `*=` and `/=` read the element
+            .filter(|o| !matches!(o, AsgOp::Mul | AsgOp::Div) || self.filling_read_ok())
             .collect();
         let op = if ops.is_empty() { AsgOp::Set } else { *self.rng.pick(&ops) };
         let (e, ei) = self.fexpr(2);

@@ -3,7 +3,7 @@ use autodiff_fuzz::generator::{FEATURES, Grammar};
 
 fn usage() -> ! {
     eprintln!(
-        "usage:\n  autodiff-fuzz random --seed S --count N [--scalar|--array] [--no-feature X ...] [--points P] [--show K] [--out DIR]\n  autodiff-fuzz shrink FILE\n  autodiff-fuzz mutate --seed S --count N\n  autodiff-fuzz list-features\n  autodiff-fuzz print --seed S [--array] [--index I]"
+        "usage:\n  autodiff-fuzz random --seed S --count N [--scalar|--array] [--feature X ...] [--no-feature X ...] [--points P] [--show K] [--out DIR]\n  autodiff-fuzz shrink FILE\n  autodiff-fuzz mutate --seed S --count N\n  autodiff-fuzz list-features\n  autodiff-fuzz print --seed S [--array] [--index I]"
     );
     std::process::exit(2)
 }
@@ -57,6 +57,14 @@ fn main() {
             "--funcs" => g.funcs = val().parse().unwrap_or_else(|_| usage()),
             "--scalar" => g.arrays = false,
             "--array" => g.arrays = true,
+            "--feature" => {
+                for f in val().split(',') {
+                    if let Err(e) = g.enable(f) {
+                        eprintln!("{e}");
+                        std::process::exit(2);
+                    }
+                }
+            }
             "--no-feature" => {
                 let f = val();
                 for f in f.split(',') {

@@ -867,10 +867,16 @@ impl Lowerer<'_> {
                         .at(m, "`&mut` is not supported in a #[differentiable] function");
                     return None;
                 }
-                if let syn::Expr::Index(i) = strip_parens(&r.expr)
-                    && !matches!(strip_parens(&i.index), syn::Expr::Range(_))
-                {
-                    return self.index(i, true, out);
+                if let syn::Expr::Index(i) = strip_parens(&r.expr) {
+                    match strip_parens(&i.index) {
+                        // `&x[..]`: the whole array, by reference (a slice where one is expected).
+                        syn::Expr::Range(rr) if rr.start.is_none() && rr.end.is_none() => {
+                            let a = self.operand(&i.expr, out)?;
+                            return Some(self.emit(out, Op::Ref(a), span, None));
+                        }
+                        syn::Expr::Range(_) => {}
+                        _ => return self.index(i, true, out),
+                    }
                 }
                 let a = self.operand(&r.expr, out)?;
                 Some(self.emit(out, Op::Ref(a), span, None))

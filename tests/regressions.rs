@@ -488,3 +488,29 @@ fn full_range_slices_as_arguments() {
     assert_eq!(gx, vec![3.0, 2.0]);
     assert_eq!(gv, vec![7.0, 5.0]);
 }
+
+/// Arithmetic after a sub-expression that returned: no NaN from the placeholder's partials.
+#[differentiable]
+pub fn divide_by_block_that_returns(x: &[f64]) -> f64 {
+    let mut j = 0.0;
+    for i in &x[..] {
+        j += (*i + j).cos();
+        for r in (2..=5).rev() {
+            j /= {
+                if ((r / 2) as f64 + 1.16f64) >= 2.2f64 {
+                    return -*i * 2 as f64;
+                }
+                1.7f64
+            };
+        }
+    }
+    j + j
+}
+
+#[test]
+fn no_nan_from_placeholders() {
+    let x = [0.016, -0.2];
+    let (v, g) = value_and_grad_divide_by_block_that_returns(&x);
+    assert_eq!(v, divide_by_block_that_returns(&x));
+    assert_eq!(g, vec![-2.0, 0.0]);
+}

@@ -275,7 +275,26 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Emits `op`. After a sub-expression that may have jumped away (`x / { if c { return 0.0 }
+    /// 2.0 }`), the operation is guarded: it runs only if no jump happened, so it never computes
+    /// with a placeholder (whose partials could be infinite and turn zero adjoints into NaN).
     fn emit(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
+        match self.jump_state() {
+            Jump::Maybe(flags) => self
+                .guard(flags, out, |lw, body| Some(lw.emit_raw(body, op, span, name)))
+                .unwrap_or_else(placeholder),
+            _ => self.emit_raw(out, op, span, name),
+        }
+    }
+
+    /// Emits `op` as it is (the control flags' own operations, and everything in clear state).
+    fn emit_raw(
+        &mut self,
+        out: &mut Vec<Stmt>,
+        op: Op,
+        span: Span,
+        name: Option<&str>,
+    ) -> Operand {
         let kind = self.result_kind(&op);
         let float = self.result_is_float(&op);
         let dst = self.new_value(name);
@@ -440,7 +459,7 @@ impl Lowerer<'_> {
         let span = Span::call_site();
         let mut any = flags[0].clone();
         for fl in &flags[1..] {
-            any = self.emit(
+            any = self.emit_raw(
                 out,
                 Op::Inactive(InactiveOp::Binary(
                     syn::BinOp::BitOr(Default::default()),
@@ -451,7 +470,7 @@ impl Lowerer<'_> {
                 None,
             );
         }
-        let go_on = self.emit(
+        let go_on = self.emit_raw(
             out,
             Op::Inactive(InactiveOp::Not(any)),
             span,
@@ -1872,7 +1891,7 @@ impl Lowerer<'_> {
             }
             LoopKind::While(cond) => {
                 if let Some(c) = self.operand(cond, &mut stmts) {
-                    let stop = self.emit(
+                    let stop = self.emit_raw(
                         &mut stmts,
                         Op::Inactive(InactiveOp::Not(c)),
                         cond.span(),
@@ -1912,7 +1931,7 @@ impl Lowerer<'_> {
         let exit = match exits.len() {
             0 => None,
             1 => exits.pop(),
-            _ => Some(self.emit(
+            _ => Some(self.emit_raw(
                 &mut stmts,
                 Op::Inactive(InactiveOp::Binary(
                     syn::BinOp::BitOr(Default::default()),

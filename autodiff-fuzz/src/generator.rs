@@ -276,6 +276,12 @@ struct Ctx<'a> {
     has_arrays: bool,
     /// the array being written: its own shape may not appear in the index
     no_len: Option<String>,
+    /// An early exit (`return`, `break`, `continue`, a `while`'s own test) has been generated
+    /// in this function: the macro guards what follows, which is no longer its top level.
+    jumped: bool,
+    /// The local array an element write is going to: not usable whole in its right-hand side
+    /// (that would be a whole use before its last write).
+    writing: Option<String>,
 }
 
 fn b(e: E) -> Box<E> {
@@ -884,6 +890,7 @@ impl<'a> Ctx<'a> {
         }
         // a diverging branch inside an expression
         if diverge && self.on("diverge-in-expr") && self.chance(0.12) {
+            self.jumped = true;
             if self.loops > 0 && self.chance(0.5) && (self.on("break") || self.on("continue")) {
                 stmts.push(if self.on("break") && self.chance(0.5) { Stmt::Break } else if self.on("continue") { Stmt::Continue } else { Stmt::Break });
                 self.pop();
@@ -1095,7 +1102,7 @@ impl<'a> Ctx<'a> {
         self.visible()
             .into_iter()
             .filter_map(|v| match v.k {
-                VK::Arr { ty, dims, iv, amb: false, frozen } if ty.is_nd() && ty.is2() == two && (!ty.is_local() || (self.loops == 0 && (frozen || self.filling_whole_ok()))) => {
+                VK::Arr { ty, dims, iv, amb: false, frozen } if ty.is_nd() && ty.is2() == two && (!ty.is_local() || (self.loops == 0 && self.writing.as_deref() != Some(v.name.as_str()) && (frozen || self.filling_whole_ok()))) => {
                     Some((v.name, ty, dims, iv))
                 }
                 _ => None,
@@ -1105,12 +1112,12 @@ impl<'a> Ctx<'a> {
     /// Whether a local array that may still be written can be read here: the README supports
     /// such reads at the top level of the body and directly in a top-level loop's body.
     fn filling_read_ok(&self) -> bool {
-        self.on("array-reads-anywhere") || (self.branch == 0 && self.value == 0 && self.loops <= 1)
+        self.on("array-reads-anywhere") || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops <= 1)
     }
     /// Whether a local array that may still be written can be used whole here (after which it is
     /// frozen): the README supports that only after its last write, at the top level.
     fn filling_whole_ok(&self) -> bool {
-        self.on("array-reads-anywhere") || (self.branch == 0 && self.value == 0 && self.loops == 0)
+        self.on("array-reads-anywhere") || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops == 0)
     }
     fn freeze(&mut self, name: &str) {
         if let Some(v) = self.lookup_mut(name) {
@@ -1453,13 +1460,19 @@ impl<'a> Ctx<'a> {
 
     fn stmt(&mut self, depth: usize) -> Option<Stmt> {
         let mvars = self.float_vars_mut();
-        let warrs = if self.on("local-arrays") { self.local_arrays_writable() } else { vec![] };
+        // after an early exit the macro guards the rest, which its local-array rules do not count
+        // as the top level: no more writes there (unless asked for)
+        let warrs = if self.on("local-arrays") && (!self.jumped || self.on("array-reads-anywhere")) {
+            self.local_arrays_writable()
+        } else {
+            vec![]
+        };
         let can_loop = depth < 3 && (self.loops == 0 || self.on("nested-loops")) && self.iters < ITER_CAP;
         let elem_arrs: Vec<(String, ArrTy, Iv)> = if self.on("elem-loop") {
             self.visible()
                 .into_iter()
                 .filter_map(|v| match v.k {
-                    VK::Arr { ty, iv, amb: false, frozen, .. } if !ty.is2() && (!ty.is_local() || (self.loops == 0 && (frozen || self.filling_whole_ok()))) => Some((v.name, ty, iv)),
+                    VK::Arr { ty, iv, amb: false, frozen, .. } if !ty.is2() && (!ty.is_local() || (self.loops == 0 && self.writing.as_deref() != Some(v.name.as_str()) && (frozen || self.filling_whole_ok()))) => Some((v.name, ty, iv)),
                     _ => None,
                 })
                 .collect()
@@ -1482,7 +1495,7 @@ impl<'a> Ctx<'a> {
             if self.on("block-expr") && depth < 4 { 1 } else { 0 },
             if !warrs.is_empty() { 4 } else { 0 },
             if !elem_arrs.is_empty() && can_loop { 2 } else { 0 },
-            if !warrs.is_empty() && self.on("recurrence") && can_loop && (self.on("array-reads-anywhere") || (self.loops == 0 && self.branch == 0 && self.value == 0)) { 1 } else { 0 },
+            if !warrs.is_empty() && self.on("recurrence") && can_loop && (self.on("array-reads-anywhere") || (!self.jumped && self.loops == 0 && self.branch == 0 && self.value == 0)) { 1 } else { 0 },
         ];
         if w.iter().sum::<u32>() == 0 {
             return None;
@@ -1568,6 +1581,7 @@ impl<'a> Ctx<'a> {
             8 => self.loop_stmt(depth),
             9 => self.loop_exit(depth),
             10 => {
+                self.jumped = true;
                 let c = self.cond(2);
                 self.branch += 1;
                 self.push();
@@ -1665,6 +1679,7 @@ impl<'a> Ctx<'a> {
             opts.push(2);
         }
         let k = *self.rng.pick(&opts);
+        self.jumped = true;
         self.branch += 1;
         self.push();
         let mut body = if self.chance(0.4) { self.stmts(depth + 1, 2) } else { Block::default() };
@@ -1745,6 +1760,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn while_stmt(&mut self, depth: usize) -> Stmt {
+        self.jumped = true;
         let (c, k) = self.counter();
         let limit = self.int_lit(k, IntTy::Usize);
         let mut cond = bin(BOp::Lt, E::Var(c.clone()), limit);
@@ -1767,6 +1783,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn loop_stmt(&mut self, depth: usize) -> Stmt {
+        self.jumped = true;
         let (c, k) = self.counter();
         self.push();
         self.bind(&c, VK::I { ty: IntTy::Usize, lo: 0, hi: k + 1, mutable: true });
@@ -1825,7 +1842,9 @@ impl<'a> Ctx<'a> {
             .filter(|o| !matches!(o, AsgOp::Mul | AsgOp::Div) || self.filling_read_ok())
             .collect();
         let op = if ops.is_empty() { AsgOp::Set } else { *self.rng.pick(&ops) };
+        self.writing = Some(name.clone());
         let (e, ei) = self.fexpr(2);
+        self.writing = None;
         let (e, ei) = match op {
             AsgOp::Mul => self.fit(e, ei, 1.5),
             AsgOp::Div => self.pos(e, ei, 0.7),
@@ -2013,6 +2032,8 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
         budget: g.size,
         has_arrays: g.arrays,
         no_len: None,
+        jumped: false,
+        writing: None,
     };
     // parameters
     let mut params: Vec<Param> = vec![];
@@ -2089,6 +2110,10 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
     let mut stmts = vec![];
     if g.arrays && g.on("local-arrays") && ctx.rng.chance(0.6) {
         for _ in 0..ctx.rng.range(1, 2) {
+            // a fill that may return makes what follows guarded: not the top level any more
+            if ctx.jumped && !g.on("array-reads-anywhere") {
+                break;
+            }
             let kinds = [ArrTy::LocalVec, ArrTy::Local1, ArrTy::Local2];
             let kind = *ctx.rng.pick(&kinds);
             let name = ctx.fresh();

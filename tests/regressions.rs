@@ -514,3 +514,29 @@ fn no_nan_from_placeholders() {
     assert_eq!(v, divide_by_block_that_returns(&x));
     assert_eq!(g, vec![-2.0, 0.0]);
 }
+
+/// A branch whose every path returns (a loop that may return, then a `return`) in a value `if`.
+#[differentiable]
+pub fn all_paths_return(x: f64, y: f64) -> f64 {
+    let p = if x > 0.0 {
+        for k in 0..3 {
+            if y > k as f64 {
+                return x * y;
+            }
+        }
+        return x.sin();
+    } else {
+        y
+    };
+    p * 2.0
+}
+
+#[test]
+fn value_if_whose_branch_always_returns() {
+    for &(x, y) in &[(0.5, 0.7), (0.5, -1.0), (-0.5, 0.3)] {
+        let (v, (gx, gy)) = value_and_grad_all_paths_return(x, y);
+        assert_eq!(v, all_paths_return(x, y));
+        let f = |p: &[f64]| all_paths_return(p[0], p[1]);
+        assert!(check("all_paths_return", &f, &[gx, gy], &[x, y]));
+    }
+}

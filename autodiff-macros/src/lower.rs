@@ -21,6 +21,9 @@ const CONT: &str = "#cont";
 const RET: &str = "#ret";
 const RETVAL: &str = "#retval";
 const BRKVAL: &str = "#brkval";
+/// Bound when every path through the statements lowered so far has jumped away (a guard whose
+/// guarded part always jumps): nothing after it runs.
+const DEAD: &str = "#dead";
 
 /// Methods whose result carries no derivative, emitted as written: integer methods, the float
 /// predicates (used in conditions), and the float roundings, which are piecewise constant (their
@@ -516,6 +519,9 @@ impl Lowerer<'_> {
     }
 
     fn jump_state(&self) -> Jump {
+        if self.lookup(DEAD).is_some() {
+            return Jump::Definite;
+        }
         let mut names = vec![];
         if self.loop_depth > 0 {
             names.push(BRK);
@@ -1619,6 +1625,7 @@ impl Lowerer<'_> {
         self.scopes = saved;
         // A branch that always jumps away (`else { return 0.0 }`) has no value; the other
         // branch's value is the `if`'s, with a placeholder that is never used.
+        let all_jump = then_jumps && (else_jumps || else_unused);
         let (then_v, else_v) = match (then_v, else_v) {
             (Some(t), None) if else_jumps || else_unused => (Some(t), Some(placeholder())),
             (None, Some(e)) if then_jumps => (Some(placeholder()), Some(e)),
@@ -1670,6 +1677,9 @@ impl Lowerer<'_> {
             else_block,
             merges,
         }));
+        if all_jump {
+            self.bind_new(DEAD, konst(true), Some(true));
+        }
         value
     }
 

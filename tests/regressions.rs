@@ -540,3 +540,35 @@ fn value_if_whose_branch_always_returns() {
         assert!(check("all_paths_return", &f, &[gx, gy], &[x, y]));
     }
 }
+
+/// A tail expression whose sub-expression returns: the earlier return value stands.
+#[differentiable]
+pub fn tail_with_returning_part(y: f64) -> f64 {
+    (if y > 0.0 {
+        return 3.0 * y;
+    } else if y < -2.0 {
+        -0.93
+    } else {
+        y
+    }) + y
+}
+
+#[differentiable]
+pub fn returning_argument(x: &ndarray::Array1<f64>) -> f64 {
+    let m = x.mean().unwrap();
+    f64::atan(if m > -10.0 { return m } else { m })
+}
+
+#[test]
+fn tail_expression_that_returns_inside() {
+    for &y in &[0.5, -1.0, -3.0] {
+        let (v, g) = value_and_grad_tail_with_returning_part(y);
+        assert_eq!(v, tail_with_returning_part(y));
+        let want = if y > 0.0 { 3.0 } else if y < -2.0 { 1.0 } else { 2.0 };
+        assert!(close(g, want));
+    }
+    let x = ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]);
+    let (v, g) = value_and_grad_returning_argument(&x);
+    assert_eq!(v, 2.5);
+    assert!(g.iter().all(|d| close(*d, 0.25)));
+}

@@ -790,8 +790,10 @@ impl Lowerer<'_> {
                     if self.loop_depth == 0 || self.lookup(BRKVAL).is_none() {
                         self.errors.at(b, "`break` with a value is supported only in a `loop` (not in `for` or `while`)");
                     } else if let Some(v) = self.operand(v, out) {
-                        self.assign(BRKVAL, v, None);
-                        self.assign(BRK, konst(true), Some(true));
+                        self.unless_jumped(out, |lw, _| {
+                            lw.assign(BRKVAL, v, None);
+                            lw.assign(BRK, konst(true), Some(true));
+                        });
                     }
                 } else if self.loop_depth == 0 {
                     self.errors.at(b, "`break` outside a loop");
@@ -1551,21 +1553,24 @@ impl Lowerer<'_> {
         let Some(v) = self.operand(e, out) else {
             return;
         };
-        let v = match v {
-            Operand::Val(id) if self.values[id].user_name.is_none() => Operand::Val(id),
-            other => self.emit(
-                out,
-                Op::Copy {
-                    src: other,
-                    ty: None,
-                    deref: false,
-                },
-                e.span(),
-                None,
-            ),
-        };
-        self.assign(RETVAL, v, None);
-        self.assign(RET, konst(true), Some(true));
+        // `return (if c { return a } else { b }) + 1.0`: returns only if the value did not.
+        self.unless_jumped(out, |lw, body| {
+            let v = match v {
+                Operand::Val(id) if lw.values[id].user_name.is_none() => Operand::Val(id),
+                other => lw.emit(
+                    body,
+                    Op::Copy {
+                        src: other,
+                        ty: None,
+                        deref: false,
+                    },
+                    e.span(),
+                    None,
+                ),
+            };
+            lw.assign(RETVAL, v, None);
+            lw.assign(RET, konst(true), Some(true));
+        });
     }
 
     // ----- branches -----

@@ -572,3 +572,34 @@ fn tail_expression_that_returns_inside() {
     assert_eq!(v, 2.5);
     assert!(g.iter().all(|d| close(*d, 0.25)));
 }
+
+/// A module that forbids the unused-code lints (the generated code used to `allow` them, which
+/// `forbid` rejects).
+mod forbids_unused {
+    #![forbid(unused_variables, unused_mut, unused_assignments)]
+    use autodiff_runtime::differentiable;
+
+    #[differentiable]
+    pub fn a(x: f64, y: &[f64], n: usize) -> f64 {
+        let mut z = vec![0.0; n];
+        let mut s = 0.0;
+        for k in 0..n {
+            if x > k as f64 {
+                break;
+            }
+            s += (x * y[k]).sin() * 2.0;
+        }
+        for i in 0..n {
+            z[i] = s * y[i];
+        }
+        let t = if s > 1.0 { return s } else { s * s };
+        z[0] + x.max(1.0) + t
+    }
+
+    #[test]
+    fn compiles_and_differentiates() {
+        let (gx, gy) = grad_a(-0.3, &[1.0, 2.0], 2);
+        let f = |p: &[f64]| a(p[0], &[p[1], p[2]], 2);
+        assert!(super::check("forbids_unused", &f, &[gx, gy[0], gy[1]], &[-0.3, 1.0, 2.0]));
+    }
+}

@@ -136,7 +136,7 @@ fn plain_inputs(params: &[ParamSpec]) -> Vec<TokenStream> {
         .collect()
 }
 
-const LINTS: &str = "dead_code, deprecated, unused_variables, unused_mut, unused_assignments, unused_parens, unused_braces, \
+const LINTS: &str = "dead_code, deprecated, unused_parens, unused_braces, \
      unreachable_code, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery";
 
 fn lints() -> TokenStream {

@@ -12,9 +12,6 @@ fn f(x: f64, n: usize) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -67,9 +64,6 @@ fn value_and_grad_f(x: f64, n: usize) -> (f64, f64) {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -86,9 +80,6 @@ fn grad_f(x: f64, n: usize) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,

@@ -8,9 +8,6 @@ fn f(x: f64, v: &[f64]) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -25,9 +22,6 @@ fn value_and_grad_f(x: f64, v: &[f64]) -> (f64, f64) {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -42,9 +36,6 @@ fn grad_f(x: f64, v: &[f64]) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,

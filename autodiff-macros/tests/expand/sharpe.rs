@@ -8,9 +8,6 @@ pub fn sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -75,9 +72,6 @@ pub fn value_and_grad_sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> (f64
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -94,9 +88,6 @@ pub fn grad_sharpe_ratio(theta: f64, returns: ArrayView2<f64>) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,

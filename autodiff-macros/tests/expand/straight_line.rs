@@ -9,9 +9,6 @@ fn f(x: f64, y: f64) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -48,9 +45,6 @@ fn value_and_grad_f(x: f64, y: f64) -> (f64, (f64, f64)) {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -67,9 +61,6 @@ fn grad_f(x: f64, y: f64) -> (f64, f64) {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,

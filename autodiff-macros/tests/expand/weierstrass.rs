@@ -12,9 +12,6 @@ pub fn weierstrass(x: f64, n: usize, a: f64, b: f64) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -64,9 +61,6 @@ pub fn value_and_grad_weierstrass(x: f64, n: usize, a: f64, b: f64) -> (f64, f64
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,
@@ -83,9 +77,6 @@ pub fn grad_weierstrass(x: f64, n: usize, a: f64, b: f64) -> f64 {
 #[allow(
     dead_code,
     deprecated,
-    unused_variables,
-    unused_mut,
-    unused_assignments,
     unused_parens,
     unused_braces,
     unreachable_code,

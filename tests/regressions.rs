@@ -603,3 +603,16 @@ mod forbids_unused {
         assert!(super::check("forbids_unused", &f, &[gx, gy[0], gy[1]], &[-0.3, 1.0, 2.0]));
     }
 }
+
+/// A `&f64` value chosen by a branch that may return (its placeholder must be a reference).
+#[differentiable]
+pub fn reference_through_branch(x: f64, r: &f64) -> f64 {
+    let v = if x > 2.0 { return x } else { r };
+    *v * x
+}
+
+#[test]
+fn reference_value_through_a_branch_that_returns() {
+    assert!(close(grad_reference_through_branch(0.5, &3.0), 3.0));
+    assert!(close(grad_reference_through_branch(2.5, &3.0), 1.0));
+}

@@ -178,6 +178,14 @@ fn placeholder() -> Operand {
     Operand::Const(quote!(::core::default::Default::default()))
 }
 
+/// A placeholder of the same kind as a value: `&f64` has no `Default`, a `&'static 0.0` does.
+fn placeholder_like(kind: Kind) -> Operand {
+    match kind {
+        Kind::ScalarRef => Operand::Const(quote!(&0.0_f64)),
+        _ => placeholder(),
+    }
+}
+
 fn konst(b: bool) -> Operand {
     if b {
         Operand::Const(quote!(true))
@@ -1632,8 +1640,11 @@ impl Lowerer<'_> {
         // branch's value is the `if`'s, with a placeholder that is never used.
         let all_jump = then_jumps && (else_jumps || else_unused);
         let (then_v, else_v) = match (then_v, else_v) {
-            (Some(t), None) if else_jumps || else_unused => (Some(t), Some(placeholder())),
-            (None, Some(e)) if then_jumps => (Some(placeholder()), Some(e)),
+            (Some(t), None) if else_jumps || else_unused => {
+                let p = placeholder_like(self.kind(&t));
+                (Some(t), Some(p))
+            }
+            (None, Some(e)) if then_jumps => (Some(placeholder_like(self.kind(&e))), Some(e)),
             other => other,
         };
         let mut merges = vec![];

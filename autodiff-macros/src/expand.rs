@@ -331,12 +331,18 @@ fn stubs(func: &syn::ItemFn, params: &[ParamSpec], wrt: &[usize]) -> TokenStream
     let vis = &func.vis;
     let n = names(func);
     let generics = &func.sig.generics;
-    let inputs = plain_inputs(params);
+    // Unnamed: the stubs never read their arguments.
+    let inputs: Vec<TokenStream> = params
+        .iter()
+        .map(|p| {
+            let t = &p.ty;
+            quote!(_: #t)
+        })
+        .collect();
     let gty = grad_tuple(params, wrt);
     let pb_tys: Vec<TokenStream> = params.iter().map(|p| grad_type(&p.kind)).collect();
     let (grad, vg, pb) = (&n.grad, &n.value_and_grad, &n.pullback);
     let lints = lints();
-    let d_out = crate::names::Namer::for_item(&quote!(#func)).own("d_out");
     quote! {
         #lints
         #vis fn #vg #generics(#(#inputs),*) -> (f64, #gty) {
@@ -347,7 +353,7 @@ fn stubs(func: &syn::ItemFn, params: &[ParamSpec], wrt: &[usize]) -> TokenStream
             ::core::unreachable!()
         }
         #lints
-        #vis fn #pb #generics(#(#inputs,)* #d_out: f64) -> (#(#pb_tys,)*) {
+        #vis fn #pb #generics(#(#inputs,)* _: f64) -> (#(#pb_tys,)*) {
             ::core::unreachable!()
         }
     }

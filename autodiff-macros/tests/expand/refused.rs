@@ -16,7 +16,7 @@ fn f(x: f64, v: &[f64]) -> f64 {
     clippy::pedantic,
     clippy::nursery
 )]
-fn value_and_grad_f(x: f64, v: &[f64]) -> (f64, f64) {
+fn value_and_grad_f(_: f64, _: &[f64]) -> (f64, f64) {
     ::core::unreachable!()
 }
 #[allow(
@@ -30,7 +30,7 @@ fn value_and_grad_f(x: f64, v: &[f64]) -> (f64, f64) {
     clippy::pedantic,
     clippy::nursery
 )]
-fn grad_f(x: f64, v: &[f64]) -> f64 {
+fn grad_f(_: f64, _: &[f64]) -> f64 {
     ::core::unreachable!()
 }
 #[allow(
@@ -44,6 +44,6 @@ fn grad_f(x: f64, v: &[f64]) -> f64 {
     clippy::pedantic,
     clippy::nursery
 )]
-fn pullback_f(x: f64, v: &[f64], __d_out: f64) -> (f64, ::std::vec::Vec<f64>) {
+fn pullback_f(_: f64, _: &[f64], _: f64) -> (f64, ::std::vec::Vec<f64>) {
     ::core::unreachable!()
 }

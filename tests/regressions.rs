@@ -2,7 +2,13 @@
 //! refusals of valid code. Each is checked against a hand-derived gradient or central
 //! differences at several points, and its value against the same code without the attribute.
 // The bodies are written as the fuzzers that found them wrote them.
-#![allow(clippy::all, unused_parens, unused_mut, unused_variables, non_upper_case_globals)]
+#![allow(
+    clippy::all,
+    unused_parens,
+    unused_mut,
+    unused_variables,
+    non_upper_case_globals
+)]
 #![allow(non_camel_case_types, dead_code, unused_assignments)]
 
 mod common;
@@ -85,7 +91,12 @@ fn local_named_like_a_loop_counter() {
     for &x in &[0.3, 0.8, 1.1] {
         let (v, g) = value_and_grad_hostile_counter(x);
         assert_eq!(v, hostile_counter(x));
-        assert!(check("hostile_counter", &|p| hostile_counter(p[0]), &[g], &[x]));
+        assert!(check(
+            "hostile_counter",
+            &|p| hostile_counter(p[0]),
+            &[g],
+            &[x]
+        ));
     }
 }
 
@@ -302,7 +313,12 @@ fn valid_rust_once_refused() {
     for &x in &[0.3, 0.7, 1.9] {
         let (v, g) = value_and_grad_break_with_value(x);
         assert_eq!(v, break_with_value(x));
-        assert!(check("break_with_value", &|p| break_with_value(p[0]), &[g], &[x]));
+        assert!(check(
+            "break_with_value",
+            &|p| break_with_value(p[0]),
+            &[g],
+            &[x]
+        ));
     }
     assert!(close(grad_misc_valid(0.5, 3), 12.0));
 }
@@ -564,7 +580,13 @@ fn tail_expression_that_returns_inside() {
     for &y in &[0.5, -1.0, -3.0] {
         let (v, g) = value_and_grad_tail_with_returning_part(y);
         assert_eq!(v, tail_with_returning_part(y));
-        let want = if y > 0.0 { 3.0 } else if y < -2.0 { 1.0 } else { 2.0 };
+        let want = if y > 0.0 {
+            3.0
+        } else if y < -2.0 {
+            1.0
+        } else {
+            2.0
+        };
         assert!(close(g, want));
     }
     let x = ndarray::arr1(&[1.0, 2.0, 3.0, 4.0]);
@@ -600,7 +622,12 @@ mod forbids_unused {
     fn compiles_and_differentiates() {
         let (gx, gy) = grad_a(-0.3, &[1.0, 2.0], 2);
         let f = |p: &[f64]| a(p[0], &[p[1], p[2]], 2);
-        assert!(super::check("forbids_unused", &f, &[gx, gy[0], gy[1]], &[-0.3, 1.0, 2.0]));
+        assert!(super::check(
+            "forbids_unused",
+            &f,
+            &[gx, gy[0], gy[1]],
+            &[-0.3, 1.0, 2.0]
+        ));
     }
 }
 

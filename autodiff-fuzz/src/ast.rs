@@ -40,11 +40,17 @@ pub enum ArrTy {
 
 impl ArrTy {
     pub fn is2(self) -> bool {
-        matches!(self, ArrTy::View2 | ArrTy::Ref2 | ArrTy::Own2 | ArrTy::Local2)
+        matches!(
+            self,
+            ArrTy::View2 | ArrTy::Ref2 | ArrTy::Own2 | ArrTy::Local2
+        )
     }
     /// An ndarray array (whole-array expressions apply).
     pub fn is_nd(self) -> bool {
-        !matches!(self, ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::LocalVec)
+        !matches!(
+            self,
+            ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::LocalVec
+        )
     }
     pub fn is_local(self) -> bool {
         matches!(self, ArrTy::LocalVec | ArrTy::Local1 | ArrTy::Local2)
@@ -170,7 +176,10 @@ impl BOp {
         }
     }
     fn is_cmp(self) -> bool {
-        matches!(self, BOp::Lt | BOp::Le | BOp::Gt | BOp::Ge | BOp::Eq | BOp::Ne)
+        matches!(
+            self,
+            BOp::Lt | BOp::Le | BOp::Gt | BOp::Ge | BOp::Eq | BOp::Ne
+        )
     }
 }
 
@@ -359,13 +368,35 @@ pub enum ElemSrc {
 
 #[derive(Clone, Debug)]
 pub enum Stmt {
-    Let { name: String, mutable: bool, ann: Option<Ann>, init: E },
+    Let {
+        name: String,
+        mutable: bool,
+        ann: Option<Ann>,
+        init: E,
+    },
     /// `let mut y = vec![init; n]` / `Array1::zeros(n)` / `Array2::zeros((r, c))`
-    LetArr { name: String, kind: ArrTy, init: E, dims: Vec<E>, ann: bool },
+    LetArr {
+        name: String,
+        kind: ArrTy,
+        init: E,
+        dims: Vec<E>,
+        ann: bool,
+    },
     Assign(LV, AsgOp, E),
     If(E, Block, Option<Else>),
-    For { var: String, range: Range, body: Block },
-    ForElem { var: String, by_ref: bool, arr: String, arr_ty: ArrTy, src: ElemSrc, body: Block },
+    For {
+        var: String,
+        range: Range,
+        body: Block,
+    },
+    ForElem {
+        var: String,
+        by_ref: bool,
+        arr: String,
+        arr_ty: ArrTy,
+        src: ElemSrc,
+        body: Block,
+    },
     While(E, Block),
     Loop(Block),
     Break,
@@ -394,7 +425,9 @@ impl Func {
     pub fn active(&self) -> Vec<usize> {
         match &self.wrt {
             Some(w) => w.clone(),
-            None => (0..self.params.len()).filter(|&i| self.params[i].ty.is_float()).collect(),
+            None => (0..self.params.len())
+                .filter(|&i| self.params[i].ty.is_float())
+                .collect(),
         }
     }
 }
@@ -427,7 +460,11 @@ pub enum Mode {
 
 pub fn fmt_f(v: f64) -> String {
     let s = format!("{v:?}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") }
+    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
 struct R {
@@ -453,7 +490,10 @@ impl R {
                     LitSty::Underscore => s.push_str("_f64"),
                 }
                 if dual {
-                    (format!("D::c({}{s})", if *v < 0.0 { "-" } else { "" }), P_PRIM)
+                    (
+                        format!("D::c({}{s})", if *v < 0.0 { "-" } else { "" }),
+                        P_PRIM,
+                    )
                 } else if *v < 0.0 || (*v == 0.0 && v.is_sign_negative()) {
                     (format!("-{s}"), P_UN)
                 } else {
@@ -465,22 +505,38 @@ impl R {
                     Some(t) => format!("{}{}", v.abs(), t.name()),
                     None => format!("{}", v.abs()),
                 };
-                if *v < 0 { (format!("-{s}"), P_UN) } else { (s, P_PRIM) }
+                if *v < 0 {
+                    (format!("-{s}"), P_UN)
+                } else {
+                    (s, P_PRIM)
+                }
             }
             E::BLit(b) => (b.to_string(), P_PRIM),
             E::Var(n) => (n.clone(), P_PRIM),
             E::Deref(n) => (format!("*{n}"), P_UN),
             E::ElemDeref(n) => {
-                if dual { (n.clone(), P_PRIM) } else { (format!("*{n}"), P_UN) }
+                if dual {
+                    (n.clone(), P_PRIM)
+                } else {
+                    (format!("*{n}"), P_UN)
+                }
             }
             E::FPath(p) => {
-                if dual { (format!("D::c({p})"), P_PRIM) } else { (p.clone(), P_PRIM) }
+                if dual {
+                    (format!("D::c({p})"), P_PRIM)
+                } else {
+                    (p.clone(), P_PRIM)
+                }
             }
             E::Neg(a) => (format!("-{}", self.e(a, P_UN)), P_UN),
             E::Not(a) => (format!("!{}", self.e(a, P_UN)), P_UN),
             E::Bin(op, a, b) => {
                 let p = op.prec();
-                let (la, lb) = if op.is_cmp() { (p + 1, p + 1) } else { (p, p + 1) };
+                let (la, lb) = if op.is_cmp() {
+                    (p + 1, p + 1)
+                } else {
+                    (p, p + 1)
+                };
                 let mut ls = self.e(a, la);
                 // `a as usize < b` would start generic arguments
                 if matches!(op, BOp::Lt | BOp::Le) && trailing_cast(a) {
@@ -496,7 +552,10 @@ impl R {
             }
             E::Method(m, recv, args) => {
                 let a: Vec<String> = args.iter().map(|x| self.e(x, P_ANY)).collect();
-                (format!("{}.{m}({})", self.e(recv, P_PRIM), a.join(", ")), P_PRIM)
+                (
+                    format!("{}.{m}({})", self.e(recv, P_PRIM), a.join(", ")),
+                    P_PRIM,
+                )
             }
             E::PathCall(m, args) => {
                 let a: Vec<String> = args.iter().map(|x| self.e(x, P_ANY)).collect();
@@ -528,7 +587,10 @@ impl R {
                 (format!("{f}({})", a.join(", ")), P_PRIM)
             }
             E::Index(x, i) => (format!("{x}[{}]", self.e(i, P_ANY)), P_PRIM),
-            E::Index2(x, i, j) => (format!("{x}[[{}, {}]]", self.e(i, P_ANY), self.e(j, P_ANY)), P_PRIM),
+            E::Index2(x, i, j) => (
+                format!("{x}[[{}, {}]]", self.e(i, P_ANY), self.e(j, P_ANY)),
+                P_PRIM,
+            ),
             E::Len(x) => (format!("{x}.len()"), P_PRIM),
             E::NRows(x) => (format!("{x}.nrows()"), P_PRIM),
             E::NCols(x) => (format!("{x}.ncols()"), P_PRIM),
@@ -567,7 +629,15 @@ impl R {
             CallArg::Arr(ArrArg { name, have, want }) => {
                 if dual {
                     match (have, want.is2()) {
-                        (ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::View1 | ArrTy::Ref1 | ArrTy::Own1, false) => name.clone(),
+                        (
+                            ArrTy::Slice
+                            | ArrTy::Vec
+                            | ArrTy::Fixed(_)
+                            | ArrTy::View1
+                            | ArrTy::Ref1
+                            | ArrTy::Own1,
+                            false,
+                        ) => name.clone(),
                         (ArrTy::View2 | ArrTy::Ref2 | ArrTy::Own2, true) => name.clone(),
                         _ => format!("&{name}"),
                     }
@@ -613,12 +683,27 @@ impl R {
     /// The expression that makes an owned temporary (user code), unparenthesised.
     fn a_own(&self, a: &AE) -> String {
         match a {
-            AE::Bin(op, l, r, bv) => format!("{} {} {}", self.a_operand(l, bv[0]), op.sym(), self.a_operand(r, bv[1])),
+            AE::Bin(op, l, r, bv) => format!(
+                "{} {} {}",
+                self.a_operand(l, bv[0]),
+                op.sym(),
+                self.a_operand(r, bv[1])
+            ),
             AE::BinS(op, l, s, scalar_left, bv) => {
                 if *scalar_left {
-                    format!("{} {} {}", self.e(s, op.bop().prec()), op.sym(), self.a_operand(l, *bv))
+                    format!(
+                        "{} {} {}",
+                        self.e(s, op.bop().prec()),
+                        op.sym(),
+                        self.a_operand(l, *bv)
+                    )
                 } else {
-                    format!("{} {} {}", self.a_operand(l, *bv), op.sym(), self.e(s, op.bop().prec() + 1))
+                    format!(
+                        "{} {} {}",
+                        self.a_operand(l, *bv),
+                        op.sym(),
+                        self.e(s, op.bop().prec() + 1)
+                    )
                 }
             }
             AE::Neg(l) => format!("-{}", self.a_operand(l, false)),
@@ -634,8 +719,15 @@ impl R {
             AE::Atom(n, _) => format!("A::v1(&{n})"),
             AE::Col(m, _, j) => format!("{m}.column({})", self.e(j, P_ANY)),
             AE::Row(m, _, i) => format!("{m}.row({})", self.e(i, P_ANY)),
-            AE::Bin(op, l, r, _) => format!("A::bin(&{}, &{}, {})", self.ad(l), self.ad(r), op.dual()),
-            AE::BinS(op, l, s, left, _) => format!("A::bins(&{}, {}, {}, {left})", self.ad(l), self.e(s, P_ANY), op.dual()),
+            AE::Bin(op, l, r, _) => {
+                format!("A::bin(&{}, &{}, {})", self.ad(l), self.ad(r), op.dual())
+            }
+            AE::BinS(op, l, s, left, _) => format!(
+                "A::bins(&{}, {}, {}, {left})",
+                self.ad(l),
+                self.e(s, P_ANY),
+                op.dual()
+            ),
             AE::Neg(l) => format!("A::neg(&{})", self.ad(l)),
             AE::Mapv(f, l) => format!("{}.mapv(D::{f})", self.ad(l)),
             AE::Dot(l, r) => format!("A::dot(&{}, &{})", self.ad(l), self.ad(r)),
@@ -669,9 +761,21 @@ impl R {
     fn ann(&self, a: Ann) -> String {
         let dual = self.mode == Mode::Dual;
         match a {
-            Ann::F64 => if dual { "D".into() } else { "f64".into() },
+            Ann::F64 => {
+                if dual {
+                    "D".into()
+                } else {
+                    "f64".into()
+                }
+            }
             Ann::Int(t) => t.name().into(),
-            Ann::Arr(t) => if dual { if t.is2() { "A".into() } else { "Vec<D>".into() } } else { t.rust() },
+            Ann::Arr(t) => {
+                if dual {
+                    if t.is2() { "A".into() } else { "Vec<D>".into() }
+                } else {
+                    t.rust()
+                }
+            }
         }
     }
 
@@ -682,13 +786,20 @@ impl R {
             if r.incl { "..=" } else { ".." },
             self.e(&r.hi, P_ADD)
         );
-        let step = r.step.as_ref().map(|k| format!(".step_by({})", self.e(k, P_ANY)));
+        let step = r
+            .step
+            .as_ref()
+            .map(|k| format!(".step_by({})", self.e(k, P_ANY)));
         match (r.rev, step) {
             (false, None) => base,
             (true, None) => format!("({base}).rev()"),
             (false, Some(st)) => format!("({base}){st}"),
             (true, Some(st)) => {
-                if r.step_first { format!("({base}){st}.rev()") } else { format!("({base}).rev(){st}") }
+                if r.step_first {
+                    format!("({base}){st}.rev()")
+                } else {
+                    format!("({base}).rev(){st}")
+                }
             }
         }
     }
@@ -697,13 +808,30 @@ impl R {
         let dual = self.mode == Mode::Dual;
         let p = pad(ind);
         match st {
-            Stmt::Let { name, mutable, ann, init } => {
+            Stmt::Let {
+                name,
+                mutable,
+                ann,
+                init,
+            } => {
                 let m = if *mutable { "mut " } else { "" };
-                let a = ann.map(|a| format!(": {}", self.ann(a))).unwrap_or_default();
+                let a = ann
+                    .map(|a| format!(": {}", self.ann(a)))
+                    .unwrap_or_default();
                 let _ = writeln!(s, "{p}let {m}{name}{a} = {};", self.e(init, P_ANY));
             }
-            Stmt::LetArr { name, kind, init, dims, ann } => {
-                let a = if *ann { format!(": {}", self.ann(Ann::Arr(*kind))) } else { String::new() };
+            Stmt::LetArr {
+                name,
+                kind,
+                init,
+                dims,
+                ann,
+            } => {
+                let a = if *ann {
+                    format!(": {}", self.ann(Ann::Arr(*kind)))
+                } else {
+                    String::new()
+                };
                 let d: Vec<String> = dims.iter().map(|x| self.e(x, P_ANY)).collect();
                 let rhs = match (kind, dual) {
                     (ArrTy::LocalVec, _) => format!("vec![{}; {}]", self.e(init, P_ANY), d[0]),
@@ -718,11 +846,18 @@ impl R {
                 let l = match lv {
                     LV::Var(n) => n.clone(),
                     LV::Idx(n, i) => format!("{n}[{}]", self.e(i, P_ANY)),
-                    LV::Idx2(n, i, j) => format!("{n}[[{}, {}]]", self.e(i, P_ANY), self.e(j, P_ANY)),
+                    LV::Idx2(n, i, j) => {
+                        format!("{n}[[{}, {}]]", self.e(i, P_ANY), self.e(j, P_ANY))
+                    }
                 };
                 if dual && *op != AsgOp::Set {
                     // `a op= b` on f64 evaluates `b` first; a method call on `D` would borrow `a` first
-                    let _ = writeln!(s, "{p}{{ let rhs__ = {}; {l} {} rhs__; }}", self.e(e, P_ANY), op.sym());
+                    let _ = writeln!(
+                        s,
+                        "{p}{{ let rhs__ = {}; {l} {} rhs__; }}",
+                        self.e(e, P_ANY),
+                        op.sym()
+                    );
                 } else {
                     let _ = writeln!(s, "{p}{l} {} {};", op.sym(), self.e(e, P_ANY));
                 }
@@ -735,14 +870,30 @@ impl R {
                 let _ = writeln!(s, "{x}");
             }
             Stmt::For { var, range, body } => {
-                let _ = writeln!(s, "{p}for {var} in {} {}", self.range(range), self.block(body, ind));
+                let _ = writeln!(
+                    s,
+                    "{p}for {var} in {} {}",
+                    self.range(range),
+                    self.block(body, ind)
+                );
             }
-            Stmt::ForElem { var, by_ref, arr, arr_ty, src, body } => {
+            Stmt::ForElem {
+                var,
+                by_ref,
+                arr,
+                arr_ty,
+                src,
+                body,
+            } => {
                 let head = if dual {
                     let _ = arr_ty;
                     format!("for &{var} in {arr}.iter()")
                 } else {
-                    let pat = if *by_ref { format!("&{var}") } else { var.clone() };
+                    let pat = if *by_ref {
+                        format!("&{var}")
+                    } else {
+                        var.clone()
+                    };
                     let it = match src {
                         ElemSrc::Iter => format!("{arr}.iter()"),
                         ElemSrc::Ref => format!("&{arr}"),
@@ -810,12 +961,22 @@ pub fn render_func(f: &Func, mode: Mode, attr: bool) -> String {
         .params
         .iter()
         .map(|p| {
-            let ty = if mode == Mode::Dual { p.ty.dual() } else { p.ty.rust() };
+            let ty = if mode == Mode::Dual {
+                p.ty.dual()
+            } else {
+                p.ty.rust()
+            };
             format!("{}{}: {ty}", if p.mutable { "mut " } else { "" }, p.name)
         })
         .collect();
     let ret = if mode == Mode::Dual { "D" } else { "f64" };
-    let _ = writeln!(s, "pub fn {}({}) -> {ret} {}", f.name, ps.join(", "), r.block(&f.body, 0));
+    let _ = writeln!(
+        s,
+        "pub fn {}({}) -> {ret} {}",
+        f.name,
+        ps.join(", "),
+        r.block(&f.body, 0)
+    );
     s
 }
 

@@ -158,8 +158,16 @@ impl Report {
     }
     pub fn summary(&self) -> String {
         let mut s = String::new();
-        let ok = self.cases.iter().filter(|(_, v)| matches!(v, Verdict::Ok)).count();
-        let deg = self.cases.iter().filter(|(_, v)| matches!(v, Verdict::Degenerate)).count();
+        let ok = self
+            .cases
+            .iter()
+            .filter(|(_, v)| matches!(v, Verdict::Ok))
+            .count();
+        let deg = self
+            .cases
+            .iter()
+            .filter(|(_, v)| matches!(v, Verdict::Degenerate))
+            .count();
         let _ = writeln!(
             s,
             "{} programs: {} pass, {} fail, {} degenerate (no usable point); {} build(s) {:.1}s, run {:.1}s",
@@ -185,8 +193,14 @@ impl Report {
                 let mut seen = BTreeSet::new();
                 for (k, msg) in fs {
                     let key = match k {
-                        Kind::WrongGrad | Kind::ValueChanged | Kind::VgValue | Kind::Hang | Kind::Crash => String::new(),
-                        Kind::RuntimePanic => crate::shrink::normalize(msg.split(" panicked: ").nth(1).unwrap_or("")),
+                        Kind::WrongGrad
+                        | Kind::ValueChanged
+                        | Kind::VgValue
+                        | Kind::Hang
+                        | Kind::Crash => String::new(),
+                        Kind::RuntimePanic => {
+                            crate::shrink::normalize(msg.split(" panicked: ").nth(1).unwrap_or(""))
+                        }
                         _ => crate::shrink::normalize(msg.lines().next().unwrap_or("")),
                     };
                     if seen.insert((*k, key.clone())) {
@@ -212,7 +226,14 @@ impl Report {
     pub fn group_table(&self) -> String {
         let mut s = String::new();
         for (k, key, ids) in self.groups() {
-            let _ = writeln!(s, "  {:4}  {:12} {}   e.g. {}", ids.len(), k.short(), if key.is_empty() { "-" } else { &key }, ids.iter().take(3).cloned().collect::<Vec<_>>().join(" "));
+            let _ = writeln!(
+                s,
+                "  {:4}  {:12} {}   e.g. {}",
+                ids.len(),
+                k.short(),
+                if key.is_empty() { "-" } else { &key },
+                ids.iter().take(3).cloned().collect::<Vec<_>>().join(" ")
+            );
         }
         s
     }
@@ -246,8 +267,17 @@ pub struct Env {
 
 impl Env {
     pub fn new(workspace: &Path) -> Env {
-        let dir = std::env::var_os("AUTODIFF_FUZZ_DIR").map(PathBuf::from).unwrap_or_else(|| workspace.join("target/autodiff-fuzz"));
-        Env { workspace: workspace.to_path_buf(), dir, points: 4, opt_level: 1, timeout: Duration::from_secs(120), verbose: false }
+        let dir = std::env::var_os("AUTODIFF_FUZZ_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace.join("target/autodiff-fuzz"));
+        Env {
+            workspace: workspace.to_path_buf(),
+            dir,
+            points: 4,
+            opt_level: 1,
+            timeout: Duration::from_secs(120),
+            verbose: false,
+        }
     }
     /// The workspace that contains this crate.
     pub fn here() -> Env {
@@ -286,7 +316,15 @@ fn check_file(c: &Case, seed: u64) -> String {
             }
             s.push_str("}\n");
             for (i, f) in p.funcs.iter().enumerate() {
-                s.push_str(&check_fn(&c.id, p, f, seed.wrapping_mul(31).wrapping_add(i as u64), false, -1.5, 1.5));
+                s.push_str(&check_fn(
+                    &c.id,
+                    p,
+                    f,
+                    seed.wrapping_mul(31).wrapping_add(i as u64),
+                    false,
+                    -1.5,
+                    1.5,
+                ));
             }
         }
         Unit::Text(t) => s.push_str(&t.check),
@@ -302,7 +340,10 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
     let (r, c, n1) = (p.rows, p.cols, p.len1);
     let _ = writeln!(s, "\nfn check_{}(points: usize) {{", f.name);
     let _ = writeln!(s, "    begin(\"{id}\", \"{}\");", f.name);
-    let _ = writeln!(s, "    let mut out = Out::new();\n    let mut rng = Rng({seed}u64);\n    for _ in 0..points {{");
+    let _ = writeln!(
+        s,
+        "    let mut out = Out::new();\n    let mut rng = Rng({seed}u64);\n    for _ in 0..points {{"
+    );
     let mut args = vec![];
     let mut dargs = vec![];
     let mut off = 0usize;
@@ -310,15 +351,36 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
     for (i, prm) in f.params.iter().enumerate() {
         let a = format!("a{i}");
         let (decl, arg, darg, size) = match prm.ty {
-            PTy::F64 => (format!("let {a}: f64 = rng.unif({lo:?}, {hi:?});"), a.clone(), format!("D::seed({a}, k == {off})"), 1),
-            PTy::RefF64 => (format!("let {a}: f64 = rng.unif({lo:?}, {hi:?});"), format!("&{a}"), format!("&D::c({a})"), 0),
+            PTy::F64 => (
+                format!("let {a}: f64 = rng.unif({lo:?}, {hi:?});"),
+                a.clone(),
+                format!("D::seed({a}, k == {off})"),
+                1,
+            ),
+            PTy::RefF64 => (
+                format!("let {a}: f64 = rng.unif({lo:?}, {hi:?});"),
+                format!("&{a}"),
+                format!("&D::c({a})"),
+                0,
+            ),
             PTy::Int(t) => (
-                format!("let {a}: {} = rng.int({}, {}) as {};", t.name(), prm.int_range.0, prm.int_range.1, t.name()),
+                format!(
+                    "let {a}: {} = rng.int({}, {}) as {};",
+                    t.name(),
+                    prm.int_range.0,
+                    prm.int_range.1,
+                    t.name()
+                ),
                 a.clone(),
                 a.clone(),
                 0,
             ),
-            PTy::Bool => (format!("let {a}: bool = rng.int(0, 1) == 1;"), a.clone(), a.clone(), 0),
+            PTy::Bool => (
+                format!("let {a}: bool = rng.int(0, 1) == 1;"),
+                a.clone(),
+                a.clone(),
+                0,
+            ),
             PTy::Arr(t) => {
                 let two = t.is2();
                 let len = if two { r * c } else { n1 };
@@ -334,7 +396,11 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
                     ArrTy::Ref2 => format!("&mat(&{a}, {r}, {c})"),
                     _ => format!("mat(&{a}, {r}, {c})"),
                 };
-                let darg = if two { format!("&A::mat(seedv(&{a}, k, {off}), {r}, {c})") } else { format!("&seedv(&{a}, k, {off})[..]") };
+                let darg = if two {
+                    format!("&A::mat(seedv(&{a}, k, {off}), {r}, {c})")
+                } else {
+                    format!("&seedv(&{a}, k, {off})[..]")
+                };
                 (decl, arg, darg, len)
             }
         };
@@ -345,7 +411,11 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
         off += size;
     }
     let names: Vec<String> = (0..f.params.len()).map(|i| format!("&a{i}")).collect();
-    let _ = writeln!(s, "        let point = format!(\"{{:?}}\", ({},));", names.join(", "));
+    let _ = writeln!(
+        s,
+        "        let point = format!(\"{{:?}}\", ({},));",
+        names.join(", ")
+    );
     let args = args.join(", ");
     let dargs = dargs.join(", ");
     let active = f.active();
@@ -356,13 +426,26 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
             _ => "f64".into(),
         })
         .collect();
-    let gty = if gtys.len() == 1 { gtys[0].clone() } else { format!("({})", gtys.join(", ")) };
-    let wrt: Vec<String> = active.iter().flat_map(|&i| (comps[i].0..comps[i].0 + comps[i].1).map(|k| k.to_string())).collect();
+    let gty = if gtys.len() == 1 {
+        gtys[0].clone()
+    } else {
+        format!("({})", gtys.join(", "))
+    };
+    let wrt: Vec<String> = active
+        .iter()
+        .flat_map(|&i| (comps[i].0..comps[i].0 + comps[i].1).map(|k| k.to_string()))
+        .collect();
     let name = &f.name;
     let _ = writeln!(s, "        let plain = guard(|| plain::{name}({args}));");
     let _ = writeln!(s, "        let attr = guard(|| ad::{name}({args}));");
-    let _ = writeln!(s, "        let grad = guard(|| {{ let g: {gty} = ad::grad_{name}({args}); flat(&g) }});");
-    let _ = writeln!(s, "        let vg = guard(|| {{ let (v, g): (f64, {gty}) = ad::value_and_grad_{name}({args}); (v, flat(&g)) }});");
+    let _ = writeln!(
+        s,
+        "        let grad = guard(|| {{ let g: {gty} = ad::grad_{name}({args}); flat(&g) }});"
+    );
+    let _ = writeln!(
+        s,
+        "        let vg = guard(|| {{ let (v, g): (f64, {gty}) = ad::value_and_grad_{name}({args}); (v, flat(&g)) }});"
+    );
     if fd {
         // the flat vector of every float component, and the function of it
         let mut unpack = String::new();
@@ -381,22 +464,38 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
                 _ => {}
             }
         }
-        let _ = writeln!(s, "        let eval = |v: &[f64]| -> f64 {{ {unpack}plain::{name}({args}) }};");
-        let _ = writeln!(s, "        let x0: Vec<f64> = {{ let mut x: Vec<f64> = vec![]; {pack}x }};");
-        let _ = writeln!(s, "        let reference = guard(|| fd_reference(&eval, &x0));");
+        let _ = writeln!(
+            s,
+            "        let eval = |v: &[f64]| -> f64 {{ {unpack}plain::{name}({args}) }};"
+        );
+        let _ = writeln!(
+            s,
+            "        let x0: Vec<f64> = {{ let mut x: Vec<f64> = vec![]; {pack}x }};"
+        );
+        let _ = writeln!(
+            s,
+            "        let reference = guard(|| fd_reference(&eval, &x0));"
+        );
     } else {
+        let _ = writeln!(
+            s,
+            "        let reference = guard(|| {{\n            let mut grad = vec![];\n            let mut mag = vec![];\n            let mut value = f64::NAN;\n            for k in 0..{off}usize {{\n                let r = dual::{name}({dargs});\n                value = r.v;\n                grad.push(r.d);\n                mag.push(r.m);\n            }}\n            if {off} == 0 {{ let k = usize::MAX; value = dual::{name}({dargs}).v; }}\n            Reference {{ value, grad, mag }}\n        }});"
+        );
+    }
     let _ = writeln!(
         s,
-        "        let reference = guard(|| {{\n            let mut grad = vec![];\n            let mut mag = vec![];\n            let mut value = f64::NAN;\n            for k in 0..{off}usize {{\n                let r = dual::{name}({dargs});\n                value = r.v;\n                grad.push(r.d);\n                mag.push(r.m);\n            }}\n            if {off} == 0 {{ let k = usize::MAX; value = dual::{name}({dargs}).v; }}\n            Reference {{ value, grad, mag }}\n        }});"
+        "        compare(&mut out, &point, plain, attr, grad, vg, reference, &[{}]);",
+        wrt.join(", ")
     );
-    }
-    let _ = writeln!(s, "        compare(&mut out, &point, plain, attr, grad, vg, reference, &[{}]);", wrt.join(", "));
     let _ = writeln!(s, "    }}\n    finish(\"{id}\", \"{name}\", &out);\n}}");
     s
 }
 
 fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
-    if std::fs::read_to_string(path).map(|old| old == text).unwrap_or(false) {
+    if std::fs::read_to_string(path)
+        .map(|old| old == text)
+        .unwrap_or(false)
+    {
         return Ok(());
     }
     std::fs::write(path, text)
@@ -415,7 +514,9 @@ fn write_crate(env: &Env, name: &str, cases: &[Case], seed: u64) -> std::io::Res
         for e in std::fs::read_dir(&src)? {
             let e = e?;
             if e.file_type()?.is_dir() {
-                let keep = cases.iter().any(|c| c.id == e.file_name().to_string_lossy());
+                let keep = cases
+                    .iter()
+                    .any(|c| c.id == e.file_name().to_string_lossy());
                 if !keep {
                     std::fs::remove_dir_all(e.path())?;
                 }
@@ -443,9 +544,15 @@ fn write_crate(env: &Env, name: &str, cases: &[Case], seed: u64) -> std::io::Res
         write_if_changed(&d.join("ad.rs"), &ad_file(c))?;
         write_if_changed(&d.join("plain.rs"), &plain_file(c))?;
         write_if_changed(&d.join("dual.rs"), &dual_file(c))?;
-        write_if_changed(&d.join("mod.rs"), &check_file(c, seed.wrapping_add(i as u64 * 7919)))?;
+        write_if_changed(
+            &d.join("mod.rs"),
+            &check_file(c, seed.wrapping_add(i as u64 * 7919)),
+        )?;
     }
-    Ok(Crate { root, target: env.dir.join("target") })
+    Ok(Crate {
+        root,
+        target: env.dir.join("target"),
+    })
 }
 
 fn write_main(cr: &Crate, ids: &[String]) -> std::io::Result<()> {
@@ -496,7 +603,9 @@ fn build(cr: &Crate) -> std::io::Result<(bool, BTreeMap<String, Vec<Diag>>, Vec<
     let mut unattributed = vec![];
     for line in BufReader::new(stdout).lines() {
         let line = line?;
-        let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
         if v["reason"] != "compiler-message" {
             continue;
         }
@@ -531,7 +640,10 @@ fn build(cr: &Crate) -> std::io::Result<(bool, BTreeMap<String, Vec<Diag>>, Vec<
         match hit {
             Some((id, file)) => {
                 let kind = classify(&file, &msg, code.as_deref(), &rendered);
-                per.entry(id).or_default().push(Diag { kind, text: rendered });
+                per.entry(id).or_default().push(Diag {
+                    kind,
+                    text: rendered,
+                });
             }
             None => unattributed.push(rendered),
         }
@@ -586,8 +698,14 @@ fn program_of(path: &str) -> Option<(String, String)> {
     let mut parts = rest.split('/');
     let id = parts.next()?;
     let file = parts.next()?;
-    let file: String = file.chars().take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '_').collect();
-    if id.len() > 1 && id.starts_with(|c: char| c.is_ascii_lowercase()) && id[1..].chars().all(|c| c.is_ascii_digit()) {
+    let file: String = file
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '.' || *c == '_')
+        .collect();
+    if id.len() > 1
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id[1..].chars().all(|c| c.is_ascii_digit())
+    {
         Some((id.to_string(), file))
     } else {
         None
@@ -595,15 +713,27 @@ fn program_of(path: &str) -> Option<(String, String)> {
 }
 
 fn classify(file: &str, msg: &str, code: Option<&str>, rendered: &str) -> Kind {
-    if msg.contains("proc macro panicked") || msg.contains("custom attribute panicked") || rendered.contains("internal compiler error") {
+    if msg.contains("proc macro panicked")
+        || msg.contains("custom attribute panicked")
+        || rendered.contains("internal compiler error")
+    {
         return Kind::MacroPanic;
     }
     match file {
         "plain.rs" | "dual.rs" => Kind::GeneratorBug,
         "mod.rs" => Kind::Signature,
         _ => {
-            let parse_like = ["expected ", "unexpected ", "cannot find macro", "unclosed delimiter", "mismatched closing"];
-            if code.is_none() && !parse_like.iter().any(|p| msg.starts_with(p)) && !rendered.contains("originates in the attribute macro") {
+            let parse_like = [
+                "expected ",
+                "unexpected ",
+                "cannot find macro",
+                "unclosed delimiter",
+                "mismatched closing",
+            ];
+            if code.is_none()
+                && !parse_like.iter().any(|p| msg.starts_with(p))
+                && !rendered.contains("originates in the attribute macro")
+            {
                 Kind::Refusal
             } else {
                 Kind::GenCode
@@ -626,19 +756,28 @@ pub fn run_batch(env: &Env, name: &str, cases: Vec<Case>, seed: u64) -> std::io:
         write_main(&cr, &live)?;
         builds += 1;
         if env.verbose {
-            eprintln!("[fuzz] building {} program(s) in {}", live.len(), cr.root.display());
+            eprintln!(
+                "[fuzz] building {} program(s) in {}",
+                live.len(),
+                cr.root.display()
+            );
         }
         let (ok, per, unattributed) = build(&cr)?;
         if ok {
             break;
         }
         if per.is_empty() {
-            return Err(std::io::Error::other(format!("build failed with errors outside any program:\n{}", unattributed.join("\n"))));
+            return Err(std::io::Error::other(format!(
+                "build failed with errors outside any program:\n{}",
+                unattributed.join("\n")
+            )));
         }
         for (id, diags) in per {
             let mut fs: Vec<(Kind, String)> = vec![];
             // follow-on errors in the checking code when ad.rs has its own are not reported separately
-            let has_ad = diags.iter().any(|d| !matches!(d.kind, Kind::Signature | Kind::GeneratorBug));
+            let has_ad = diags
+                .iter()
+                .any(|d| !matches!(d.kind, Kind::Signature | Kind::GeneratorBug));
             let has_gen = diags.iter().any(|d| d.kind == Kind::GeneratorBug);
             for d in diags {
                 if has_gen && d.kind != Kind::GeneratorBug {
@@ -667,19 +806,41 @@ pub fn run_batch(env: &Env, name: &str, cases: Vec<Case>, seed: u64) -> std::io:
     let cases = cases
         .into_iter()
         .map(|c| {
-            let v = verdicts.remove(&c.id).unwrap_or(Verdict::Fail(vec![(Kind::Crash, "no result (the program never ran)".into())]));
+            let v = verdicts.remove(&c.id).unwrap_or(Verdict::Fail(vec![(
+                Kind::Crash,
+                "no result (the program never ran)".into(),
+            )]));
             (c, v)
         })
         .collect();
-    Ok(Report { cases, build_secs, run_secs, builds })
+    Ok(Report {
+        cases,
+        build_secs,
+        run_secs,
+        builds,
+    })
 }
 
-fn run(env: &Env, cr: &Crate, live: &[String], verdicts: &mut BTreeMap<String, Verdict>) -> std::io::Result<()> {
-    let exe = cr.target.join("debug").join(if cfg!(windows) { "fuzz_gen.exe" } else { "fuzz_gen" });
+fn run(
+    env: &Env,
+    cr: &Crate,
+    live: &[String],
+    verdicts: &mut BTreeMap<String, Verdict>,
+) -> std::io::Result<()> {
+    let exe = cr.target.join("debug").join(if cfg!(windows) {
+        "fuzz_gen.exe"
+    } else {
+        "fuzz_gen"
+    });
     let mut skip: Vec<String> = vec![];
     let mut results: BTreeMap<String, Vec<(String, String, Vec<String>)>> = BTreeMap::new();
     loop {
-        let mut child = Command::new(&exe).args(&skip).env("FUZZ_POINTS", env.points.to_string()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
+        let mut child = Command::new(&exe)
+            .args(&skip)
+            .env("FUZZ_POINTS", env.points.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut lines = vec![];
@@ -711,7 +872,9 @@ fn run(env: &Env, cr: &Crate, live: &[String], verdicts: &mut BTreeMap<String, V
         for l in &lines {
             let mut w = l.splitn(4, ' ');
             match w.next() {
-                Some("BEGIN") => current = Some((w.next().unwrap_or("").into(), w.next().unwrap_or("").into())),
+                Some("BEGIN") => {
+                    current = Some((w.next().unwrap_or("").into(), w.next().unwrap_or("").into()))
+                }
                 Some("RESULT") => {
                     let id = w.next().unwrap_or("").to_string();
                     let f = w.next().unwrap_or("").to_string();
@@ -739,7 +902,9 @@ fn run(env: &Env, cr: &Crate, live: &[String], verdicts: &mut BTreeMap<String, V
         // a hang or a crash inside `current`
         let Some((id, f)) = current else {
             if timed_out {
-                return Err(std::io::Error::other("the generated program timed out outside any check"));
+                return Err(std::io::Error::other(
+                    "the generated program timed out outside any check",
+                ));
             }
             break;
         };
@@ -805,7 +970,10 @@ pub fn generate(g: &crate::generator::Grammar, seed: u64, count: usize, prefix: 
             let s = seed.wrapping_mul(1_000_003).wrapping_add(i as u64);
             Case {
                 id: format!("{prefix}{:04}", i),
-                origin: format!("seed {seed} #{i}{}", if g.arrays { " (arrays)" } else { "" }),
+                origin: format!(
+                    "seed {seed} #{i}{}",
+                    if g.arrays { " (arrays)" } else { "" }
+                ),
                 unit: Unit::Gen(crate::generator::program(g, s)),
             }
         })
@@ -814,7 +982,10 @@ pub fn generate(g: &crate::generator::Grammar, seed: u64, count: usize, prefix: 
 
 /// The first line of a case file: how to regenerate the program.
 pub fn case_header(g: &crate::generator::Grammar, seed: u64, index: usize) -> String {
-    let mut s = format!("// autodiff-fuzz case: --seed {seed} --index {index} --size {} --funcs {}", g.size, g.funcs);
+    let mut s = format!(
+        "// autodiff-fuzz case: --seed {seed} --index {index} --size {} --funcs {}",
+        g.size, g.funcs
+    );
     if g.arrays {
         s.push_str(" --array");
     }
@@ -827,11 +998,19 @@ pub fn case_header(g: &crate::generator::Grammar, seed: u64, index: usize) -> St
 
 /// Writes one file per failing generated program (header + verdict + program) into `dir`;
 /// returns their paths.
-pub fn write_cases(dir: &Path, g: &crate::generator::Grammar, seed: u64, report: &Report, tag: &str) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_cases(
+    dir: &Path,
+    g: &crate::generator::Grammar,
+    seed: u64,
+    report: &Report,
+    tag: &str,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut out = vec![];
     for (c, v) in report.failures() {
-        let Some(index) = c.id.strip_prefix('p').and_then(|s| s.parse::<usize>().ok()) else { continue };
+        let Some(index) = c.id.strip_prefix('p').and_then(|s| s.parse::<usize>().ok()) else {
+            continue;
+        };
         let path = dir.join(format!("{tag}-s{seed}-{index:04}.case"));
         let mut s = case_header(g, seed, index);
         s.push('\n');

@@ -44,7 +44,10 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("continue", "continue"),
     ("return-in-loop", "return from inside loops"),
     ("nested-loops", "loops inside loops"),
-    ("diverge-in-expr", "break/continue/return inside if/block expressions"),
+    (
+        "diverge-in-expr",
+        "break/continue/return inside if/block expressions",
+    ),
     ("calls", "calls between generated functions"),
     ("call-ref", "callees with a &f64 parameter"),
     ("ref-active", "pass active values to &f64 parameters"),
@@ -52,7 +55,10 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("call-arrays", "array arguments to callees"),
     ("wrt", "#[differentiable(wrt(...))] subsets"),
     ("hostile-names", "locals/params named like generated code"),
-    ("hostile-items", "module-level const/struct named like generated code"),
+    (
+        "hostile-items",
+        "module-level const/struct named like generated code",
+    ),
     ("int-params", "integer parameters"),
     ("bool-params", "bool parameters"),
     ("ref-params", "&f64 parameters (*r)"),
@@ -87,10 +93,36 @@ pub const FEATURES: &[(&str, &str)] = &[
 ];
 
 pub const UNARY: &[&str] = &[
-    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "exp", "exp2",
-    "exp_m1", "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt", "abs", "signum", "recip", "to_degrees", "to_radians",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "ln_1p",
+    "log2",
+    "log10",
+    "sqrt",
+    "cbrt",
+    "abs",
+    "signum",
+    "recip",
+    "to_degrees",
+    "to_radians",
 ];
-pub const BINARY: &[&str] = &["atan2", "powf", "log", "hypot", "max", "min", "powi", "mul_add", "clamp"];
+pub const BINARY: &[&str] = &[
+    "atan2", "powf", "log", "hypot", "max", "min", "powi", "mul_add", "clamp",
+];
 
 /// Features the generator leaves out unless enabled: constructs the README does not support yet.
 pub const OFF_BY_DEFAULT: &[&str] = &["array-reads-anywhere"];
@@ -110,7 +142,12 @@ impl Default for Grammar {
     fn default() -> Self {
         // Features beyond today's contract are off until asked for (`--feature`).
         let off = OFF_BY_DEFAULT.iter().map(|f| f.to_string()).collect();
-        Grammar { off, arrays: false, funcs: 3, size: 7 }
+        Grammar {
+            off,
+            arrays: false,
+            funcs: 3,
+            size: 7,
+        }
     }
 }
 
@@ -129,7 +166,8 @@ impl Grammar {
     /// Turns a feature off; unknown names (not a feature, not `fn:<math function>`) are an error.
     pub fn disable(&mut self, f: &str) -> Result<(), String> {
         let known = FEATURES.iter().any(|(n, _)| *n == f)
-            || f.strip_prefix("fn:").is_some_and(|m| UNARY.contains(&m) || BINARY.contains(&m));
+            || f.strip_prefix("fn:")
+                .is_some_and(|m| UNARY.contains(&m) || BINARY.contains(&m));
         if !known {
             return Err(format!("unknown feature `{f}` (see `list-features`)"));
         }
@@ -154,13 +192,20 @@ const BIG: f64 = 1e6;
 impl Iv {
     pub fn new(lo: f64, hi: f64) -> Iv {
         let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-        if !(lo.is_finite() && hi.is_finite()) || lo < -BIG || hi > BIG { Iv::inf() } else { Iv { lo, hi } }
+        if !(lo.is_finite() && hi.is_finite()) || lo < -BIG || hi > BIG {
+            Iv::inf()
+        } else {
+            Iv { lo, hi }
+        }
     }
     pub fn pt(v: f64) -> Iv {
         Iv::new(v, v)
     }
     pub fn inf() -> Iv {
-        Iv { lo: f64::NEG_INFINITY, hi: f64::INFINITY }
+        Iv {
+            lo: f64::NEG_INFINITY,
+            hi: f64::INFINITY,
+        }
     }
     pub fn is_inf(self) -> bool {
         !self.lo.is_finite() || !self.hi.is_finite()
@@ -176,7 +221,10 @@ impl Iv {
         if c.iter().any(|x| x.is_nan()) {
             return Iv::inf();
         }
-        Iv::new(c.iter().cloned().fold(f64::INFINITY, f64::min), c.iter().cloned().fold(f64::NEG_INFINITY, f64::max))
+        Iv::new(
+            c.iter().cloned().fold(f64::INFINITY, f64::min),
+            c.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+        )
     }
     pub fn add(a: Iv, b: Iv) -> Iv {
         Iv::corners(a, b, |x, y| x + y)
@@ -198,10 +246,18 @@ impl Iv {
         Iv::new(-a.hi, -a.lo)
     }
     pub fn hull(a: Iv, b: Iv) -> Iv {
-        if a.is_inf() || b.is_inf() { Iv::inf() } else { Iv::new(a.lo.min(b.lo), a.hi.max(b.hi)) }
+        if a.is_inf() || b.is_inf() {
+            Iv::inf()
+        } else {
+            Iv::new(a.lo.min(b.lo), a.hi.max(b.hi))
+        }
     }
     fn mono(a: Iv, f: impl Fn(f64) -> f64) -> Iv {
-        if a.is_inf() { Iv::inf() } else { Iv::new(f(a.lo), f(a.hi)) }
+        if a.is_inf() {
+            Iv::inf()
+        } else {
+            Iv::new(f(a.lo), f(a.hi))
+        }
     }
     fn scale(a: Iv, k: f64) -> Iv {
         Iv::mul(a, Iv::pt(k))
@@ -212,13 +268,34 @@ impl Iv {
 
 #[derive(Clone, Debug)]
 enum VK {
-    F { iv: Iv, mutable: bool, ambiguous: bool },
-    I { ty: IntTy, lo: i64, hi: i64, #[allow(dead_code)] mutable: bool },
+    F {
+        iv: Iv,
+        mutable: bool,
+        ambiguous: bool,
+    },
+    I {
+        ty: IntTy,
+        lo: i64,
+        hi: i64,
+        #[allow(dead_code)]
+        mutable: bool,
+    },
     B,
-    RefF { iv: Iv },
+    RefF {
+        iv: Iv,
+    },
     /// element of an array loop; `by_ref`: the pattern is `v` (read as `*v`)
-    Elem { iv: Iv, by_ref: bool },
-    Arr { ty: ArrTy, iv: Iv, dims: (usize, usize), frozen: bool, amb: bool },
+    Elem {
+        iv: Iv,
+        by_ref: bool,
+    },
+    Arr {
+        ty: ArrTy,
+        iv: Iv,
+        dims: (usize, usize),
+        frozen: bool,
+        amb: bool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -233,13 +310,45 @@ struct Callee {
     params: Vec<Param>,
 }
 
-const NORMAL: &[&str] = &["x", "y", "z", "s", "t", "u", "w", "a", "b", "c", "p", "q", "r", "acc", "tmp", "h", "v", "e", "m", "k", "i", "j", "lo", "hi", "sum", "prod"];
-const HOSTILE: &[&str] = &[
-    "a_1", "t_2", "value", "d_out", "x_bar", "tape_0", "n_3", "count_1", "pullback_g", "grad_f", "t_0", "t_1", "s_bar", "x_d0",
-    "y_carry", "z_shift", "read_tape_0", "write_tape_1", "n_0", "acc_1", "v_bar", "seed", "out", "pullback_f", "value_and_grad_g",
-    "first", "adj", "tape", "t_3", "n_1",
+const NORMAL: &[&str] = &[
+    "x", "y", "z", "s", "t", "u", "w", "a", "b", "c", "p", "q", "r", "acc", "tmp", "h", "v", "e",
+    "m", "k", "i", "j", "lo", "hi", "sum", "prod",
 ];
-const HOSTILE_ITEMS: &[&str] = &["value", "t_2", "d_out", "tape_0", "count_1", "n_0", "t_0", "x_bar", "t_1", "n_1"];
+const HOSTILE: &[&str] = &[
+    "a_1",
+    "t_2",
+    "value",
+    "d_out",
+    "x_bar",
+    "tape_0",
+    "n_3",
+    "count_1",
+    "pullback_g",
+    "grad_f",
+    "t_0",
+    "t_1",
+    "s_bar",
+    "x_d0",
+    "y_carry",
+    "z_shift",
+    "read_tape_0",
+    "write_tape_1",
+    "n_0",
+    "acc_1",
+    "v_bar",
+    "seed",
+    "out",
+    "pullback_f",
+    "value_and_grad_g",
+    "first",
+    "adj",
+    "tape",
+    "t_3",
+    "n_1",
+];
+const HOSTILE_ITEMS: &[&str] = &[
+    "value", "t_2", "d_out", "tape_0", "count_1", "n_0", "t_0", "x_bar", "t_1", "n_1",
+];
 const FN_NAMES: &[&str] = &["f", "g", "h", "phi", "f_1", "g_bar", "psi", "k2"];
 
 const STD_PATHS: &[(&str, f64)] = &[
@@ -248,7 +357,10 @@ const STD_PATHS: &[(&str, f64)] = &[
     ("std::f64::consts::FRAC_PI_4", std::f64::consts::FRAC_PI_4),
     ("std::f64::consts::LN_2", std::f64::consts::LN_2),
     ("std::f64::consts::SQRT_2", std::f64::consts::SQRT_2),
-    ("core::f64::consts::FRAC_1_SQRT_2", std::f64::consts::FRAC_1_SQRT_2),
+    (
+        "core::f64::consts::FRAC_1_SQRT_2",
+        std::f64::consts::FRAC_1_SQRT_2,
+    ),
     ("f64::EPSILON", f64::EPSILON),
 ];
 
@@ -330,7 +442,10 @@ impl<'a> Ctx<'a> {
         self.scopes.pop();
     }
     fn bind(&mut self, name: &str, k: VK) {
-        self.scopes.last_mut().unwrap().push(Var { name: name.to_string(), k });
+        self.scopes.last_mut().unwrap().push(Var {
+            name: name.to_string(),
+            k,
+        });
     }
     fn lookup_mut(&mut self, name: &str) -> Option<&mut Var> {
         for sc in self.scopes.iter_mut().rev() {
@@ -344,7 +459,11 @@ impl<'a> Ctx<'a> {
         let vis: BTreeSet<String> = self.visible().into_iter().map(|v| v.name).collect();
         for _ in 0..50 {
             let hostile = self.on("hostile-names") && self.chance(0.35);
-            let n = if hostile { *self.rng.pick(HOSTILE) } else { *self.rng.pick(NORMAL) };
+            let n = if hostile {
+                *self.rng.pick(HOSTILE)
+            } else {
+                *self.rng.pick(NORMAL)
+            };
             if !self.reserved.contains(n) && !vis.contains(n) {
                 return n.to_string();
             }
@@ -363,7 +482,9 @@ impl<'a> Ctx<'a> {
         for sc in self.scopes.iter_mut() {
             for v in sc.iter_mut() {
                 match &mut v.k {
-                    VK::F { iv, mutable: true, .. } => *iv = Iv::inf(),
+                    VK::F {
+                        iv, mutable: true, ..
+                    } => *iv = Iv::inf(),
                     VK::Arr { ty, iv, .. } if ty.is_local() => *iv = Iv::inf(),
                     _ => {}
                 }
@@ -377,14 +498,21 @@ impl<'a> Ctx<'a> {
         let t = self.on("typed-lit");
         let u = self.on("untyped-lit");
         match (t, u) {
-            (true, true) => *self.rng.pick(&[LitSty::Untyped, LitSty::Untyped, LitSty::Suffix, LitSty::Underscore]),
+            (true, true) => *self.rng.pick(&[
+                LitSty::Untyped,
+                LitSty::Untyped,
+                LitSty::Suffix,
+                LitSty::Underscore,
+            ]),
             (true, false) => *self.rng.pick(&[LitSty::Suffix, LitSty::Underscore]),
             _ => LitSty::Untyped,
         }
     }
     fn float_lit(&mut self) -> (E, Iv) {
         let v = match self.rng.below(4) {
-            0 => *self.rng.pick(&[0.5, 1.5, 2.0, 0.25, 3.0, -0.97, 0.1, 1.0, -2.0, 0.75]),
+            0 => *self
+                .rng
+                .pick(&[0.5, 1.5, 2.0, 0.25, 3.0, -0.97, 0.1, 1.0, -2.0, 0.75]),
             _ => (self.rng.unif(-3.0, 3.0) * 100.0).round() / 100.0,
         };
         let sty = self.lit_style();
@@ -399,16 +527,33 @@ impl<'a> Ctx<'a> {
         }
     }
     fn int_lit(&mut self, v: i64, ty: IntTy) -> E {
-        if self.on("int-suffix") && self.chance(0.2) { E::ILit(v, Some(ty)) } else { ilit(v) }
+        if self.on("int-suffix") && self.chance(0.2) {
+            E::ILit(v, Some(ty))
+        } else {
+            ilit(v)
+        }
     }
 
     /// Whether `e` has no type of its own (`{float}`): untyped literals only.
     fn ambiguous(&self, e: &E) -> bool {
         match e {
             E::FLit(_, LitSty::Untyped) => true,
-            E::Var(n) => self.visible().iter().any(|v| v.name == *n && matches!(v.k, VK::F { ambiguous: true, .. })),
+            E::Var(n) => self.visible().iter().any(|v| {
+                v.name == *n
+                    && matches!(
+                        v.k,
+                        VK::F {
+                            ambiguous: true,
+                            ..
+                        }
+                    )
+            }),
             E::Neg(a) => self.ambiguous(a),
-            E::Bin(op, a, c) if matches!(op, BOp::Add | BOp::Sub | BOp::Mul | BOp::Div | BOp::Rem) => self.ambiguous(a) && self.ambiguous(c),
+            E::Bin(op, a, c)
+                if matches!(op, BOp::Add | BOp::Sub | BOp::Mul | BOp::Div | BOp::Rem) =>
+            {
+                self.ambiguous(a) && self.ambiguous(c)
+            }
             E::If(_, t, els) => {
                 t.tail.as_ref().is_none_or(|x| self.ambiguous(x))
                     && match &**els {
@@ -417,17 +562,26 @@ impl<'a> Ctx<'a> {
                     }
             }
             E::Block(bb) => bb.tail.as_ref().is_none_or(|x| self.ambiguous(x)),
-            E::Index(n, _) | E::Index2(n, _, _) => {
-                self.visible().iter().any(|v| v.name == *n && matches!(v.k, VK::Arr { amb: true, .. }))
-            }
+            E::Index(n, _) | E::Index2(n, _, _) => self
+                .visible()
+                .iter()
+                .any(|v| v.name == *n && matches!(v.k, VK::Arr { amb: true, .. })),
             _ => false,
         }
     }
     fn pin(&mut self, e: E) -> E {
-        if self.ambiguous(&e) { bin(BOp::Mul, e, self.typed_one()) } else { e }
+        if self.ambiguous(&e) {
+            bin(BOp::Mul, e, self.typed_one())
+        } else {
+            e
+        }
     }
     fn typed_one(&mut self) -> E {
-        if self.on("typed-lit") { E::FLit(1.0, LitSty::Underscore) } else { E::CastF(b(ilit(1))) }
+        if self.on("typed-lit") {
+            E::FLit(1.0, LitSty::Underscore)
+        } else {
+            E::CastF(b(ilit(1)))
+        }
     }
 
     // ----- float expressions -----
@@ -456,7 +610,11 @@ impl<'a> Ctx<'a> {
         }
         let c = (k * 0.9 * 10.0).floor() / 10.0;
         let squash = *self.rng.pick(&["sin", "tanh", "cos", "atan", "sin"]);
-        let squash = if self.g.math_on(squash) && self.on("unary-math") { squash } else { "tanh" };
+        let squash = if self.g.math_on(squash) && self.on("unary-math") {
+            squash
+        } else {
+            "tanh"
+        };
         let s = self.math_call(squash, e, vec![]);
         let unit = if squash == "atan" { 1.58 } else { 1.0 };
         if c >= unit {
@@ -481,7 +639,10 @@ impl<'a> Ctx<'a> {
             1 => {
                 let (a, aiv) = self.fit(e, iv, 2.0);
                 let a2 = a.clone();
-                (bin(BOp::Add, bin(BOp::Mul, a, a2), flit(c)), Iv::new(c, aiv.m() * aiv.m() + c))
+                (
+                    bin(BOp::Add, bin(BOp::Mul, a, a2), flit(c)),
+                    Iv::new(c, aiv.m() * aiv.m() + c),
+                )
             }
             2 => {
                 let (a, _) = self.fit(e, iv, 1.0);
@@ -491,13 +652,19 @@ impl<'a> Ctx<'a> {
             }
             3 if self.g.math_on("exp") => {
                 let (a, aiv) = self.fit(e, iv, 2.0);
-                (self.math_call("exp", a, vec![]), Iv::new((-aiv.m()).exp(), aiv.m().exp()).max_lo(lo))
+                (
+                    self.math_call("exp", a, vec![]),
+                    Iv::new((-aiv.m()).exp(), aiv.m().exp()).max_lo(lo),
+                )
             }
             _ => {
                 let (a, aiv) = self.fit(e, iv, 2.0);
                 if self.g.math_on("hypot") {
                     let cc = self.typed(c);
-                    (self.math_call("hypot", a, vec![cc]), Iv::new(c, aiv.m().hypot(c)))
+                    (
+                        self.math_call("hypot", a, vec![cc]),
+                        Iv::new(c, aiv.m().hypot(c)),
+                    )
                 } else {
                     let ex = self.math_call("abs", a, vec![]);
                     (bin(BOp::Add, ex, flit(c)), Iv::new(c, aiv.m() + c))
@@ -524,10 +691,22 @@ impl<'a> Ctx<'a> {
         let w = [
             if floats.is_empty() { 0 } else { 16 },
             3,
-            if self.on("consts") && !self.const_floats().is_empty() { 1 } else { 0 },
+            if self.on("consts") && !self.const_floats().is_empty() {
+                1
+            } else {
+                0
+            },
             if self.on("std-paths") { 1 } else { 0 },
-            if self.on("cast-f") && self.has_ints() { 2 } else { 0 },
-            if self.on("index") && self.has_arrays { 6 } else { 0 },
+            if self.on("cast-f") && self.has_ints() {
+                2
+            } else {
+                0
+            },
+            if self.on("index") && self.has_arrays {
+                6
+            } else {
+                0
+            },
         ];
         match self.rng.weighted(&w) {
             0 => self.rng.pick(&floats).clone(),
@@ -542,7 +721,11 @@ impl<'a> Ctx<'a> {
                 (E::FPath(p.to_string()), Iv::pt(v))
             }
             4 => {
-                let ty = if self.chance(0.5) { IntTy::Usize } else { IntTy::I32 };
+                let ty = if self.chance(0.5) {
+                    IntTy::Usize
+                } else {
+                    IntTy::I32
+                };
                 let (e, lo, hi) = self.iexpr(1, ty);
                 (E::CastF(b(e)), Iv::new(lo as f64, hi as f64))
             }
@@ -561,18 +744,29 @@ impl<'a> Ctx<'a> {
         if d == 0 || self.chance(0.25) {
             return self.fatom();
         }
-        let arr_reduce = self.has_arrays && self.on("whole") && self.on("reduce") && !self.nd_arrays(false).is_empty();
+        let arr_reduce = self.has_arrays
+            && self.on("whole")
+            && self.on("reduce")
+            && !self.nd_arrays(false).is_empty();
         let w = [
-            4,                                                          // binary + - *
-            if self.on("div") { 2 } else { 0 },                         // /
-            if self.on("float-rem") { 1 } else { 0 },                   // %
-            1,                                                          // neg
-            if self.on("unary-math") { 5 } else { 0 },                  // unary
-            if self.on("binary-math") { 2 } else { 0 },                 // binary math
-            if self.on("ternary-math") { 1 } else { 0 },                // mul_add clamp
-            if self.on("if-expr") && d >= 2 { 1 } else { 0 },           // if expr
-            if self.on("block-expr") && d >= 2 { 1 } else { 0 },        // block expr
-            if self.on("calls") && !self.callees.is_empty() { 2 } else { 0 },
+            4,                                                // binary + - *
+            if self.on("div") { 2 } else { 0 },               // /
+            if self.on("float-rem") { 1 } else { 0 },         // %
+            1,                                                // neg
+            if self.on("unary-math") { 5 } else { 0 },        // unary
+            if self.on("binary-math") { 2 } else { 0 },       // binary math
+            if self.on("ternary-math") { 1 } else { 0 },      // mul_add clamp
+            if self.on("if-expr") && d >= 2 { 1 } else { 0 }, // if expr
+            if self.on("block-expr") && d >= 2 {
+                1
+            } else {
+                0
+            }, // block expr
+            if self.on("calls") && !self.callees.is_empty() {
+                2
+            } else {
+                0
+            },
             if arr_reduce { 3 } else { 0 },
         ];
         let (e, iv) = match self.rng.weighted(&w) {
@@ -594,7 +788,11 @@ impl<'a> Ctx<'a> {
                         } else {
                             (x, xi, y, yi)
                         };
-                        let iv = if xi.is_inf() || yi.is_inf() { Iv::inf() } else { Iv::mul(xi, yi) };
+                        let iv = if xi.is_inf() || yi.is_inf() {
+                            Iv::inf()
+                        } else {
+                            Iv::mul(xi, yi)
+                        };
                         (bin(op, x, y), iv)
                     }
                 }
@@ -603,7 +801,11 @@ impl<'a> Ctx<'a> {
                 let (x, xi) = self.fexpr(d - 1);
                 let (y, yi) = self.fexpr(d - 1);
                 let (y, yi) = self.pos(y, yi, 0.5);
-                let (y, yi) = if self.chance(0.3) { (E::Neg(b(y)), Iv::neg(yi)) } else { (y, yi) };
+                let (y, yi) = if self.chance(0.3) {
+                    (E::Neg(b(y)), Iv::neg(yi))
+                } else {
+                    (y, yi)
+                };
                 (bin(BOp::Div, x, y), Iv::div(xi, yi))
             }
             2 => {
@@ -611,7 +813,11 @@ impl<'a> Ctx<'a> {
                 let (y, yi) = self.fexpr(d - 1);
                 let (y, yi) = self.pos(y, yi, 0.3);
                 let m = yi.hi;
-                let iv = if xi.is_inf() { Iv::new(-m, m) } else { Iv::new(xi.lo.min(0.0).max(-m), xi.hi.max(0.0).min(m)) };
+                let iv = if xi.is_inf() {
+                    Iv::new(-m, m)
+                } else {
+                    Iv::new(xi.lo.min(0.0).max(-m), xi.hi.max(0.0).min(m))
+                };
                 (bin(BOp::Rem, x, y), iv)
             }
             3 => {
@@ -640,7 +846,11 @@ impl<'a> Ctx<'a> {
     }
 
     fn unary(&mut self, d: usize) -> (E, Iv) {
-        let fs: Vec<&str> = UNARY.iter().cloned().filter(|f| self.g.math_on(f)).collect();
+        let fs: Vec<&str> = UNARY
+            .iter()
+            .cloned()
+            .filter(|f| self.g.math_on(f))
+            .collect();
         if fs.is_empty() {
             return self.fatom();
         }
@@ -653,8 +863,21 @@ impl<'a> Ctx<'a> {
             "atan" => (x, Iv::new(-pi / 2.0, pi / 2.0)),
             "signum" => (x, Iv::new(-1.0, 1.0)),
             "abs" => {
-                let lo = if xi.lo > 0.0 { xi.lo } else if xi.hi < 0.0 { -xi.hi } else { 0.0 };
-                (x, if xi.is_inf() { Iv::inf() } else { Iv::new(lo, xi.m()) })
+                let lo = if xi.lo > 0.0 {
+                    xi.lo
+                } else if xi.hi < 0.0 {
+                    -xi.hi
+                } else {
+                    0.0
+                };
+                (
+                    x,
+                    if xi.is_inf() {
+                        Iv::inf()
+                    } else {
+                        Iv::new(lo, xi.m())
+                    },
+                )
             }
             "tan" => {
                 let (a, _) = self.fit(x, xi, 1.2);
@@ -683,7 +906,11 @@ impl<'a> Ctx<'a> {
             "asinh" => (x, Iv::mono(xi, f64::asinh)),
             "acosh" => {
                 let (a, ai) = self.pos(x, xi, 1.05);
-                let (a, ai) = if ai.lo < 1.05 { (bin(BOp::Add, a, flit(1.05)), Iv::add(ai, Iv::pt(1.05))) } else { (a, ai) };
+                let (a, ai) = if ai.lo < 1.05 {
+                    (bin(BOp::Add, a, flit(1.05)), Iv::add(ai, Iv::pt(1.05)))
+                } else {
+                    (a, ai)
+                };
                 (a, Iv::mono(ai, f64::acosh))
             }
             "ln" | "log2" | "log10" | "sqrt" | "cbrt" => {
@@ -712,7 +939,11 @@ impl<'a> Ctx<'a> {
     }
 
     fn binary_math(&mut self, d: usize) -> (E, Iv) {
-        let fs: Vec<&str> = ["atan2", "powf", "log", "hypot", "max", "min", "powi"].iter().cloned().filter(|f| self.g.math_on(f)).collect();
+        let fs: Vec<&str> = ["atan2", "powf", "log", "hypot", "max", "min", "powi"]
+            .iter()
+            .cloned()
+            .filter(|f| self.g.math_on(f))
+            .collect();
         if fs.is_empty() {
             return self.fatom();
         }
@@ -722,16 +953,27 @@ impl<'a> Ctx<'a> {
         match f {
             "powi" => {
                 let n = self.rng.range(-2, 4);
-                let (a, ai) = if n < 0 { self.pos(x, xi, 0.5) } else { self.fit(x, xi, 2.0) };
+                let (a, ai) = if n < 0 {
+                    self.pos(x, xi, 0.5)
+                } else {
+                    self.fit(x, xi, 2.0)
+                };
                 let ne = if self.on("int-arith") && self.chance(0.2) {
                     // an i32 expression in range
                     let (e, lo, hi) = self.iexpr(1, IntTy::I32);
-                    if lo >= -2 && hi <= 4 && (lo >= 0 || ai.lo > 0.0) { E::Bin(BOp::Add, b(e), b(ilit(0))) } else { ilit(n) }
+                    if lo >= -2 && hi <= 4 && (lo >= 0 || ai.lo > 0.0) {
+                        E::Bin(BOp::Add, b(e), b(ilit(0)))
+                    } else {
+                        ilit(n)
+                    }
                 } else {
                     ilit(n)
                 };
                 let m = ai.m().max(1.0 / ai.lo.abs().max(0.5));
-                (self.math_call("powi", a, vec![ne]), Iv::new(-m.powi(4), m.powi(4)))
+                (
+                    self.math_call("powi", a, vec![ne]),
+                    Iv::new(-m.powi(4), m.powi(4)),
+                )
             }
             "powf" => {
                 let (a, ai) = self.pos(x, xi, 0.2);
@@ -762,7 +1004,11 @@ impl<'a> Ctx<'a> {
             "hypot" => {
                 let (y, yi) = self.fexpr(d - 1);
                 let (y, yi) = self.pos(y, yi, 0.2);
-                let m = if xi.is_inf() { f64::INFINITY } else { xi.m().hypot(yi.m()) };
+                let m = if xi.is_inf() {
+                    f64::INFINITY
+                } else {
+                    xi.m().hypot(yi.m())
+                };
                 (self.math_call("hypot", x, vec![y]), Iv::new(yi.lo, m))
             }
             _ => {
@@ -803,7 +1049,10 @@ impl<'a> Ctx<'a> {
                 (x, xi, y, yi)
             };
             let x = self.pin(x);
-            (self.math_call("mul_add", x, vec![y, z]), Iv::add(Iv::mul(xi, yi), zi))
+            (
+                self.math_call("mul_add", x, vec![y, z]),
+                Iv::add(Iv::mul(xi, yi), zi),
+            )
         } else {
             (x, xi)
         }
@@ -811,25 +1060,53 @@ impl<'a> Ctx<'a> {
 
     fn cond(&mut self, d: usize) -> E {
         let vis = self.visible();
-        let bools: Vec<String> = vis.iter().filter(|v| matches!(v.k, VK::B)).map(|v| v.name.clone()).collect();
+        let bools: Vec<String> = vis
+            .iter()
+            .filter(|v| matches!(v.k, VK::B))
+            .map(|v| v.name.clone())
+            .collect();
         let logic = self.on("logic") && d > 0;
-        let w = [6, 2, if bools.is_empty() { 0 } else { 1 }, if logic { 2 } else { 0 }, if logic { 1 } else { 0 }];
+        let w = [
+            6,
+            2,
+            if bools.is_empty() { 0 } else { 1 },
+            if logic { 2 } else { 0 },
+            if logic { 1 } else { 0 },
+        ];
         match self.rng.weighted(&w) {
             0 => {
                 let (x, _) = self.fexpr(d.min(2));
-                let (y, _) = if self.chance(0.5) { self.float_lit() } else { self.fexpr(d.min(1)) };
+                let (y, _) = if self.chance(0.5) {
+                    self.float_lit()
+                } else {
+                    self.fexpr(d.min(1))
+                };
                 let op = *self.rng.pick(&[BOp::Lt, BOp::Gt, BOp::Le, BOp::Ge]);
                 bin(op, x, y)
             }
             1 => {
-                let ty = if self.chance(0.7) { IntTy::Usize } else { IntTy::I32 };
+                let ty = if self.chance(0.7) {
+                    IntTy::Usize
+                } else {
+                    IntTy::I32
+                };
                 let (x, lo, hi) = self.iexpr(1, ty);
                 if self.chance(0.4) && lo >= 0 {
                     let k = self.rng.range(2, 3);
-                    bin(*self.rng.pick(&[BOp::Eq, BOp::Ne]), bin(BOp::Rem, x, ilit(k)), ilit(0))
+                    bin(
+                        *self.rng.pick(&[BOp::Eq, BOp::Ne]),
+                        bin(BOp::Rem, x, ilit(k)),
+                        ilit(0),
+                    )
                 } else {
                     let v = self.rng.range(lo, hi.max(lo));
-                    bin(*self.rng.pick(&[BOp::Lt, BOp::Gt, BOp::Le, BOp::Ge, BOp::Eq, BOp::Ne]), x, self.int_lit(v, ty))
+                    bin(
+                        *self
+                            .rng
+                            .pick(&[BOp::Lt, BOp::Gt, BOp::Le, BOp::Ge, BOp::Eq, BOp::Ne]),
+                        x,
+                        self.int_lit(v, ty),
+                    )
                 }
             }
             2 => E::Var(self.rng.pick(&bools).clone()),
@@ -857,7 +1134,10 @@ impl<'a> Ctx<'a> {
             let c2 = self.cond(1);
             let (t2, t2i) = self.value_block(d - 1, false);
             let (e2, e2i) = self.value_block(d - 1, false);
-            (Else::If(b(c2), t2, Box::new(Else::Block(e2))), Iv::hull(t2i, e2i))
+            (
+                Else::If(b(c2), t2, Box::new(Else::Block(e2))),
+                Iv::hull(t2i, e2i),
+            )
         } else {
             let (e, ei) = self.value_block(d - 1, false);
             (Else::Block(e), ei)
@@ -877,7 +1157,11 @@ impl<'a> Ctx<'a> {
     /// A block with a few statements and a float tail.
     fn value_block(&mut self, d: usize, diverge: bool) -> (Block, Iv) {
         self.push();
-        let n = if self.budget > 0 { self.rng.below(3) } else { 0 };
+        let n = if self.budget > 0 {
+            self.rng.below(3)
+        } else {
+            0
+        };
         let mut stmts = vec![];
         for _ in 0..n {
             if self.budget == 0 {
@@ -892,7 +1176,13 @@ impl<'a> Ctx<'a> {
         if diverge && self.on("diverge-in-expr") && self.chance(0.12) {
             self.jumped = true;
             if self.loops > 0 && self.chance(0.5) && (self.on("break") || self.on("continue")) {
-                stmts.push(if self.on("break") && self.chance(0.5) { Stmt::Break } else if self.on("continue") { Stmt::Continue } else { Stmt::Break });
+                stmts.push(if self.on("break") && self.chance(0.5) {
+                    Stmt::Break
+                } else if self.on("continue") {
+                    Stmt::Continue
+                } else {
+                    Stmt::Break
+                });
                 self.pop();
                 return (Block { stmts, tail: None }, Iv::pt(0.0));
             } else if self.on("return") {
@@ -904,7 +1194,13 @@ impl<'a> Ctx<'a> {
         }
         let (t, iv) = self.fexpr(d.max(1));
         self.pop();
-        (Block { stmts, tail: Some(Box::new(t)) }, iv)
+        (
+            Block {
+                stmts,
+                tail: Some(Box::new(t)),
+            },
+            iv,
+        )
     }
 
     fn call(&mut self, _d: usize) -> (E, Iv) {
@@ -945,7 +1241,9 @@ impl<'a> Ctx<'a> {
                         .visible()
                         .iter()
                         .filter_map(|v| match &v.k {
-                            VK::Arr { ty, .. } if !ty.is_local() && compatible(*ty, want) => Some((v.name.clone(), *ty)),
+                            VK::Arr { ty, .. } if !ty.is_local() && compatible(*ty, want) => {
+                                Some((v.name.clone(), *ty))
+                            }
                             _ => None,
                         })
                         .collect();
@@ -972,11 +1270,19 @@ impl<'a> Ctx<'a> {
                 _ => None,
             })
             .collect();
-        let mut arrs = if ty == IntTy::Usize && self.on("len") { self.arrays_any() } else { vec![] };
+        let mut arrs = if ty == IntTy::Usize && self.on("len") {
+            self.arrays_any()
+        } else {
+            vec![]
+        };
         if let Some(n) = &self.no_len {
             arrs.retain(|a| a.0 != *n);
         }
-        let iconsts: Vec<(String, i64)> = if ty == IntTy::Usize && self.on("consts") { ICONSTS.with(|c| c.borrow().clone()) } else { vec![] };
+        let iconsts: Vec<(String, i64)> = if ty == IntTy::Usize && self.on("consts") {
+            ICONSTS.with(|c| c.borrow().clone())
+        } else {
+            vec![]
+        };
         let w = [
             if vars.is_empty() { 0 } else { 6 },
             3,
@@ -1024,7 +1330,11 @@ impl<'a> Ctx<'a> {
                     }
                 } else {
                     // from the other integer type
-                    let other = if ty == IntTy::Usize { IntTy::I32 } else { IntTy::Usize };
+                    let other = if ty == IntTy::Usize {
+                        IntTy::I32
+                    } else {
+                        IntTy::Usize
+                    };
                     let (e, lo, hi) = self.iatom_nocast(other);
                     if ty == IntTy::Usize && lo < 0 {
                         let v = self.rng.range(0, 4);
@@ -1067,20 +1377,36 @@ impl<'a> Ctx<'a> {
             1 if xh.abs() <= 10 && xl.abs() <= 10 => {
                 let k = self.rng.range(2, 3);
                 let lit = self.int_lit(k, ty);
-                (bin(BOp::Mul, x, lit), (xl * k).min(xh * k), (xl * k).max(xh * k))
+                (
+                    bin(BOp::Mul, x, lit),
+                    (xl * k).min(xh * k),
+                    (xl * k).max(xh * k),
+                )
             }
             2 => {
                 let k = self.rng.range(2, 4);
-                if xl >= 0 { (bin(BOp::Rem, x, ilit(k)), 0, (k - 1).min(xh)) } else { (bin(BOp::Rem, x, ilit(k)), -(k - 1), k - 1) }
+                if xl >= 0 {
+                    (bin(BOp::Rem, x, ilit(k)), 0, (k - 1).min(xh))
+                } else {
+                    (bin(BOp::Rem, x, ilit(k)), -(k - 1), k - 1)
+                }
             }
             3 => {
                 let k = self.rng.range(2, 3);
-                if xl >= 0 { (bin(BOp::Div, x, ilit(k)), xl / k, xh / k) } else { (x, xl, xh) }
+                if xl >= 0 {
+                    (bin(BOp::Div, x, ilit(k)), xl / k, xh / k)
+                } else {
+                    (x, xl, xh)
+                }
             }
             _ => {
                 // subtraction that cannot underflow
                 let (y, yl, yh) = self.iatom(ty);
-                if ty == IntTy::I32 || xl >= yh { (bin(BOp::Sub, x, y), xl - yh, xh - yl) } else { (x, xl, xh) }
+                if ty == IntTy::I32 || xl >= yh {
+                    (bin(BOp::Sub, x, y), xl - yh, xh - yl)
+                } else {
+                    (x, xl, xh)
+                }
             }
         }
     }
@@ -1102,7 +1428,19 @@ impl<'a> Ctx<'a> {
         self.visible()
             .into_iter()
             .filter_map(|v| match v.k {
-                VK::Arr { ty, dims, iv, amb: false, frozen } if ty.is_nd() && ty.is2() == two && (!ty.is_local() || (self.loops == 0 && self.writing.as_deref() != Some(v.name.as_str()) && (frozen || self.filling_whole_ok()))) => {
+                VK::Arr {
+                    ty,
+                    dims,
+                    iv,
+                    amb: false,
+                    frozen,
+                } if ty.is_nd()
+                    && ty.is2() == two
+                    && (!ty.is_local()
+                        || (self.loops == 0
+                            && self.writing.as_deref() != Some(v.name.as_str())
+                            && (frozen || self.filling_whole_ok()))) =>
+                {
                     Some((v.name, ty, dims, iv))
                 }
                 _ => None,
@@ -1112,12 +1450,14 @@ impl<'a> Ctx<'a> {
     /// Whether a local array that may still be written can be read here: the README supports
     /// such reads at the top level of the body and directly in a top-level loop's body.
     fn filling_read_ok(&self) -> bool {
-        self.on("array-reads-anywhere") || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops <= 1)
+        self.on("array-reads-anywhere")
+            || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops <= 1)
     }
     /// Whether a local array that may still be written can be used whole here (after which it is
     /// frozen): the README supports that only after its last write, at the top level.
     fn filling_whole_ok(&self) -> bool {
-        self.on("array-reads-anywhere") || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops == 0)
+        self.on("array-reads-anywhere")
+            || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops == 0)
     }
     fn freeze(&mut self, name: &str) {
         if let Some(v) = self.lookup_mut(name) {
@@ -1146,7 +1486,17 @@ impl<'a> Ctx<'a> {
             .into_iter()
             .filter_map(|v| match v.k {
                 // an array whose element type is not known yet cannot be read at all
-                VK::Arr { ty, dims, iv, amb: false, frozen } if self.no_len.as_ref() != Some(&v.name) && (frozen || !ty.is_local() || self.filling_read_ok()) => Some((v.name, ty, dims, iv)),
+                VK::Arr {
+                    ty,
+                    dims,
+                    iv,
+                    amb: false,
+                    frozen,
+                } if self.no_len.as_ref() != Some(&v.name)
+                    && (frozen || !ty.is_local() || self.filling_read_ok()) =>
+                {
+                    Some((v.name, ty, dims, iv))
+                }
                 _ => None,
             })
             .collect();
@@ -1166,9 +1516,17 @@ impl<'a> Ctx<'a> {
 
     fn reduce(&mut self, d: usize) -> (E, Iv) {
         let two = !self.nd_arrays(true).is_empty() && self.chance(0.4);
-        let shape = if two { (self.rows, self.cols) } else { (self.pick_len1(), 0) };
+        let shape = if two {
+            (self.rows, self.cols)
+        } else {
+            (self.pick_len1(), 0)
+        };
         let (a, ai) = self.aexpr(d.min(2), two, shape);
-        let n = if two { (shape.0 * shape.1) as f64 } else { shape.0 as f64 };
+        let n = if two {
+            (shape.0 * shape.1) as f64
+        } else {
+            shape.0 as f64
+        };
         let mut w = vec![3, 2, 0, 0, 0];
         if self.on("var-std") {
             w[2] = 1;
@@ -1183,16 +1541,26 @@ impl<'a> Ctx<'a> {
             2 | 3 => {
                 let ddof = *self.rng.pick(&[0.0, 1.0]);
                 let m = ai.m();
-                let v = if ai.is_inf() { Iv::inf() } else { Iv::new(0.0, 4.0 * m * m * n / (n - ddof)) };
+                let v = if ai.is_inf() {
+                    Iv::inf()
+                } else {
+                    Iv::new(0.0, 4.0 * m * m * n / (n - ddof))
+                };
                 if w[2] > 0 && self.chance(0.5) {
                     (E::Reduce(Red::Var(ddof), Box::new(a)), v)
                 } else {
-                    (E::Reduce(Red::Std(ddof), Box::new(a)), Iv::mono(v, f64::sqrt))
+                    (
+                        E::Reduce(Red::Std(ddof), Box::new(a)),
+                        Iv::mono(v, f64::sqrt),
+                    )
                 }
             }
             _ => {
                 let (c, ci) = self.aexpr(d.min(2).saturating_sub(1), false, shape);
-                (E::Reduce(Red::Dot(Box::new(c)), Box::new(a)), Iv::scale(Iv::mul(ai, ci), n))
+                (
+                    E::Reduce(Red::Dot(Box::new(c)), Box::new(a)),
+                    Iv::scale(Iv::mul(ai, ci), n),
+                )
             }
         }
     }
@@ -1208,7 +1576,11 @@ impl<'a> Ctx<'a> {
             lens.push(self.rows);
             lens.push(self.cols);
         }
-        if lens.is_empty() { self.len1 } else { *self.rng.pick(&lens) }
+        if lens.is_empty() {
+            self.len1
+        } else {
+            *self.rng.pick(&lens)
+        }
     }
 
     /// A whole-array expression of the given shape ((n, 0) for 1-D).
@@ -1216,19 +1588,36 @@ impl<'a> Ctx<'a> {
         let atoms: Vec<(String, ArrTy, Iv)> = self
             .nd_arrays(two)
             .into_iter()
-            .filter(|(_, _, dims, _)| if two { *dims == shape } else { dims.0 == shape.0 })
+            .filter(|(_, _, dims, _)| {
+                if two {
+                    *dims == shape
+                } else {
+                    dims.0 == shape.0
+                }
+            })
             .map(|(n, t, _, iv)| (n, t, iv))
             .collect();
-        let m2: Vec<(String, ArrTy, Iv)> = self.nd_arrays(true).into_iter().map(|(n, t, _, iv)| (n, t, iv)).collect();
-        let colrow = !two && self.on("col-row") && !m2.is_empty() && (shape.0 == self.rows || shape.0 == self.cols);
+        let m2: Vec<(String, ArrTy, Iv)> = self
+            .nd_arrays(true)
+            .into_iter()
+            .map(|(n, t, _, iv)| (n, t, iv))
+            .collect();
+        let colrow = !two
+            && self.on("col-row")
+            && !m2.is_empty()
+            && (shape.0 == self.rows || shape.0 == self.cols);
         let mut w = vec![
             if atoms.is_empty() { 0 } else { 6 },
             if colrow { 2 } else { 0 },
-            if d > 0 { 4 } else { 0 },                                               // array op array
-            if d > 0 { 3 } else { 0 },                                               // array op scalar
-            if d > 0 { 1 } else { 0 },                                               // neg
-            if d > 0 && self.on("mapv") { 2 } else { 0 },                            // mapv
-            if d > 0 && self.on("dot") && !m2.is_empty() { 1 } else { 0 },           // mat . vec
+            if d > 0 { 4 } else { 0 },                    // array op array
+            if d > 0 { 3 } else { 0 },                    // array op scalar
+            if d > 0 { 1 } else { 0 },                    // neg
+            if d > 0 && self.on("mapv") { 2 } else { 0 }, // mapv
+            if d > 0 && self.on("dot") && !m2.is_empty() {
+                1
+            } else {
+                0
+            }, // mat . vec
         ];
         if w.iter().sum::<u32>() == 0 {
             // nothing of this shape: fall back to a parameter-free construction via a scalar
@@ -1247,7 +1636,11 @@ impl<'a> Ctx<'a> {
             }
             1 => {
                 let cands: Vec<bool> = [shape.0 == self.rows, shape.0 == self.cols].to_vec();
-                let col = if cands[0] && cands[1] { self.chance(0.5) } else { cands[0] };
+                let col = if cands[0] && cands[1] {
+                    self.chance(0.5)
+                } else {
+                    cands[0]
+                };
                 let (m, t, iv) = self.rng.pick(&m2).clone();
                 if t.is_local() {
                     self.freeze(&m);
@@ -1265,8 +1658,16 @@ impl<'a> Ctx<'a> {
                 let (l, li) = self.aexpr(d - 1, two, shape);
                 // broadcasting: a 2-D array with a row-length 1-D operand
                 let bc = two && self.on("broadcast") && self.chance(0.3) && self.can_1d(self.cols);
-                let (r, ri) = if bc { self.aexpr(d - 1, false, (self.cols, 0)) } else { self.aexpr(d - 1, two, shape) };
-                let (r, ri) = if op == AOp::Div { self.apos(r, ri) } else { (r, ri) };
+                let (r, ri) = if bc {
+                    self.aexpr(d - 1, false, (self.cols, 0))
+                } else {
+                    self.aexpr(d - 1, two, shape)
+                };
+                let (r, ri) = if op == AOp::Div {
+                    self.apos(r, ri)
+                } else {
+                    (r, ri)
+                };
                 let (l, li, r, ri) = if op == AOp::Mul && (li.m() > 100.0 || ri.m() > 100.0) {
                     let (l, li) = self.afit(l, li);
                     let (r, ri) = self.afit(r, ri);
@@ -1319,7 +1720,16 @@ impl<'a> Ctx<'a> {
             }
             5 => {
                 let (l, li) = self.aexpr(d - 1, two, shape);
-                let mut fs = vec!["sin", "cos", "tanh", "atan", "asinh", "abs", "signum", "to_radians"];
+                let mut fs = vec![
+                    "sin",
+                    "cos",
+                    "tanh",
+                    "atan",
+                    "asinh",
+                    "abs",
+                    "signum",
+                    "to_radians",
+                ];
                 if li.m() <= 3.0 {
                     fs.extend(["exp", "sinh", "cosh", "exp_m1", "exp2"]);
                 }
@@ -1366,7 +1776,10 @@ impl<'a> Ctx<'a> {
                         let (r, ri) = self.aexpr(d - 1, true, shape);
                         let (l, li) = self.afit(l, li);
                         let (r, ri) = self.afit(r, ri);
-                        return (AE::Dot(Box::new(l), Box::new(r)), Iv::scale(Iv::mul(li, ri), self.rows as f64));
+                        return (
+                            AE::Dot(Box::new(l), Box::new(r)),
+                            Iv::scale(Iv::mul(li, ri), self.rows as f64),
+                        );
                     }
                     return self.aexpr(0, two, shape);
                 }
@@ -1381,11 +1794,17 @@ impl<'a> Ctx<'a> {
                 if use_mv {
                     let (v, vi) = self.aexpr(d - 1, false, (self.cols, 0));
                     let (v, vi) = self.afit(v, vi);
-                    (AE::Dot(Box::new(m), Box::new(v)), Iv::scale(Iv::mul(mi, vi), self.cols as f64))
+                    (
+                        AE::Dot(Box::new(m), Box::new(v)),
+                        Iv::scale(Iv::mul(mi, vi), self.cols as f64),
+                    )
                 } else {
                     let (v, vi) = self.aexpr(d - 1, false, (self.rows, 0));
                     let (v, vi) = self.afit(v, vi);
-                    (AE::Dot(Box::new(v), Box::new(m)), Iv::scale(Iv::mul(mi, vi), self.rows as f64))
+                    (
+                        AE::Dot(Box::new(v), Box::new(m)),
+                        Iv::scale(Iv::mul(mi, vi), self.rows as f64),
+                    )
                 }
             }
         }
@@ -1393,15 +1812,23 @@ impl<'a> Ctx<'a> {
 
     /// Whether some 1-D array expression of length n can be formed.
     fn can_1d(&self, n: usize) -> bool {
-        self.nd_arrays(false).iter().any(|(_, _, dims, _)| dims.0 == n)
-            || (self.on("col-row") && !self.nd_arrays(true).is_empty() && (n == self.rows || n == self.cols))
+        self.nd_arrays(false)
+            .iter()
+            .any(|(_, _, dims, _)| dims.0 == n)
+            || (self.on("col-row")
+                && !self.nd_arrays(true).is_empty()
+                && (n == self.rows || n == self.cols))
     }
 
     fn afit(&mut self, a: AE, iv: Iv) -> (AE, Iv) {
         if iv.m() <= 3.0 && !iv.is_inf() {
             return (a, iv);
         }
-        let f = if self.g.math_on("tanh") { "tanh" } else { "sin" };
+        let f = if self.g.math_on("tanh") {
+            "tanh"
+        } else {
+            "sin"
+        };
         (AE::Mapv(f.to_string(), Box::new(a)), Iv::new(-1.0, 1.0))
     }
     fn apos(&mut self, a: AE, iv: Iv) -> (AE, Iv) {
@@ -1412,10 +1839,16 @@ impl<'a> Ctx<'a> {
         let c = 0.5 + iv.m();
         let c = (c * 100.0).ceil() / 100.0;
         if self.on("mapv") && self.g.math_on("exp") && self.chance(0.4) {
-            (AE::Mapv("exp".into(), Box::new(a)), Iv::new((-iv.m()).exp(), iv.m().exp()))
+            (
+                AE::Mapv("exp".into(), Box::new(a)),
+                Iv::new((-iv.m()).exp(), iv.m().exp()),
+            )
         } else {
             let cc = self.typed(c);
-            (AE::BinS(AOp::Add, Box::new(a), b(cc), false, false), Iv::new(c - iv.m(), c + iv.m()))
+            (
+                AE::BinS(AOp::Add, Box::new(a), b(cc), false, false),
+                Iv::new(c - iv.m(), c + iv.m()),
+            )
         }
     }
 
@@ -1425,7 +1858,9 @@ impl<'a> Ctx<'a> {
         self.visible()
             .into_iter()
             .filter_map(|v| match v.k {
-                VK::F { iv, mutable: true, .. } => Some((v.name, iv)),
+                VK::F {
+                    iv, mutable: true, ..
+                } => Some((v.name, iv)),
                 _ => None,
             })
             .collect()
@@ -1434,7 +1869,12 @@ impl<'a> Ctx<'a> {
         self.visible()
             .into_iter()
             .filter_map(|v| match v.k {
-                VK::Arr { ty, dims, frozen: false, .. } if ty.is_local() => Some((v.name, ty, dims)),
+                VK::Arr {
+                    ty,
+                    dims,
+                    frozen: false,
+                    ..
+                } if ty.is_local() => Some((v.name, ty, dims)),
                 _ => None,
             })
             .collect()
@@ -1443,7 +1883,11 @@ impl<'a> Ctx<'a> {
     /// Assignment right-hand sides: inside loops they may not grow without bound.
     fn assign_rhs(&mut self, d: usize) -> (E, Iv) {
         let (e, iv) = self.fexpr(d);
-        if self.loops > 0 { self.fit(e, iv, 100.0) } else { (e, iv) }
+        if self.loops > 0 {
+            self.fit(e, iv, 100.0)
+        } else {
+            (e, iv)
+        }
     }
 
     fn set_iv(&mut self, name: &str, iv: Iv) {
@@ -1453,7 +1897,13 @@ impl<'a> Ctx<'a> {
             // (an ambiguous `{float}` stays ambiguous for the generator: an earlier use in the
             // same expression may still be waiting for its check)
             if let VK::F { iv: old, .. } = &mut v.k {
-                *old = if looping { Iv::inf() } else if hull { Iv::hull(*old, iv) } else { iv };
+                *old = if looping {
+                    Iv::inf()
+                } else if hull {
+                    Iv::hull(*old, iv)
+                } else {
+                    iv
+                };
             }
         }
     }
@@ -1462,17 +1912,32 @@ impl<'a> Ctx<'a> {
         let mvars = self.float_vars_mut();
         // after an early exit the macro guards the rest, which its local-array rules do not count
         // as the top level: no more writes there (unless asked for)
-        let warrs = if self.on("local-arrays") && (!self.jumped || self.on("array-reads-anywhere")) {
+        let warrs = if self.on("local-arrays") && (!self.jumped || self.on("array-reads-anywhere"))
+        {
             self.local_arrays_writable()
         } else {
             vec![]
         };
-        let can_loop = depth < 3 && (self.loops == 0 || self.on("nested-loops")) && self.iters < ITER_CAP;
+        let can_loop =
+            depth < 3 && (self.loops == 0 || self.on("nested-loops")) && self.iters < ITER_CAP;
         let elem_arrs: Vec<(String, ArrTy, Iv)> = if self.on("elem-loop") {
             self.visible()
                 .into_iter()
                 .filter_map(|v| match v.k {
-                    VK::Arr { ty, iv, amb: false, frozen, .. } if !ty.is2() && (!ty.is_local() || (self.loops == 0 && self.writing.as_deref() != Some(v.name.as_str()) && (frozen || self.filling_whole_ok()))) => Some((v.name, ty, iv)),
+                    VK::Arr {
+                        ty,
+                        iv,
+                        amb: false,
+                        frozen,
+                        ..
+                    } if !ty.is2()
+                        && (!ty.is_local()
+                            || (self.loops == 0
+                                && self.writing.as_deref() != Some(v.name.as_str())
+                                && (frozen || self.filling_whole_ok()))) =>
+                    {
+                        Some((v.name, ty, iv))
+                    }
                     _ => None,
                 })
                 .collect()
@@ -1481,21 +1946,60 @@ impl<'a> Ctx<'a> {
         };
         let inner = depth > 0;
         let w = [
-            if self.on("let") { if inner { 2 } else { 6 } } else { 0 },
+            if self.on("let") {
+                if inner { 2 } else { 6 }
+            } else {
+                0
+            },
             if self.on("let-mut") { 3 } else { 0 },
             if self.on("shadow") { 2 } else { 0 },
-            if !mvars.is_empty() && self.on("assign") { if inner { 7 } else { 4 } } else { 0 },
-            if !mvars.is_empty() && self.on("compound") { if inner { 7 } else { 4 } } else { 0 },
+            if !mvars.is_empty() && self.on("assign") {
+                if inner { 7 } else { 4 }
+            } else {
+                0
+            },
+            if !mvars.is_empty() && self.on("compound") {
+                if inner { 7 } else { 4 }
+            } else {
+                0
+            },
             if self.on("if") && depth < 4 { 3 } else { 0 },
             if self.on("for") && can_loop { 3 } else { 0 },
             if self.on("while") && can_loop { 1 } else { 0 },
             if self.on("loop") && can_loop { 1 } else { 0 },
-            if self.loops > 0 && (self.on("break") || self.on("continue") || self.on("return-in-loop")) { 2 } else { 0 },
-            if self.loops == 0 && self.on("return") && self.value == 0 { 1 } else { 0 },
-            if self.on("block-expr") && depth < 4 { 1 } else { 0 },
+            if self.loops > 0
+                && (self.on("break") || self.on("continue") || self.on("return-in-loop"))
+            {
+                2
+            } else {
+                0
+            },
+            if self.loops == 0 && self.on("return") && self.value == 0 {
+                1
+            } else {
+                0
+            },
+            if self.on("block-expr") && depth < 4 {
+                1
+            } else {
+                0
+            },
             if !warrs.is_empty() { 4 } else { 0 },
-            if !elem_arrs.is_empty() && can_loop { 2 } else { 0 },
-            if !warrs.is_empty() && self.on("recurrence") && can_loop && (self.on("array-reads-anywhere") || (!self.jumped && self.loops == 0 && self.branch == 0 && self.value == 0)) { 1 } else { 0 },
+            if !elem_arrs.is_empty() && can_loop {
+                2
+            } else {
+                0
+            },
+            if !warrs.is_empty()
+                && self.on("recurrence")
+                && can_loop
+                && (self.on("array-reads-anywhere")
+                    || (!self.jumped && self.loops == 0 && self.branch == 0 && self.value == 0))
+            {
+                1
+            } else {
+                0
+            },
         ];
         if w.iter().sum::<u32>() == 0 {
             return None;
@@ -1506,33 +2010,98 @@ impl<'a> Ctx<'a> {
                 let mutable = kind == 1 || (self.on("let-mut") && self.chance(0.1));
                 let name = if kind == 2 {
                     // shadow a visible float (also one declared outside the current loop)
-                    let fl: Vec<String> = self.visible().into_iter().filter(|v| matches!(v.k, VK::F { .. })).map(|v| v.name).collect();
-                    if fl.is_empty() { self.fresh() } else { self.rng.pick(&fl).clone() }
+                    let fl: Vec<String> = self
+                        .visible()
+                        .into_iter()
+                        .filter(|v| matches!(v.k, VK::F { .. }))
+                        .map(|v| v.name)
+                        .collect();
+                    if fl.is_empty() {
+                        self.fresh()
+                    } else {
+                        self.rng.pick(&fl).clone()
+                    }
                 } else {
                     self.fresh()
                 };
                 // an integer local now and then
                 if self.chance(0.15) {
-                    let ty = if self.chance(0.6) { IntTy::Usize } else { IntTy::I32 };
+                    let ty = if self.chance(0.6) {
+                        IntTy::Usize
+                    } else {
+                        IntTy::I32
+                    };
                     let (e, lo, hi) = self.iexpr(2, ty);
-                    let ann = if self.on("type-ann") && self.chance(0.5) { Some(Ann::Int(ty)) } else { None };
-                    let e = if ann.is_none() && matches!(e, E::ILit(_, None)) { E::ILit(lo, Some(ty)) } else { e };
-                    self.bind(&name, VK::I { ty, lo, hi, mutable: false });
-                    return Some(Stmt::Let { name, mutable: false, ann, init: e });
+                    let ann = if self.on("type-ann") && self.chance(0.5) {
+                        Some(Ann::Int(ty))
+                    } else {
+                        None
+                    };
+                    let e = if ann.is_none() && matches!(e, E::ILit(_, None)) {
+                        E::ILit(lo, Some(ty))
+                    } else {
+                        e
+                    };
+                    self.bind(
+                        &name,
+                        VK::I {
+                            ty,
+                            lo,
+                            hi,
+                            mutable: false,
+                        },
+                    );
+                    return Some(Stmt::Let {
+                        name,
+                        mutable: false,
+                        ann,
+                        init: e,
+                    });
                 }
                 let (e, iv) = self.fexpr(3);
-                let (e, iv) = if self.loops > 0 && mutable { self.fit(e, iv, 100.0) } else { (e, iv) };
-                let ann = if self.on("type-ann") && self.chance(0.3) { Some(Ann::F64) } else { None };
+                let (e, iv) = if self.loops > 0 && mutable {
+                    self.fit(e, iv, 100.0)
+                } else {
+                    (e, iv)
+                };
+                let ann = if self.on("type-ann") && self.chance(0.3) {
+                    Some(Ann::F64)
+                } else {
+                    None
+                };
                 let ambiguous = ann.is_none() && self.ambiguous(&e);
                 // `let x = 0.5;` stays ambiguous only when it is mutable and then assigned
-                let (e, ambiguous) = if ambiguous && !mutable { (self.pin(e), false) } else { (e, ambiguous) };
-                let iv = if self.loops > 0 && mutable { Iv::inf() } else { iv };
-                self.bind(&name, VK::F { iv, mutable, ambiguous });
-                Stmt::Let { name, mutable, ann, init: e }
+                let (e, ambiguous) = if ambiguous && !mutable {
+                    (self.pin(e), false)
+                } else {
+                    (e, ambiguous)
+                };
+                let iv = if self.loops > 0 && mutable {
+                    Iv::inf()
+                } else {
+                    iv
+                };
+                self.bind(
+                    &name,
+                    VK::F {
+                        iv,
+                        mutable,
+                        ambiguous,
+                    },
+                );
+                Stmt::Let {
+                    name,
+                    mutable,
+                    ann,
+                    init: e,
+                }
             }
             3 | 4 => {
                 let (name, viv) = self.rng.pick(&mvars).clone();
-                let compound = self.rng.weighted(&[if self.on("assign") { 2 } else { 0 }, if self.on("compound") { 3 } else { 0 }]) == 1;
+                let compound = self.rng.weighted(&[
+                    if self.on("assign") { 2 } else { 0 },
+                    if self.on("compound") { 3 } else { 0 },
+                ]) == 1;
                 if !compound {
                     // s = s * a + e (a recurrence) or s = e
                     if self.chance(0.3) {
@@ -1556,11 +2125,26 @@ impl<'a> Ctx<'a> {
                 let (e, ei) = self.fexpr(2);
                 let (e, niv) = match op {
                     AsgOp::Add | AsgOp::Sub => {
-                        let (e, ei) = if self.loops > 0 { self.fit(e, ei, 100.0) } else { (e, ei) };
-                        (e, if op == AsgOp::Add { Iv::add(viv, ei) } else { Iv::sub(viv, ei) })
+                        let (e, ei) = if self.loops > 0 {
+                            self.fit(e, ei, 100.0)
+                        } else {
+                            (e, ei)
+                        };
+                        (
+                            e,
+                            if op == AsgOp::Add {
+                                Iv::add(viv, ei)
+                            } else {
+                                Iv::sub(viv, ei)
+                            },
+                        )
                     }
                     AsgOp::Mul => {
-                        let (e, ei) = if self.loops > 0 || viv.is_inf() { self.fit(e, ei, 1.5) } else { (e, ei) };
+                        let (e, ei) = if self.loops > 0 || viv.is_inf() {
+                            self.fit(e, ei, 1.5)
+                        } else {
+                            (e, ei)
+                        };
                         (e, Iv::mul(viv, ei))
                     }
                     AsgOp::Div => {
@@ -1623,7 +2207,16 @@ impl<'a> Ctx<'a> {
     /// (`let mut c = 0; while c < K { .. }`), sometimes kept (`{ let mut c = 0; loop { .. } }`).
     fn push_stmt(&mut self, out: &mut Vec<Stmt>, s: Stmt) {
         if let Stmt::Block(b) = &s {
-            let counter = matches!(b.stmts.as_slice(), [Stmt::Let { init: E::ILit(0, Some(IntTy::Usize)), .. }, Stmt::While(..) | Stmt::Loop(..)]);
+            let counter = matches!(
+                b.stmts.as_slice(),
+                [
+                    Stmt::Let {
+                        init: E::ILit(0, Some(IntTy::Usize)),
+                        ..
+                    },
+                    Stmt::While(..) | Stmt::Loop(..)
+                ]
+            );
             if counter && self.chance(0.8) {
                 out.extend(b.stmts.iter().cloned());
                 return;
@@ -1682,7 +2275,11 @@ impl<'a> Ctx<'a> {
         self.jumped = true;
         self.branch += 1;
         self.push();
-        let mut body = if self.chance(0.4) { self.stmts(depth + 1, 2) } else { Block::default() };
+        let mut body = if self.chance(0.4) {
+            self.stmts(depth + 1, 2)
+        } else {
+            Block::default()
+        };
         match k {
             0 => body.stmts.push(Stmt::Break),
             1 => body.stmts.push(Stmt::Continue),
@@ -1730,16 +2327,50 @@ impl<'a> Ctx<'a> {
         let step_first = !incl && self.chance(0.5);
         let trips = (hhi - llo + if incl { 1 } else { 0 }).max(1);
         let var_hi = (hhi - if incl { 0 } else { 1 }).max(llo);
-        let var = if self.chance(0.15) { "_".to_string() } else { self.fresh() };
-        let range = Range { lo, hi, incl, rev, step, step_first };
-        self.loop_body(depth, trips, |ctx| {
-            if var != "_" {
-                ctx.bind(&var, VK::I { ty: IntTy::Usize, lo: llo, hi: var_hi, mutable: false });
-            }
-        }, |body| Stmt::For { var: var.clone(), range, body })
+        let var = if self.chance(0.15) {
+            "_".to_string()
+        } else {
+            self.fresh()
+        };
+        let range = Range {
+            lo,
+            hi,
+            incl,
+            rev,
+            step,
+            step_first,
+        };
+        self.loop_body(
+            depth,
+            trips,
+            |ctx| {
+                if var != "_" {
+                    ctx.bind(
+                        &var,
+                        VK::I {
+                            ty: IntTy::Usize,
+                            lo: llo,
+                            hi: var_hi,
+                            mutable: false,
+                        },
+                    );
+                }
+            },
+            |body| Stmt::For {
+                var: var.clone(),
+                range,
+                body,
+            },
+        )
     }
 
-    fn loop_body(&mut self, depth: usize, trips: i64, bind: impl FnOnce(&mut Self), make: impl FnOnce(Block) -> Stmt) -> Stmt {
+    fn loop_body(
+        &mut self,
+        depth: usize,
+        trips: i64,
+        bind: impl FnOnce(&mut Self),
+        make: impl FnOnce(Block) -> Stmt,
+    ) -> Stmt {
         self.enter_loop();
         let saved = self.iters;
         self.iters *= trips.max(1);
@@ -1755,7 +2386,9 @@ impl<'a> Ctx<'a> {
 
     fn counter(&mut self) -> (String, i64) {
         let c = self.fresh();
-        let k = self.rng.range(1, (ITER_CAP / self.iters.max(1)).clamp(1, 6));
+        let k = self
+            .rng
+            .range(1, (ITER_CAP / self.iters.max(1)).clamp(1, 6));
         (c, k)
     }
 
@@ -1771,37 +2404,107 @@ impl<'a> Ctx<'a> {
             cond = bin(BOp::And, cond, extra);
         }
         self.push();
-        self.bind(&c, VK::I { ty: IntTy::Usize, lo: 0, hi: k, mutable: true });
-        let init = Stmt::Let { name: c.clone(), mutable: true, ann: None, init: E::ILit(0, Some(IntTy::Usize)) };
+        self.bind(
+            &c,
+            VK::I {
+                ty: IntTy::Usize,
+                lo: 0,
+                hi: k,
+                mutable: true,
+            },
+        );
+        let init = Stmt::Let {
+            name: c.clone(),
+            mutable: true,
+            ann: None,
+            init: E::ILit(0, Some(IntTy::Usize)),
+        };
         let c2 = c.clone();
-        let st = self.loop_body(depth, k, |_| {}, move |mut body| {
-            body.stmts.insert(0, Stmt::Assign(LV::Var(c2), AsgOp::Add, ilit(1)));
-            Stmt::While(cond, body)
-        });
+        let st = self.loop_body(
+            depth,
+            k,
+            |_| {},
+            move |mut body| {
+                body.stmts
+                    .insert(0, Stmt::Assign(LV::Var(c2), AsgOp::Add, ilit(1)));
+                Stmt::While(cond, body)
+            },
+        );
         self.pop();
-        Stmt::Block(Block { stmts: vec![init, st], tail: None }).flatten_into()
+        Stmt::Block(Block {
+            stmts: vec![init, st],
+            tail: None,
+        })
+        .flatten_into()
     }
 
     fn loop_stmt(&mut self, depth: usize) -> Stmt {
         self.jumped = true;
         let (c, k) = self.counter();
         self.push();
-        self.bind(&c, VK::I { ty: IntTy::Usize, lo: 0, hi: k + 1, mutable: true });
-        let init = Stmt::Let { name: c.clone(), mutable: true, ann: None, init: E::ILit(0, Some(IntTy::Usize)) };
+        self.bind(
+            &c,
+            VK::I {
+                ty: IntTy::Usize,
+                lo: 0,
+                hi: k + 1,
+                mutable: true,
+            },
+        );
+        let init = Stmt::Let {
+            name: c.clone(),
+            mutable: true,
+            ann: None,
+            init: E::ILit(0, Some(IntTy::Usize)),
+        };
         let limit = self.int_lit(k, IntTy::Usize);
         let c2 = c.clone();
-        let extra = if self.chance(0.4) { Some(self.cond(1)) } else { None };
-        let st = self.loop_body(depth, k, |_| {}, move |mut body| {
-            body.stmts.insert(0, Stmt::Assign(LV::Var(c2.clone()), AsgOp::Add, ilit(1)));
-            body.stmts.insert(1, Stmt::If(bin(BOp::Gt, E::Var(c2), limit), Block { stmts: vec![Stmt::Break], tail: None }, None));
-            // (generated before the body: at its end a shadowing `let` could have changed a name)
-            if let Some(x) = extra {
-                body.stmts.insert(2, Stmt::If(x, Block { stmts: vec![Stmt::Break], tail: None }, None));
-            }
-            Stmt::Loop(body)
-        });
+        let extra = if self.chance(0.4) {
+            Some(self.cond(1))
+        } else {
+            None
+        };
+        let st = self.loop_body(
+            depth,
+            k,
+            |_| {},
+            move |mut body| {
+                body.stmts
+                    .insert(0, Stmt::Assign(LV::Var(c2.clone()), AsgOp::Add, ilit(1)));
+                body.stmts.insert(
+                    1,
+                    Stmt::If(
+                        bin(BOp::Gt, E::Var(c2), limit),
+                        Block {
+                            stmts: vec![Stmt::Break],
+                            tail: None,
+                        },
+                        None,
+                    ),
+                );
+                // (generated before the body: at its end a shadowing `let` could have changed a name)
+                if let Some(x) = extra {
+                    body.stmts.insert(
+                        2,
+                        Stmt::If(
+                            x,
+                            Block {
+                                stmts: vec![Stmt::Break],
+                                tail: None,
+                            },
+                            None,
+                        ),
+                    );
+                }
+                Stmt::Loop(body)
+            },
+        );
         self.pop();
-        Stmt::Block(Block { stmts: vec![init, st], tail: None }).flatten_into()
+        Stmt::Block(Block {
+            stmts: vec![init, st],
+            tail: None,
+        })
+        .flatten_into()
     }
 
     fn elem_loop(&mut self, depth: usize, arrs: &[(String, ArrTy, Iv)]) -> Stmt {
@@ -1812,36 +2515,73 @@ impl<'a> Ctx<'a> {
         let by_ref = self.chance(0.5);
         // `&x` iterates only for owned/view types, `&x[..]` only for slices/Vec/arrays
         let mut srcs = vec![ElemSrc::Iter];
-        if matches!(ty, ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::View1 | ArrTy::Own1 | ArrTy::LocalVec | ArrTy::Local1) {
+        if matches!(
+            ty,
+            ArrTy::Vec
+                | ArrTy::Fixed(_)
+                | ArrTy::View1
+                | ArrTy::Own1
+                | ArrTy::LocalVec
+                | ArrTy::Local1
+        ) {
             srcs.push(ElemSrc::Ref);
         }
-        if matches!(ty, ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::LocalVec) {
+        if matches!(
+            ty,
+            ArrTy::Slice | ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::LocalVec
+        ) {
             srcs.push(ElemSrc::Full);
         }
         let src = *self.rng.pick(&srcs);
         let var = self.fresh();
         let n = self.len1 as i64;
         let v2 = var.clone();
-        self.loop_body(depth, n, move |ctx| ctx.bind(&v2, VK::Elem { iv, by_ref: !by_ref }), |body| Stmt::ForElem {
-            var,
-            by_ref,
-            arr,
-            arr_ty: ty,
-            src,
-            body,
-        })
+        self.loop_body(
+            depth,
+            n,
+            move |ctx| {
+                ctx.bind(
+                    &v2,
+                    VK::Elem {
+                        iv,
+                        by_ref: !by_ref,
+                    },
+                )
+            },
+            |body| Stmt::ForElem {
+                var,
+                by_ref,
+                arr,
+                arr_ty: ty,
+                src,
+                body,
+            },
+        )
     }
 
     fn array_write(&mut self, warrs: &[(String, ArrTy, (usize, usize))]) -> Stmt {
         let (name, ty, dims) = self.rng.pick(warrs).clone();
-        let ops: Vec<AsgOp> = [AsgOp::Set, AsgOp::Set, AsgOp::Add, AsgOp::Sub, AsgOp::Mul, AsgOp::Div]
-            .into_iter()
-            .filter(|o| (*o == AsgOp::Set && self.on("assign")) || (*o != AsgOp::Set && self.on("compound")))
-            .filter(|o| *o != AsgOp::Div || self.on("div"))
-            // `*=` and `/=` read the element
-            .filter(|o| !matches!(o, AsgOp::Mul | AsgOp::Div) || self.filling_read_ok())
-            .collect();
-        let op = if ops.is_empty() { AsgOp::Set } else { *self.rng.pick(&ops) };
+        let ops: Vec<AsgOp> = [
+            AsgOp::Set,
+            AsgOp::Set,
+            AsgOp::Add,
+            AsgOp::Sub,
+            AsgOp::Mul,
+            AsgOp::Div,
+        ]
+        .into_iter()
+        .filter(|o| {
+            (*o == AsgOp::Set && self.on("assign")) || (*o != AsgOp::Set && self.on("compound"))
+        })
+        .filter(|o| *o != AsgOp::Div || self.on("div"))
+        // `*=` and `/=` read the element
+        .filter(|o| !matches!(o, AsgOp::Mul | AsgOp::Div) || self.filling_read_ok())
+        .collect();
+        let op = if ops.is_empty() {
+            AsgOp::Set
+        } else {
+            *self.rng.pick(&ops)
+        };
         self.writing = Some(name.clone());
         let (e, ei) = self.fexpr(2);
         self.writing = None;
@@ -1855,7 +2595,17 @@ impl<'a> Ctx<'a> {
         let hull = self.branch > 0 || self.value > 0;
         if let Some(v) = self.lookup_mut(&name) {
             if let VK::Arr { iv, .. } = &mut v.k {
-                *iv = if looping || op != AsgOp::Set { if op == AsgOp::Set && !looping { Iv::hull(*iv, ei) } else { Iv::inf() } } else if hull { Iv::hull(*iv, ei) } else { Iv::hull(*iv, ei) };
+                *iv = if looping || op != AsgOp::Set {
+                    if op == AsgOp::Set && !looping {
+                        Iv::hull(*iv, ei)
+                    } else {
+                        Iv::inf()
+                    }
+                } else if hull {
+                    Iv::hull(*iv, ei)
+                } else {
+                    Iv::hull(*iv, ei)
+                };
             }
         }
         self.no_len = Some(name.clone());
@@ -1873,7 +2623,8 @@ impl<'a> Ctx<'a> {
 
     /// `for i in 1..n { y[i] = y[i - 1] * a + e; }`
     fn recurrence(&mut self, warrs: &[(String, ArrTy, (usize, usize))]) -> Stmt {
-        let ones: Vec<(String, ArrTy, (usize, usize))> = warrs.iter().filter(|w| !w.1.is2()).cloned().collect();
+        let ones: Vec<(String, ArrTy, (usize, usize))> =
+            warrs.iter().filter(|w| !w.1.is2()).cloned().collect();
         if ones.is_empty() {
             return self.array_write(warrs);
         }
@@ -1888,7 +2639,15 @@ impl<'a> Ctx<'a> {
         self.iters *= n;
         self.loops += 1;
         self.push();
-        self.bind(&i2, VK::I { ty: IntTy::Usize, lo: 1, hi: n - 1, mutable: false });
+        self.bind(
+            &i2,
+            VK::I {
+                ty: IntTy::Usize,
+                lo: 1,
+                hi: n - 1,
+                mutable: false,
+            },
+        );
         let (a, ai) = self.fexpr(1);
         let (a, _) = self.fit(a, ai, 1.2);
         let (e, ei) = self.fexpr(2);
@@ -1898,14 +2657,32 @@ impl<'a> Ctx<'a> {
         self.iters = saved;
         let prev = E::Index(name2.clone(), b(bin(BOp::Sub, E::Var(i2.clone()), ilit(1))));
         let rhs = bin(BOp::Add, bin(BOp::Mul, prev, a), e);
-        let body = Block { stmts: vec![Stmt::Assign(LV::Idx(name2, E::Var(i2)), AsgOp::Set, rhs)], tail: None };
-        Stmt::For { var: i, range: Range { lo: ilit(1), hi, incl: false, rev: false, step: None, step_first: false }, body }
+        let body = Block {
+            stmts: vec![Stmt::Assign(LV::Idx(name2, E::Var(i2)), AsgOp::Set, rhs)],
+            tail: None,
+        };
+        Stmt::For {
+            var: i,
+            range: Range {
+                lo: ilit(1),
+                hi,
+                incl: false,
+                rev: false,
+                step: None,
+                step_first: false,
+            },
+            body,
+        }
     }
 }
 
 impl Iv {
     fn max_lo(self, lo: f64) -> Iv {
-        if self.is_inf() { self } else { Iv::new(self.lo.max(lo), self.hi.max(lo)) }
+        if self.is_inf() {
+            self
+        } else {
+            Iv::new(self.lo.max(lo), self.hi.max(lo))
+        }
     }
 }
 
@@ -1915,7 +2692,11 @@ trait FixLo {
 impl FixLo for (E, Iv) {
     fn fix_lo(self, lo: f64) -> Self {
         let (e, iv) = self;
-        if iv.lo >= lo { (e, iv) } else { (bin(BOp::Add, e, flit(lo)), Iv::add(iv, Iv::pt(lo))) }
+        if iv.lo >= lo {
+            (e, iv)
+        } else {
+            (bin(BOp::Add, e, flit(lo)), Iv::add(iv, Iv::pt(lo)))
+        }
     }
 }
 
@@ -1950,7 +2731,11 @@ pub fn program(g: &Grammar, seed: u64) -> Program {
     let mut rng = Rng::new(seed);
     let len1 = rng.range(2, 5) as usize;
     let rows = rng.range(2, 4) as usize;
-    let cols = if rng.chance(0.5) { len1 } else { rng.range(2, 4) as usize };
+    let cols = if rng.chance(0.5) {
+        len1
+    } else {
+        rng.range(2, 4) as usize
+    };
     let mut items = vec![];
     let mut reserved: BTreeSet<String> = BTreeSet::new();
     if g.on("hostile-items") && rng.chance(0.5) {
@@ -2007,11 +2792,26 @@ pub fn program(g: &Grammar, seed: u64) -> Program {
         let f = func(g, &mut rng, &name, &funcs, &reserved, len1, rows, cols);
         funcs.push(f);
     }
-    Program { items, funcs, len1, rows, cols }
+    Program {
+        items,
+        funcs,
+        len1,
+        rows,
+        cols,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTreeSet<String>, len1: usize, rows: usize, cols: usize) -> Func {
+fn func(
+    g: &Grammar,
+    rng: &mut Rng,
+    name: &str,
+    earlier: &[Func],
+    reserved: &BTreeSet<String>,
+    len1: usize,
+    rows: usize,
+    cols: usize,
+) -> Func {
     let mut ctx = Ctx {
         g,
         rng: rng.fork(),
@@ -2021,7 +2821,13 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
         branch: 0,
         value: 0,
         callees: if g.on("calls") {
-            earlier.iter().map(|f| Callee { name: f.name.clone(), params: f.params.clone() }).collect()
+            earlier
+                .iter()
+                .map(|f| Callee {
+                    name: f.name.clone(),
+                    params: f.params.clone(),
+                })
+                .collect()
         } else {
             vec![]
         },
@@ -2037,7 +2843,11 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
     };
     // parameters
     let mut params: Vec<Param> = vec![];
-    let nscalar = if g.arrays { ctx.rng.range(0, 2) } else { ctx.rng.range(1, 3) };
+    let nscalar = if g.arrays {
+        ctx.rng.range(0, 2)
+    } else {
+        ctx.rng.range(1, 3)
+    };
     let mut kinds: Vec<PTy> = vec![];
     for _ in 0..nscalar {
         kinds.push(PTy::F64);
@@ -2069,7 +2879,11 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
         }
     }
     if g.on("int-params") && ctx.rng.chance(0.4) {
-        kinds.push(PTy::Int(if ctx.rng.chance(0.7) { IntTy::Usize } else { IntTy::I32 }));
+        kinds.push(PTy::Int(if ctx.rng.chance(0.7) {
+            IntTy::Usize
+        } else {
+            IntTy::I32
+        }));
     }
     if g.on("bool-params") && ctx.rng.chance(0.15) {
         kinds.push(PTy::Bool);
@@ -2091,9 +2905,20 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
             _ => (0, 0),
         };
         let k = match ty {
-            PTy::F64 => VK::F { iv: Iv::new(-PARAM, PARAM), mutable, ambiguous: false },
-            PTy::RefF64 => VK::RefF { iv: Iv::new(-PARAM, PARAM) },
-            PTy::Int(t) => VK::I { ty: t, lo: int_range.0, hi: int_range.1, mutable: false },
+            PTy::F64 => VK::F {
+                iv: Iv::new(-PARAM, PARAM),
+                mutable,
+                ambiguous: false,
+            },
+            PTy::RefF64 => VK::RefF {
+                iv: Iv::new(-PARAM, PARAM),
+            },
+            PTy::Int(t) => VK::I {
+                ty: t,
+                lo: int_range.0,
+                hi: int_range.1,
+                mutable: false,
+            },
             PTy::Bool => VK::B,
             PTy::Arr(t) => VK::Arr {
                 ty: t,
@@ -2104,7 +2929,12 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
             },
         };
         ctx.bind(&pname, k);
-        params.push(Param { name: pname, ty, mutable, int_range });
+        params.push(Param {
+            name: pname,
+            ty,
+            mutable,
+            int_range,
+        });
     }
     // local arrays at the top of the body
     let mut stmts = vec![];
@@ -2122,7 +2952,13 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
                 let c = dim_expr(&mut ctx, cols);
                 ((rows, cols), vec![r, c])
             } else {
-                let n = if ctx.rng.chance(0.7) { len1 } else if ctx.rng.chance(0.5) { rows } else { cols };
+                let n = if ctx.rng.chance(0.7) {
+                    len1
+                } else if ctx.rng.chance(0.5) {
+                    rows
+                } else {
+                    cols
+                };
                 ((n, 0), vec![dim_expr(&mut ctx, n)])
             };
             let (init, iv) = if kind == ArrTy::LocalVec && ctx.rng.chance(0.3) {
@@ -2133,8 +2969,23 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
             };
             let ann = g.on("type-ann") && ctx.rng.chance(0.3);
             let amb = !ann && (kind != ArrTy::LocalVec || ctx.ambiguous(&init));
-            ctx.bind(&name, VK::Arr { ty: kind, iv, dims, frozen: false, amb });
-            stmts.push(Stmt::LetArr { name: name.clone(), kind, init, dims: dexprs.clone(), ann });
+            ctx.bind(
+                &name,
+                VK::Arr {
+                    ty: kind,
+                    iv,
+                    dims,
+                    frozen: false,
+                    amb,
+                },
+            );
+            stmts.push(Stmt::LetArr {
+                name: name.clone(),
+                kind,
+                init,
+                dims: dexprs.clone(),
+                ann,
+            });
             if amb {
                 // without a type, the element type comes from a first fill (as users write it)
                 stmts.push(fill_loop(&mut ctx, &name, kind, dims));
@@ -2149,11 +3000,31 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
     if g.on("let-mut") {
         for _ in 0..ctx.rng.range(1, 2) {
             let name = ctx.fresh();
-            let (e, iv) = if ctx.rng.chance(0.4) { (flit(0.0), Iv::pt(0.0)) } else { ctx.fexpr(2) };
-            let ann = if g.on("type-ann") && ctx.rng.chance(0.3) { Some(Ann::F64) } else { None };
+            let (e, iv) = if ctx.rng.chance(0.4) {
+                (flit(0.0), Iv::pt(0.0))
+            } else {
+                ctx.fexpr(2)
+            };
+            let ann = if g.on("type-ann") && ctx.rng.chance(0.3) {
+                Some(Ann::F64)
+            } else {
+                None
+            };
             let ambiguous = ann.is_none() && ctx.ambiguous(&e);
-            ctx.bind(&name, VK::F { iv, mutable: true, ambiguous });
-            stmts.push(Stmt::Let { name, mutable: true, ann, init: e });
+            ctx.bind(
+                &name,
+                VK::F {
+                    iv,
+                    mutable: true,
+                    ambiguous,
+                },
+            );
+            stmts.push(Stmt::Let {
+                name,
+                mutable: true,
+                ann,
+                init: e,
+            });
         }
     }
     while ctx.budget > 0 {
@@ -2181,9 +3052,15 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
         tail = bin(BOp::Add, tail, v);
     }
     // `wrt` subset
-    let floats: Vec<usize> = (0..params.len()).filter(|&i| params[i].ty.is_float()).collect();
+    let floats: Vec<usize> = (0..params.len())
+        .filter(|&i| params[i].ty.is_float())
+        .collect();
     let wrt = if g.on("wrt") && !floats.is_empty() && ctx.rng.chance(0.25) {
-        let mut w: Vec<usize> = floats.iter().cloned().filter(|_| ctx.rng.chance(0.6)).collect();
+        let mut w: Vec<usize> = floats
+            .iter()
+            .cloned()
+            .filter(|_| ctx.rng.chance(0.6))
+            .collect();
         if w.is_empty() {
             w.push(floats[0]);
         }
@@ -2192,17 +3069,41 @@ fn func(g: &Grammar, rng: &mut Rng, name: &str, earlier: &[Func], reserved: &BTr
         None
     };
     *rng = ctx.rng.fork();
-    Func { name: name.to_string(), params, wrt, body: Block { stmts, tail: Some(Box::new(tail)) } }
+    Func {
+        name: name.to_string(),
+        params,
+        wrt,
+        body: Block {
+            stmts,
+            tail: Some(Box::new(tail)),
+        },
+    }
 }
 
 /// `for i in 0..n { y[i] = e; }` (2-D: nested), with a typed right-hand side.
 fn fill_loop(ctx: &mut Ctx, name: &str, kind: ArrTy, dims: (usize, usize)) -> Stmt {
     let i = ctx.fresh();
     ctx.push();
-    ctx.bind(&i, VK::I { ty: IntTy::Usize, lo: 0, hi: dims.0 as i64 - 1, mutable: false });
+    ctx.bind(
+        &i,
+        VK::I {
+            ty: IntTy::Usize,
+            lo: 0,
+            hi: dims.0 as i64 - 1,
+            mutable: false,
+        },
+    );
     let j = if kind.is2() {
         let j = ctx.fresh();
-        ctx.bind(&j, VK::I { ty: IntTy::Usize, lo: 0, hi: dims.1 as i64 - 1, mutable: false });
+        ctx.bind(
+            &j,
+            VK::I {
+                ty: IntTy::Usize,
+                lo: 0,
+                hi: dims.1 as i64 - 1,
+                mutable: false,
+            },
+        );
         Some(j)
     } else {
         None
@@ -2219,20 +3120,48 @@ fn fill_loop(ctx: &mut Ctx, name: &str, kind: ArrTy, dims: (usize, usize)) -> St
         }
     }
     // a usize bound: an `{integer}` index would leave the element type unknown
-    let rng = |n: usize| Range { lo: ilit(0), hi: E::ILit(n as i64, Some(IntTy::Usize)), incl: false, rev: false, step: None, step_first: false };
+    let rng = |n: usize| Range {
+        lo: ilit(0),
+        hi: E::ILit(n as i64, Some(IntTy::Usize)),
+        incl: false,
+        rev: false,
+        step: None,
+        step_first: false,
+    };
     match j {
         None => Stmt::For {
             var: i.clone(),
             range: rng(dims.0),
-            body: Block { stmts: vec![Stmt::Assign(LV::Idx(name.to_string(), E::Var(i)), AsgOp::Set, e)], tail: None },
+            body: Block {
+                stmts: vec![Stmt::Assign(
+                    LV::Idx(name.to_string(), E::Var(i)),
+                    AsgOp::Set,
+                    e,
+                )],
+                tail: None,
+            },
         },
         Some(j) => {
             let inner = Stmt::For {
                 var: j.clone(),
                 range: rng(dims.1),
-                body: Block { stmts: vec![Stmt::Assign(LV::Idx2(name.to_string(), E::Var(i.clone()), E::Var(j)), AsgOp::Set, e)], tail: None },
+                body: Block {
+                    stmts: vec![Stmt::Assign(
+                        LV::Idx2(name.to_string(), E::Var(i.clone()), E::Var(j)),
+                        AsgOp::Set,
+                        e,
+                    )],
+                    tail: None,
+                },
             };
-            Stmt::For { var: i, range: rng(dims.0), body: Block { stmts: vec![inner], tail: None } }
+            Stmt::For {
+                var: i,
+                range: rng(dims.0),
+                body: Block {
+                    stmts: vec![inner],
+                    tail: None,
+                },
+            }
         }
     }
 }

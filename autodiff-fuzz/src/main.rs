@@ -11,14 +11,20 @@ fn usage() -> ! {
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     // `shrink FILE`: the case file's first line holds the generator's arguments
-    if args.first().map(|s| s.as_str()) == Some("shrink") && args.len() >= 2 && !args[1].starts_with("--") {
+    if args.first().map(|s| s.as_str()) == Some("shrink")
+        && args.len() >= 2
+        && !args[1].starts_with("--")
+    {
         let text = std::fs::read_to_string(&args[1]).unwrap_or_else(|e| {
             eprintln!("{}: {e}", args[1]);
             std::process::exit(2)
         });
         let first = text.lines().next().unwrap_or("");
         let Some(spec) = first.strip_prefix("// autodiff-fuzz case:") else {
-            eprintln!("{}: not a case file (first line `// autodiff-fuzz case: ...`)", args[1]);
+            eprintln!(
+                "{}: not a case file (first line `// autodiff-fuzz case: ...`)",
+                args[1]
+            );
             std::process::exit(2)
         };
         let file = args.remove(1);
@@ -93,7 +99,14 @@ fn main() {
             let c = &cases[index];
             println!("{}", c.user_code());
             if let driver::Unit::Gen(p) = &c.unit {
-                println!("// ---- dual\n{}", autodiff_fuzz::ast::pretty(&autodiff_fuzz::ast::render_module(p, autodiff_fuzz::ast::Mode::Dual, false)));
+                println!(
+                    "// ---- dual\n{}",
+                    autodiff_fuzz::ast::pretty(&autodiff_fuzz::ast::render_module(
+                        p,
+                        autodiff_fuzz::ast::Mode::Dual,
+                        false
+                    ))
+                );
             }
         }
         "shrink" => {
@@ -111,13 +124,26 @@ fn main() {
                 return;
             };
             eprintln!("[shrink] failure: {:?} {}", want.0, want.1);
-            let driver::Unit::Gen(p) = case.unit else { unreachable!() };
-            let (min, mv) = autodiff_fuzz::shrink::shrink(&env, p, &want, batch, &mut |m| eprintln!("[shrink] {m}")).unwrap_or_else(|e| {
+            let driver::Unit::Gen(p) = case.unit else {
+                unreachable!()
+            };
+            let (min, mv) = autodiff_fuzz::shrink::shrink(&env, p, &want, batch, &mut |m| {
+                eprintln!("[shrink] {m}")
+            })
+            .unwrap_or_else(|e| {
                 eprintln!("error: {e}");
                 std::process::exit(2)
             });
-            let text = autodiff_fuzz::ast::pretty(&autodiff_fuzz::ast::render_module(&min, autodiff_fuzz::ast::Mode::Plain, true));
-            let mut out = format!("{}\n// minimised; fails with {}:\n", driver::case_header(&g, seed, index), want.0.label());
+            let text = autodiff_fuzz::ast::pretty(&autodiff_fuzz::ast::render_module(
+                &min,
+                autodiff_fuzz::ast::Mode::Plain,
+                true,
+            ));
+            let mut out = format!(
+                "{}\n// minimised; fails with {}:\n",
+                driver::case_header(&g, seed, index),
+                want.0.label()
+            );
             if let driver::Verdict::Fail(fs) = &mv {
                 for (_, m) in fs.iter().take(4) {
                     for l in m.lines().take(12) {
@@ -127,8 +153,13 @@ fn main() {
             }
             out.push_str(&text);
             let path = match &file {
-                Some(f) => std::path::PathBuf::from(f.trim_end_matches(".case").to_string() + ".min.rs"),
-                None => env.dir.join(format!("cases/min-s{seed}-{index:04}{}.rs", if g.arrays { "-array" } else { "" })),
+                Some(f) => {
+                    std::path::PathBuf::from(f.trim_end_matches(".case").to_string() + ".min.rs")
+                }
+                None => env.dir.join(format!(
+                    "cases/min-s{seed}-{index:04}{}.rs",
+                    if g.arrays { "-array" } else { "" }
+                )),
             };
             let _ = std::fs::create_dir_all(path.parent().unwrap());
             std::fs::write(&path, &out).unwrap();
@@ -142,10 +173,13 @@ fn main() {
                 Ok(mut r) => {
                     // a mutant that plain rustc rejects is not a test: drop it
                     let before = r.cases.len();
-                    r.cases.retain(|(_, v)| !v.kinds().contains(&driver::Kind::GeneratorBug));
+                    r.cases
+                        .retain(|(_, v)| !v.kinds().contains(&driver::Kind::GeneratorBug));
                     let invalid = before - r.cases.len();
                     print!("{}", r.details(show));
-                    println!("==================== summary (mutate, seed {seed}, {count} mutants; {invalid} discarded: not valid Rust without the attribute)");
+                    println!(
+                        "==================== summary (mutate, seed {seed}, {count} mutants; {invalid} discarded: not valid Rust without the attribute)"
+                    );
                     print!("{}", r.summary());
                     println!("by signature (count, kind, message, smallest programs):");
                     print!("{}", r.group_table());
@@ -161,16 +195,27 @@ fn main() {
         }
         "random" => {
             let cases = driver::generate(&g, seed, count, 'p');
-            let name = if g.arrays { "random-array" } else { "random-scalar" };
+            let name = if g.arrays {
+                "random-array"
+            } else {
+                "random-scalar"
+            };
             match driver::run_batch(&env, name, cases, seed) {
                 Ok(r) => {
                     let tag = if g.arrays { "array" } else { "scalar" };
-                    let paths = driver::write_cases(&env.dir.join("cases"), &g, seed, &r, tag).unwrap_or_default();
+                    let paths = driver::write_cases(&env.dir.join("cases"), &g, seed, &r, tag)
+                        .unwrap_or_default();
                     print!("{}", r.details(show));
                     if !paths.is_empty() {
-                        println!("case files (for `shrink FILE`): {}/{tag}-s{seed}-*.case", env.dir.join("cases").display());
+                        println!(
+                            "case files (for `shrink FILE`): {}/{tag}-s{seed}-*.case",
+                            env.dir.join("cases").display()
+                        );
                     }
-                    println!("==================== summary (seed {seed}, {count} programs, {})", if g.arrays { "arrays" } else { "scalar" });
+                    println!(
+                        "==================== summary (seed {seed}, {count} programs, {})",
+                        if g.arrays { "arrays" } else { "scalar" }
+                    );
                     print!("{}", r.summary());
                     println!("by signature (count, kind, message, smallest programs):");
                     print!("{}", r.group_table());

@@ -33,7 +33,12 @@ pub struct Origin {
 }
 
 fn is_diff(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "differentiable"))
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "differentiable")
+    })
 }
 
 fn param_ty(t: &syn::Type) -> Option<PTy> {
@@ -63,17 +68,29 @@ fn param_ty(t: &syn::Type) -> Option<PTy> {
 pub fn origins(workspace: &Path, files: &[&str]) -> Vec<Origin> {
     let mut out = vec![];
     for file in files {
-        let Ok(src) = std::fs::read_to_string(workspace.join(file)) else { continue };
-        let Ok(ast) = syn::parse_file(&src) else { continue };
+        let Ok(src) = std::fs::read_to_string(workspace.join(file)) else {
+            continue;
+        };
+        let Ok(ast) = syn::parse_file(&src) else {
+            continue;
+        };
         let mut items: Vec<syn::Item> = vec![];
         collect_items(&ast.items, &mut items);
         let fns: Vec<syn::ItemFn> = items
             .iter()
-            .filter_map(|i| if let syn::Item::Fn(f) = i { Some(f.clone()) } else { None })
+            .filter_map(|i| {
+                if let syn::Item::Fn(f) = i {
+                    Some(f.clone())
+                } else {
+                    None
+                }
+            })
             .collect();
         for f in fns.iter().filter(|f| is_diff(&f.attrs)) {
             let ok = f.sig.inputs.iter().all(|a| match a {
-                syn::FnArg::Typed(t) => param_ty(&t.ty).is_some() && matches!(*t.pat, syn::Pat::Ident(_)),
+                syn::FnArg::Typed(t) => {
+                    param_ty(&t.ty).is_some() && matches!(*t.pat, syn::Pat::Ident(_))
+                }
                 _ => false,
             });
             let ret = f.sig.output.to_token_stream().to_string().replace(' ', "");
@@ -100,10 +117,15 @@ pub fn origins(workspace: &Path, files: &[&str]) -> Vec<Origin> {
             }
             for it in &items {
                 match it {
-                    syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Type(_) => ctx.push(it.clone()),
+                    syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Type(_) => {
+                        ctx.push(it.clone())
+                    }
                     syn::Item::Use(u) => {
                         let s = u.to_token_stream().to_string();
-                        if s.contains("std ::") || s.contains("autodiff_runtime ::") || s.contains("core ::") {
+                        if s.contains("std ::")
+                            || s.contains("autodiff_runtime ::")
+                            || s.contains("core ::")
+                        {
                             ctx.push(it.clone());
                         }
                     }
@@ -113,7 +135,11 @@ pub fn origins(workspace: &Path, files: &[&str]) -> Vec<Origin> {
             // the same `use` or const may come from several inline modules of the file
             let mut seen = BTreeSet::new();
             ctx.retain(|i| seen.insert(i.to_token_stream().to_string()));
-            out.push(Origin { file: file.to_string(), func: f.clone(), context: ctx });
+            out.push(Origin {
+                file: file.to_string(),
+                func: f.clone(),
+                context: ctx,
+            });
         }
     }
     out
@@ -146,7 +172,25 @@ fn idents(ts: &TokenStream) -> BTreeSet<String> {
     s
 }
 
-const HOSTILE: &[&str] = &["t_0", "t_1", "t_2", "a_1", "value", "d_out", "x_bar", "tape_0", "n_3", "count_1", "pullback_g", "grad_f", "y_carry", "s_shift", "x_d0", "first", "adj"];
+const HOSTILE: &[&str] = &[
+    "t_0",
+    "t_1",
+    "t_2",
+    "a_1",
+    "value",
+    "d_out",
+    "x_bar",
+    "tape_0",
+    "n_3",
+    "count_1",
+    "pullback_g",
+    "grad_f",
+    "y_carry",
+    "s_shift",
+    "x_d0",
+    "first",
+    "adj",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mut {
@@ -219,7 +263,11 @@ impl VisitMut for M<'_> {
                 for i in 0..n {
                     let is_expr_stmt = matches!(&b.stmts[i], syn::Stmt::Expr(_, Some(_)));
                     let is_local = matches!(&b.stmts[i], syn::Stmt::Local(_));
-                    let ok = if self.kind == Mut::Wrap { is_expr_stmt } else { is_expr_stmt || is_local };
+                    let ok = if self.kind == Mut::Wrap {
+                        is_expr_stmt
+                    } else {
+                        is_expr_stmt || is_local
+                    };
                     if ok && self.hit() {
                         let s = b.stmts[i].clone();
                         if self.kind == Mut::Duplicate {
@@ -268,7 +316,8 @@ fn rename_tokens(ts: TokenStream, from: &str, to: &str) -> TokenStream {
         .map(|t| match t {
             TokenTree::Ident(i) if i == from => TokenTree::Ident(Ident::new(to, i.span())),
             TokenTree::Group(g) => {
-                let mut n = proc_macro2::Group::new(g.delimiter(), rename_tokens(g.stream(), from, to));
+                let mut n =
+                    proc_macro2::Group::new(g.delimiter(), rename_tokens(g.stream(), from, to));
                 n.set_span(g.span());
                 TokenTree::Group(n)
             }
@@ -295,7 +344,14 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
     };
     let k = rng.range(1, 3);
     for _ in 0..k {
-        let kinds = [Mut::SwapOp, Mut::Literal, Mut::Rename, Mut::Wrap, Mut::Duplicate, Mut::EarlyReturn];
+        let kinds = [
+            Mut::SwapOp,
+            Mut::Literal,
+            Mut::Rename,
+            Mut::Wrap,
+            Mut::Duplicate,
+            Mut::EarlyReturn,
+        ];
         let kind = *rng.pick(&kinds);
         if kind == Mut::Rename {
             let mut lets = Lets(BTreeSet::new());
@@ -311,7 +367,11 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
                 continue;
             }
             let from = rng.pick(&cands).clone();
-            let free: Vec<&str> = HOSTILE.iter().cloned().filter(|h| !used.contains(*h)).collect();
+            let free: Vec<&str> = HOSTILE
+                .iter()
+                .cloned()
+                .filter(|h| !used.contains(*h))
+                .collect();
             if free.is_empty() {
                 continue;
             }
@@ -327,14 +387,28 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
             }
             continue;
         }
-        let mut counter = M { kind, target: usize::MAX, n: 0, rng, ret: ret.clone(), names: BTreeSet::new() };
+        let mut counter = M {
+            kind,
+            target: usize::MAX,
+            n: 0,
+            rng,
+            ret: ret.clone(),
+            names: BTreeSet::new(),
+        };
         counter.visit_block_mut(&mut f.block.clone());
         let sites = counter.n;
         if sites == 0 {
             continue;
         }
         let target = rng.below(sites);
-        let mut m = M { kind, target, n: 0, rng, ret: ret.clone(), names: BTreeSet::new() };
+        let mut m = M {
+            kind,
+            target,
+            n: 0,
+            rng,
+            ret: ret.clone(),
+            names: BTreeSet::new(),
+        };
         let _ = &m.names;
         m.visit_block_mut(&mut f.block);
         log.push(format!("{kind:?} #{target}"));
@@ -344,7 +418,12 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
 
 fn strip_attr(f: &syn::ItemFn) -> syn::ItemFn {
     let mut g = f.clone();
-    g.attrs.retain(|a| !a.path().segments.last().is_some_and(|s| s.ident == "differentiable"));
+    g.attrs.retain(|a| {
+        !a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "differentiable")
+    });
     g
 }
 
@@ -354,7 +433,10 @@ const HEADER: &str = "#![allow(warnings, clippy::all)]\n#[allow(unused_imports)]
 pub fn case(id: &str, o: &Origin, f: &syn::ItemFn, what: &str, seed: u64) -> Case {
     let mut ad = String::from(HEADER);
     let mut plain = String::from(HEADER);
-    let has_import = o.context.iter().any(|i| i.to_token_stream().to_string().contains("differentiable"));
+    let has_import = o
+        .context
+        .iter()
+        .any(|i| i.to_token_stream().to_string().contains("differentiable"));
     if !has_import {
         ad.push_str("use autodiff_runtime::differentiable;\n");
     }
@@ -390,36 +472,81 @@ pub fn case(id: &str, o: &Origin, f: &syn::ItemFn, what: &str, seed: u64) -> Cas
                     PTy::Int(IntTy::I32) => (-2, 4),
                     _ => (1, 6),
                 };
-                Some(Param { name, ty, mutable: false, int_range })
+                Some(Param {
+                    name,
+                    ty,
+                    mutable: false,
+                    int_range,
+                })
             }
             _ => None,
         })
         .collect();
     let n = params
         .iter()
-        .find_map(|p| if let PTy::Arr(ArrTy::Fixed(n)) = p.ty { Some(n) } else { None })
+        .find_map(|p| {
+            if let PTy::Arr(ArrTy::Fixed(n)) = p.ty {
+                Some(n)
+            } else {
+                None
+            }
+        })
         .unwrap_or(3);
     let wrt = wrt_of(f, &params);
-    let func = Func { name: f.sig.ident.to_string(), params, wrt, body: Default::default() };
-    let prog = Program { items: vec![], funcs: vec![], len1: n, rows: n, cols: n };
-    let mut check = format!("pub fn check(points: usize) {{\n    check_{}(points);\n}}\n", func.name);
-    check.push_str(&crate::driver::check_fn(id, &prog, &func, seed, true, 0.2, 1.6));
-    Case { id: id.to_string(), origin: format!("{} {} [{what}]", o.file, o.func.sig.ident), unit: Unit::Text(TextUnit { ad, plain, check }) }
+    let func = Func {
+        name: f.sig.ident.to_string(),
+        params,
+        wrt,
+        body: Default::default(),
+    };
+    let prog = Program {
+        items: vec![],
+        funcs: vec![],
+        len1: n,
+        rows: n,
+        cols: n,
+    };
+    let mut check = format!(
+        "pub fn check(points: usize) {{\n    check_{}(points);\n}}\n",
+        func.name
+    );
+    check.push_str(&crate::driver::check_fn(
+        id, &prog, &func, seed, true, 0.2, 1.6,
+    ));
+    Case {
+        id: id.to_string(),
+        origin: format!("{} {} [{what}]", o.file, o.func.sig.ident),
+        unit: Unit::Text(TextUnit { ad, plain, check }),
+    }
 }
 
 /// `#[differentiable(wrt(a, b))]` as parameter indices.
 fn wrt_of(f: &syn::ItemFn, params: &[Param]) -> Option<Vec<usize>> {
     for a in &f.attrs {
-        if !a.path().segments.last().is_some_and(|s| s.ident == "differentiable") {
+        if !a
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "differentiable")
+        {
             continue;
         }
         let ts = a.meta.to_token_stream().to_string();
         let i = ts.find("wrt")?;
         let inner = &ts[i + 3..];
-        let names: Vec<String> =
-            inner.trim_start_matches([' ', '(']).split(')').next()?.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let names: Vec<String> = inner
+            .trim_start_matches([' ', '('])
+            .split(')')
+            .next()?
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         // the gradient tuple is in declaration order, whatever order `wrt` lists
-        let mut idx: Vec<usize> = names.iter().filter_map(|n| params.iter().position(|p| p.name == *n)).collect();
+        let mut idx: Vec<usize> = names
+            .iter()
+            .filter_map(|n| params.iter().position(|p| p.name == *n))
+            .collect();
         idx.sort();
         return Some(idx);
     }
@@ -428,12 +555,26 @@ fn wrt_of(f: &syn::ItemFn, params: &[Param]) -> Option<Vec<usize>> {
 
 /// The batch of `count` mutants (plus every original once) for `seed`.
 pub fn cases(workspace: &Path, seed: u64, count: usize) -> Vec<Case> {
-    let files = ["tests/scalar.rs", "tests/arrays.rs", "src/weierstrass.rs", "src/portfolio.rs", "src/rk4.rs", "src/post.rs", "src/reference.rs"];
+    let files = [
+        "tests/scalar.rs",
+        "tests/arrays.rs",
+        "src/weierstrass.rs",
+        "src/portfolio.rs",
+        "src/rk4.rs",
+        "src/post.rs",
+        "src/reference.rs",
+    ];
     let os = origins(workspace, &files);
     let mut rng = Rng::new(seed);
     let mut out = vec![];
     for (i, o) in os.iter().enumerate() {
-        out.push(case(&format!("m{:04}", i), o, &o.func, "original", seed.wrapping_add(i as u64)));
+        out.push(case(
+            &format!("m{:04}", i),
+            o,
+            &o.func,
+            "original",
+            seed.wrapping_add(i as u64),
+        ));
     }
     let mut tries = 0;
     while out.len() < os.len() + count && tries < count * 5 && !os.is_empty() {
@@ -441,7 +582,13 @@ pub fn cases(workspace: &Path, seed: u64, count: usize) -> Vec<Case> {
         let o = rng.pick(&os).clone();
         if let Some((f, log)) = mutate(&o, &mut rng) {
             let id = format!("m{:04}", out.len());
-            out.push(case(&id, &o, &f, &log.join(", "), seed.wrapping_add(out.len() as u64)));
+            out.push(case(
+                &id,
+                &o,
+                &f,
+                &log.join(", "),
+                seed.wrapping_add(out.len() as u64),
+            ));
         }
     }
     out

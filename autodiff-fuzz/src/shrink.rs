@@ -19,7 +19,17 @@ enum Red {
     ExprLit,
 }
 
-const ORDER: &[Red] = &[Red::DelFunc, Red::DelItem, Red::DropWrt, Red::DelStmt, Red::Unwrap, Red::DelParam, Red::Tail, Red::ExprSub, Red::ExprLit];
+const ORDER: &[Red] = &[
+    Red::DelFunc,
+    Red::DelItem,
+    Red::DropWrt,
+    Red::DelStmt,
+    Red::Unwrap,
+    Red::DelParam,
+    Red::Tail,
+    Red::ExprSub,
+    Red::ExprLit,
+];
 
 /// What a failure looks like, for "still fails the same way": the kind and, for compile errors,
 /// the first line of the first message with names and numbers blanked.
@@ -27,7 +37,9 @@ pub fn signature(v: &Verdict) -> Option<(Kind, String)> {
     let Verdict::Fail(fs) = v else { return None };
     let (k, m) = fs.iter().find(|(k, _)| *k != Kind::GeneratorBug)?;
     let key = match k {
-        Kind::GenCode | Kind::Refusal | Kind::MacroPanic | Kind::Signature => normalize(m.lines().next().unwrap_or("")),
+        Kind::GenCode | Kind::Refusal | Kind::MacroPanic | Kind::Signature => {
+            normalize(m.lines().next().unwrap_or(""))
+        }
         _ => String::new(),
     };
     Some((*k, key))
@@ -56,8 +68,7 @@ fn same(v: &Verdict, want: &(Kind, String)) -> bool {
             }
             fs.iter().any(|(k, m)| {
                 *k == want.0
-                    && (want.1.is_empty()
-                        || normalize(m.lines().next().unwrap_or("")) == want.1)
+                    && (want.1.is_empty() || normalize(m.lines().next().unwrap_or("")) == want.1)
             })
         }
         _ => false,
@@ -77,7 +88,9 @@ fn block_size(b: &Block) -> usize {
 fn stmt_size(s: &Stmt) -> usize {
     1 + match s {
         Stmt::Let { init, .. } => expr_size(init),
-        Stmt::LetArr { init, dims, .. } => expr_size(init) + dims.iter().map(expr_size).sum::<usize>(),
+        Stmt::LetArr { init, dims, .. } => {
+            expr_size(init) + dims.iter().map(expr_size).sum::<usize>()
+        }
         Stmt::Assign(lv, _, e) => {
             expr_size(e)
                 + match lv {
@@ -87,7 +100,9 @@ fn stmt_size(s: &Stmt) -> usize {
                 }
         }
         Stmt::If(c, t, e) => expr_size(c) + block_size(t) + e.as_ref().map_or(0, else_size),
-        Stmt::For { range, body, .. } => expr_size(&range.lo) + expr_size(&range.hi) + block_size(body),
+        Stmt::For { range, body, .. } => {
+            expr_size(&range.lo) + expr_size(&range.hi) + block_size(body)
+        }
         Stmt::ForElem { body, .. } | Stmt::Loop(body) | Stmt::Block(body) => block_size(body),
         Stmt::While(c, b) => expr_size(c) + block_size(b),
         Stmt::Return(e) => expr_size(e),
@@ -146,10 +161,21 @@ fn is_guard_stmt(s: &Stmt) -> bool {
 /// Whether `e` certainly has type f64 (so it may be replaced by a float literal).
 fn is_float(e: &E) -> bool {
     match e {
-        E::FLit(..) | E::FPath(_) | E::Deref(_) | E::ElemDeref(_) | E::Method(..) | E::PathCall(..) | E::CastF(_) | E::Call(..) | E::Reduce(..) => true,
+        E::FLit(..)
+        | E::FPath(_)
+        | E::Deref(_)
+        | E::ElemDeref(_)
+        | E::Method(..)
+        | E::PathCall(..)
+        | E::CastF(_)
+        | E::Call(..)
+        | E::Reduce(..) => true,
         E::Index(..) | E::Index2(..) => true,
         E::Neg(a) => is_float(a),
-        E::Bin(op, a, b) => matches!(op, BOp::Add | BOp::Sub | BOp::Mul | BOp::Div | BOp::Rem) && (is_float(a) || is_float(b)),
+        E::Bin(op, a, b) => {
+            matches!(op, BOp::Add | BOp::Sub | BOp::Mul | BOp::Div | BOp::Rem)
+                && (is_float(a) || is_float(b))
+        }
         E::If(_, t, _) => t.tail.as_ref().is_some_and(|x| is_float(x)),
         E::Block(b) => b.tail.as_ref().is_some_and(|x| is_float(x)),
         _ => false,
@@ -201,7 +227,11 @@ impl W {
                         }
                         v
                     }
-                    Stmt::For { body, .. } | Stmt::ForElem { body, .. } | Stmt::While(_, body) | Stmt::Loop(body) | Stmt::Block(body) => {
+                    Stmt::For { body, .. }
+                    | Stmt::ForElem { body, .. }
+                    | Stmt::While(_, body)
+                    | Stmt::Loop(body)
+                    | Stmt::Block(body) => {
                         vec![body.stmts.clone()]
                     }
                     _ => vec![],
@@ -236,7 +266,10 @@ impl W {
                     self.else_(e);
                 }
             }
-            Stmt::For { body, .. } | Stmt::ForElem { body, .. } | Stmt::Loop(body) | Stmt::Block(body) => self.block(body),
+            Stmt::For { body, .. }
+            | Stmt::ForElem { body, .. }
+            | Stmt::Loop(body)
+            | Stmt::Block(body) => self.block(body),
             Stmt::While(c, b) => {
                 self.expr(c);
                 self.block(b);
@@ -267,7 +300,14 @@ impl W {
             let subs: Vec<E> = match &*e {
                 E::Neg(a) => vec![(**a).clone()],
                 E::Bin(BOp::And | BOp::Or, a, b) if is_guard(a) || is_guard(b) => vec![],
-                E::Bin(op, a, b) if !matches!(op, BOp::Lt | BOp::Le | BOp::Gt | BOp::Ge | BOp::Eq | BOp::Ne) => vec![(**a).clone(), (**b).clone()],
+                E::Bin(op, a, b)
+                    if !matches!(
+                        op,
+                        BOp::Lt | BOp::Le | BOp::Gt | BOp::Ge | BOp::Eq | BOp::Ne
+                    ) =>
+                {
+                    vec![(**a).clone(), (**b).clone()]
+                }
                 E::Method(_, r, args) if is_float(r) || args.iter().all(is_float) => {
                     let mut v = vec![(**r).clone()];
                     v.extend(args.iter().filter(|a| is_float(a)).cloned());
@@ -419,7 +459,12 @@ fn apply(p: &Program, red: Red, k: usize) -> Option<Program> {
             None
         }
         _ => {
-            let mut w = W { red, target: k, n: 0, done: false };
+            let mut w = W {
+                red,
+                target: k,
+                n: 0,
+                done: false,
+            };
             for f in q.funcs.iter_mut() {
                 w.block(&mut f.body);
                 if w.done {
@@ -483,7 +528,9 @@ fn drop_arg_block(b: &mut Block, fname: &str, pi: usize) {
         fn b(&self, b: &mut Block) {
             for s in b.stmts.iter_mut() {
                 match s {
-                    Stmt::Let { init, .. } | Stmt::LetArr { init, .. } | Stmt::Return(init) => self.e(init),
+                    Stmt::Let { init, .. } | Stmt::LetArr { init, .. } | Stmt::Return(init) => {
+                        self.e(init)
+                    }
                     Stmt::Assign(_, _, e) => self.e(e),
                     Stmt::If(c, t, e) => {
                         self.e(c);
@@ -492,7 +539,10 @@ fn drop_arg_block(b: &mut Block, fname: &str, pi: usize) {
                             self.el(e);
                         }
                     }
-                    Stmt::For { body, .. } | Stmt::ForElem { body, .. } | Stmt::Loop(body) | Stmt::Block(body) => self.b(body),
+                    Stmt::For { body, .. }
+                    | Stmt::ForElem { body, .. }
+                    | Stmt::Loop(body)
+                    | Stmt::Block(body) => self.b(body),
                     Stmt::While(c, body) => {
                         self.e(c);
                         self.b(body);
@@ -530,20 +580,34 @@ fn candidates(p: &Program) -> Vec<Program> {
 }
 
 /// Minimises `p` while it still fails like `want`; returns the smallest program and its verdict.
-pub fn shrink(env: &Env, p: Program, want: &(Kind, String), batch: usize, log: &mut dyn FnMut(&str)) -> std::io::Result<(Program, Verdict)> {
+pub fn shrink(
+    env: &Env,
+    p: Program,
+    want: &(Kind, String),
+    batch: usize,
+    log: &mut dyn FnMut(&str),
+) -> std::io::Result<(Program, Verdict)> {
     let mut best = p;
     let mut best_v = Verdict::Fail(vec![]);
     let mut round = 0;
     loop {
         round += 1;
         let cands = candidates(&best);
-        log(&format!("round {round}: size {}, {} candidates", size(&best), cands.len()));
+        log(&format!(
+            "round {round}: size {}, {} candidates",
+            size(&best),
+            cands.len()
+        ));
         let mut improved = false;
         for chunk in cands.chunks(batch.max(1)) {
             let cases: Vec<Case> = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, q)| Case { id: format!("s{i:04}"), origin: "shrink".into(), unit: Unit::Gen(q.clone()) })
+                .map(|(i, q)| Case {
+                    id: format!("s{i:04}"),
+                    origin: "shrink".into(),
+                    unit: Unit::Gen(q.clone()),
+                })
                 .collect();
             let r = driver::run_batch(env, "shrink", cases, 7)?;
             // the smallest candidate of this chunk that still fails the same way

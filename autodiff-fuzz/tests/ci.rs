@@ -12,7 +12,10 @@ fn run(scalar_seeds: &[u64], array_seeds: &[u64], count: usize, name: &str) {
     let env = Env::here();
     let mut cases: Vec<Case> = vec![];
     let scalar = Grammar::default();
-    let arrays = Grammar { arrays: true, ..Grammar::default() };
+    let arrays = Grammar {
+        arrays: true,
+        ..Grammar::default()
+    };
     for (k, &s) in scalar_seeds.iter().enumerate() {
         for mut c in driver::generate(&scalar, s, count, 'p') {
             c.id = format!("p{}{}", k, &c.id[1..]);
@@ -25,12 +28,18 @@ fn run(scalar_seeds: &[u64], array_seeds: &[u64], count: usize, name: &str) {
             cases.push(c);
         }
     }
-    let report = driver::run_batch(&env, name, cases, 1).expect("building or running the generated crate");
+    let report =
+        driver::run_batch(&env, name, cases, 1).expect("building or running the generated crate");
     eprintln!("{}", report.summary());
     if !report.failures().is_empty() {
         eprintln!("{}", report.details(usize::MAX));
         eprintln!("by signature:\n{}", report.group_table());
-        panic!("{} of {} generated programs fail; see above (program text with each failure)\n{}", report.failures().len(), report.cases.len(), report.summary());
+        panic!(
+            "{} of {} generated programs fail; see above (program text with each failure)\n{}",
+            report.failures().len(),
+            report.cases.len(),
+            report.summary()
+        );
     }
 }
 
@@ -57,6 +66,9 @@ fn seeds_from_env() -> Vec<u64> {
 #[ignore = "many seeds: minutes; run with --ignored"]
 fn many_seeds() {
     let seeds = seeds_from_env();
-    let count: usize = std::env::var("AUTODIFF_FUZZ_COUNT").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+    let count: usize = std::env::var("AUTODIFF_FUZZ_COUNT")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
     run(&seeds, &seeds, count, "ci-many");
 }

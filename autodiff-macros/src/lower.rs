@@ -104,8 +104,6 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
     // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a
     // fresh name (the user's function keeps its own).
-    let mut idents = Vec::new();
-    crate::names::collect_idents(&item.to_token_stream(), &mut idents);
     let f = item.sig.ident.to_string();
     let shadows = |name: &str| {
         name == format!("grad_{f}")
@@ -113,7 +111,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             || name == format!("pullback_{f}")
             || name
                 .strip_prefix("pullback_")
-                .is_some_and(|callee| idents.iter().any(|i| i == callee))
+                .is_some_and(|callee| namer.mentions(callee))
     };
     let mut ir_params = Vec::new();
     for mut p in params {
@@ -292,20 +290,16 @@ impl Lowerer<'_> {
     fn emit(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
         match self.jump_state() {
             Jump::Maybe(flags) => self
-                .guard(flags, out, |lw, body| Some(lw.emit_raw(body, op, span, name)))
+                .guard(flags, out, |lw, body| {
+                    Some(lw.emit_raw(body, op, span, name))
+                })
                 .unwrap_or_else(placeholder),
             _ => self.emit_raw(out, op, span, name),
         }
     }
 
     /// Emits `op` as it is (the control flags' own operations, and everything in clear state).
-    fn emit_raw(
-        &mut self,
-        out: &mut Vec<Stmt>,
-        op: Op,
-        span: Span,
-        name: Option<&str>,
-    ) -> Operand {
+    fn emit_raw(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
         let kind = self.result_kind(&op);
         let float = self.result_is_float(&op);
         let dst = self.new_value(name);
@@ -1408,13 +1402,6 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        if ops.iter().any(|o| self.kind(o).is_array()) {
-            self.errors.at(
-                &m.method,
-                format!("`{name}` applies to f64 values; for an array write `.mapv(f64::{name})`"),
-            );
-            return None;
-        }
         Some(self.emit(out, Op::Math(f, ops), m.span(), None))
     }
 
@@ -2071,11 +2058,7 @@ fn merged_kind(a: Kind, b: Kind) -> Kind {
 
 /// Whether two branches leave a binding with the same value (no merge needed).
 fn same(a: &Binding, b: &Binding) -> bool {
-    match (&a.op, &b.op) {
-        (Operand::Val(x), Operand::Val(y)) => x == y,
-        (Operand::Const(x), Operand::Const(y)) => x.to_string() == y.to_string(),
-        _ => false,
-    }
+    same_operand(&a.op, &b.op)
 }
 
 /// Whether a `loop` body has a `break value` of its own (not of a nested loop).
@@ -2115,12 +2098,15 @@ pub fn const_is_float(t: &proc_macro2::TokenStream) -> bool {
 
 /// An operator lowered by [`Lowerer::plain_binary`].
 fn is_plain_binary(op: &syn::BinOp) -> bool {
+    !matches!(op, syn::BinOp::And(_) | syn::BinOp::Or(_)) && !is_compound_assign(op)
+}
+
+/// `+=`, `-=`, ..., `>>=`.
+fn is_compound_assign(op: &syn::BinOp) -> bool {
     use syn::BinOp as B;
-    !matches!(
+    matches!(
         op,
-        B::And(_)
-            | B::Or(_)
-            | B::AddAssign(_)
+        B::AddAssign(_)
             | B::SubAssign(_)
             | B::MulAssign(_)
             | B::DivAssign(_)
@@ -2233,20 +2219,8 @@ impl<'ast> Visit<'ast> for AssignedNames {
         syn::visit::visit_expr_assign(self, a);
     }
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-        use syn::BinOp as B;
-        if matches!(
-            b.op,
-            B::AddAssign(_)
-                | B::SubAssign(_)
-                | B::MulAssign(_)
-                | B::DivAssign(_)
-                | B::RemAssign(_)
-                | B::BitXorAssign(_)
-                | B::BitAndAssign(_)
-                | B::BitOrAssign(_)
-                | B::ShlAssign(_)
-                | B::ShrAssign(_)
-        ) && let Some(n) = assign_target_name(&b.left)
+        if is_compound_assign(&b.op)
+            && let Some(n) = assign_target_name(&b.left)
         {
             self.names.push(n);
         }

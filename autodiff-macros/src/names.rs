@@ -19,6 +19,8 @@ use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 #[derive(Clone)]
 pub struct Namer {
     sep: String,
+    /// Every identifier of the user's item.
+    idents: Vec<String>,
 }
 
 impl Namer {
@@ -30,7 +32,12 @@ impl Namer {
         while idents.iter().any(|i| i.contains(&sep)) {
             sep.push('_');
         }
-        Namer { sep }
+        Namer { sep, idents }
+    }
+
+    /// Whether the user's item mentions the identifier `name`.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.idents.iter().any(|i| i == name)
     }
 
     /// The stem of value `id` whose user name (or word) is `base`.
@@ -54,7 +61,7 @@ impl Namer {
     }
 }
 
-pub fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
+fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
     for tt in ts.clone() {
         match tt {
             TokenTree::Ident(i) => out.push(i.to_string()),
@@ -71,9 +78,17 @@ mod tests {
 
     #[test]
     fn separator_grows_past_the_users_identifiers() {
-        let n = Namer::for_item(&quote!(fn f(x__1: f64) -> f64 { x__1 }));
+        let n = Namer::for_item(&quote!(
+            fn f(x__1: f64) -> f64 {
+                x__1
+            }
+        ));
         assert_eq!(n.value("x", 1).to_string(), "x___1");
-        let n = Namer::for_item(&quote!(fn f(a_1: f64, t_2: f64) -> f64 { a_1 }));
+        let n = Namer::for_item(&quote!(
+            fn f(a_1: f64, t_2: f64) -> f64 {
+                a_1
+            }
+        ));
         assert_eq!(n.value("a", 1).to_string(), "a__1");
         assert_eq!(n.own("tape0").to_string(), "__tape0");
     }

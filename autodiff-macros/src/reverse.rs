@@ -1068,10 +1068,7 @@ impl<'a> Gen<'a> {
             .iter()
             .filter(|c| self.an.active[c.entry] || self.an.active[c.out])
             .collect();
-        let carry: Vec<Ident> = act
-            .iter()
-            .map(|c| self.derived(c.entry, "carry"))
-            .collect();
+        let carry: Vec<Ident> = act.iter().map(|c| self.derived(c.entry, "carry")).collect();
         let mut out = TokenStream::new();
         for (c, k) in act.iter().zip(&carry) {
             let init = if self.an.active[c.out] {

@@ -1021,7 +1021,10 @@ fn pullbacks_infer_their_result_types() {
     assert_eq!(deriv::signum(0.0), 0.0);
     // std at equal elements: a kink like |x| at 0, gradient 0 (not 0/0, which would spread NaN
     // into the rest of a gradient).
-    assert_eq!(rt::std_da(&array![2.0, 2.0], 0.0, 0.0, 1.0), array![0.0, 0.0]);
+    assert_eq!(
+        rt::std_da(&array![2.0, 2.0], 0.0, 0.0, 1.0),
+        array![0.0, 0.0]
+    );
     assert_eq!(rt::std_da(&array![2.0], 0.0, 0.0, 1.0), array![0.0]);
 }
 

@@ -1,0 +1,138 @@
+//! `if`: branches, their merges, and the values of `if`s and of branches that jump away.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn if_expr(
+        &mut self,
+        ei: &syn::ExprIf,
+        out: &mut Vec<Stmt>,
+        value: bool,
+    ) -> Option<Operand> {
+        if let syn::Expr::Let(l) = &*ei.cond {
+            self.errors.at(l, "`if let` is not supported in a #[differentiable] function; use a boolean condition");
+            return None;
+        }
+        let then_stmts = &ei.then_branch.stmts;
+        let else_expr = ei.else_branch.as_ref().map(|(_, e)| &**e);
+        if value && else_expr.is_none() {
+            // `if` without `else` has no value; used as a statement below.
+            return self.if_expr(ei, out, false);
+        }
+        let cond = self.operand(&ei.cond, out)?;
+        self.if_node(
+            cond,
+            out,
+            |lw, body| lw.stmts(then_stmts, body, value),
+            |lw, body| match else_expr {
+                None => None,
+                Some(syn::Expr::Block(b)) => lw.stmts(&b.block.stmts, body, value),
+                Some(syn::Expr::If(inner)) => lw.if_expr(inner, body, value),
+                Some(other) => lw.expr(other, body),
+            },
+        )
+    }
+
+    /// Builds an `If` whose branches are lowered by `then_f` / `else_f`, with merges for every
+    /// variable (and control flag) that differs between the two branches' ends. When both
+    /// branches give a value, the `If` has a value too (returned).
+    pub(super) fn if_node(
+        &mut self,
+        cond: Operand,
+        out: &mut Vec<Stmt>,
+        then_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+        else_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+    ) -> Option<Operand> {
+        self.if_node_with(cond, out, then_f, else_f, false)
+    }
+
+    /// [`Lowerer::if_node`]; `else_unused`: the `if`'s value is never used when the `else`
+    /// branch runs (a guard's `else`, where a jump happened).
+    pub(super) fn if_node_with(
+        &mut self,
+        cond: Operand,
+        out: &mut Vec<Stmt>,
+        then_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+        else_f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+        else_unused: bool,
+    ) -> Option<Operand> {
+        let saved = self.scopes.clone();
+        let (then_block, then_v, then_env, then_jumps) = self.branch(then_f);
+        self.scopes = saved.clone();
+        let (else_block, else_v, else_env, else_jumps) = self.branch(else_f);
+        self.scopes = saved;
+        // A branch that always jumps away (`else { return 0.0 }`) has no value; the other
+        // branch's value is the `if`'s, with a placeholder that is never used.
+        let all_jump = then_jumps && (else_jumps || else_unused);
+        let (then_v, else_v) = match (then_v, else_v) {
+            (Some(t), None) if else_jumps || else_unused => {
+                let p = placeholder_like(self.kind(&t));
+                (Some(t), Some(p))
+            }
+            (None, Some(e)) if then_jumps => (Some(placeholder_like(self.kind(&e))), Some(e)),
+            other => other,
+        };
+        let mut merges = vec![];
+        for si in 0..self.scopes.len() {
+            for vi in 0..self.scopes[si].vars.len() {
+                let t = &then_env[si].vars[vi];
+                let e = &else_env[si].vars[vi];
+                if same(t, e) {
+                    let known = if t.known == e.known { t.known } else { None };
+                    let b = &mut self.scopes[si].vars[vi];
+                    b.op = t.op.clone();
+                    b.known = known;
+                    continue;
+                }
+                let name = t.name.clone();
+                let dst = self.new_value(Some(&name));
+                self.values[dst].kind = merged_kind(self.kind(&t.op), self.kind(&e.op));
+                self.values[dst].float = self.is_float(&t.op) || self.is_float(&e.op);
+                merges.push(Merge {
+                    dst,
+                    then_val: t.op.clone(),
+                    else_val: e.op.clone(),
+                });
+                let b = &mut self.scopes[si].vars[vi];
+                b.op = Operand::Val(dst);
+                b.known = None;
+            }
+        }
+        let value = match (then_v, else_v) {
+            (Some(t), Some(e)) => {
+                let dst = self.new_value(None);
+                self.values[dst].kind = merged_kind(self.kind(&t), self.kind(&e));
+                self.values[dst].float = self.is_float(&t) || self.is_float(&e);
+                merges.push(Merge {
+                    dst,
+                    then_val: t,
+                    else_val: e,
+                });
+                Some(Operand::Val(dst))
+            }
+            _ => None,
+        };
+        out.push(Stmt::If(If {
+            cond,
+            then_block,
+            else_block,
+            merges,
+        }));
+        if all_jump {
+            self.bind_new(DEAD, konst(true), Some(true));
+        }
+        value
+    }
+
+    pub(super) fn branch(
+        &mut self,
+        f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+    ) -> (Block, Option<Operand>, Env, bool) {
+        self.scopes.push(Scope::default());
+        let mut stmts = vec![];
+        let v = f(self, &mut stmts);
+        let jumps = matches!(self.jump_state(), Jump::Definite);
+        self.scopes.pop();
+        (Block { stmts }, v, self.scopes.clone(), jumps)
+    }
+}

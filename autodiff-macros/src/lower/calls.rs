@@ -1,0 +1,306 @@
+//! Method and function calls: the math table, the array methods, constant methods, casts and
+//! calls to other `#[differentiable]` functions.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn array_method(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Option<Operand>> {
+        use ArrayMethod as A;
+        let name = m.method.to_string();
+        let (method, arity) = match name.as_str() {
+            "column" => (A::Column, 1),
+            "row" => (A::Row, 1),
+            "sum" => (A::Sum, 0),
+            "var" => (A::Var, 1),
+            "std" => (A::Std, 1),
+            "dot" => (A::Dot, 1),
+            "len" => (A::Len, 0),
+            "nrows" => (A::Nrows, 0),
+            "ncols" => (A::Ncols, 0),
+            "shape" => (A::Shape, 0),
+            "mapv" => {
+                let f = match m.args.first().map(strip_parens) {
+                    Some(syn::Expr::Path(p)) if m.args.len() == 1 => {
+                        let segs: Vec<String> = p
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
+                        match segs.as_slice() {
+                            [ty, f] if ty == "f64" => {
+                                MathFn::lookup(f).filter(|(_, a)| *a == 0).map(|(f, _)| f)
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                let Some(f) = f else {
+                    self.errors.at(
+                        &m.args,
+                        "`mapv` takes one of the one-argument f64 math functions by path, such as `mapv(f64::exp)`; closures are not supported",
+                    );
+                    return Some(None);
+                };
+                let Some(a) = self.operand(&m.receiver, out) else {
+                    return Some(None);
+                };
+                return Some(Some(self.emit(
+                    out,
+                    Op::Array(A::Mapv(f), vec![a]),
+                    m.span(),
+                    None,
+                )));
+            }
+            "unwrap" => {
+                let inner = match strip_parens(&m.receiver) {
+                    syn::Expr::MethodCall(mm) if mm.method == "mean" && mm.args.is_empty() => mm,
+                    _ => {
+                        self.errors.at(
+                            &m.method,
+                            "`unwrap` is supported only as `.mean().unwrap()` in a #[differentiable] function",
+                        );
+                        return Some(None);
+                    }
+                };
+                let Some(a) = self.operand(&inner.receiver, out) else {
+                    return Some(None);
+                };
+                return Some(Some(self.emit(
+                    out,
+                    Op::Array(A::Mean, vec![a]),
+                    m.span(),
+                    None,
+                )));
+            }
+            "mean" => {
+                self.errors.at(
+                    &m.method,
+                    "write `.mean().unwrap()`: `mean` returns an Option",
+                );
+                return Some(None);
+            }
+            "iter" => {
+                self.errors.at(
+                    &m.method,
+                    "`iter()` is supported only as the iterator of a `for` loop",
+                );
+                return Some(None);
+            }
+            _ => return None,
+        };
+        if m.args.len() != arity {
+            self.errors
+                .at(&m.method, format!("`{name}` takes {arity} argument(s)"));
+            return Some(None);
+        }
+        let Some(recv) = self.operand(&m.receiver, out) else {
+            return Some(None);
+        };
+        let mut ops = vec![recv];
+        for a in &m.args {
+            let Some(o) = self.operand(a, out) else {
+                return Some(None);
+            };
+            ops.push(o);
+        }
+        Some(Some(self.emit(out, Op::Array(method, ops), m.span(), None)))
+    }
+
+    pub(super) fn method_call(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        let name = m.method.to_string();
+        if let Some(tf) = &m.turbofish {
+            self.errors.at(
+                tf,
+                "turbofish (`::<...>`) is not supported in a #[differentiable] function",
+            );
+            return None;
+        }
+        if let Some(result) = self.array_method(m, out) {
+            return result;
+        }
+        if CONSTANT_METHODS.contains(&name.as_str()) {
+            let mut ops = vec![self.operand(&m.receiver, out)?];
+            for a in &m.args {
+                ops.push(self.operand(a, out)?);
+            }
+            let method = m.method.clone();
+            return Some(self.emit(
+                out,
+                Op::Inactive(InactiveOp::Method(method, ops)),
+                m.span(),
+                None,
+            ));
+        }
+        let Some((f, arity)) = MathFn::lookup(&name) else {
+            self.errors.at(
+                &m.method,
+                format!(
+                    "method `{name}` is not supported in a #[differentiable] function; the supported f64 methods are: {}",
+                    MathFn::names()
+                ),
+            );
+            return None;
+        };
+        if m.args.len() != arity {
+            self.errors.at(
+                &m.method,
+                format!("`{name}` takes {arity} argument(s) besides the receiver"),
+            );
+            return None;
+        }
+        let mut ops = vec![self.operand(&m.receiver, out)?];
+        for a in &m.args {
+            ops.push(self.operand(a, out)?);
+        }
+        if ops.iter().any(|o| self.kind(o).is_array()) {
+            self.errors.at(
+                &m.method,
+                format!("`{name}` applies to f64 values; for an array write `.mapv(f64::{name})`"),
+            );
+            return None;
+        }
+        Some(self.emit(out, Op::Math(f, ops), m.span(), None))
+    }
+
+    pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let syn::Expr::Path(fp) = strip_parens(&c.func) else {
+            self.errors.at(
+                &c.func,
+                "only calls of functions by name or path are supported in a #[differentiable] function; name the #[differentiable] function you call (`f(x)`, `module::f(x)`)",
+            );
+            return None;
+        };
+        if fp.qself.is_some() {
+            self.errors.at(fp, "qualified paths (`<T as Trait>::f`) are not supported in a #[differentiable] function; call the function by its path, like `f64::sin(x)` or `module::f(x)`");
+            return None;
+        }
+        let segs: Vec<String> = fp
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        // `Array1::<f64>::zeros(n)`: the element type may be written.
+        let is_zeros = segs.len() >= 2 && segs[segs.len() - 1] == "zeros";
+        if let Some(seg) = fp
+            .path
+            .segments
+            .iter()
+            .find(|s| !matches!(s.arguments, syn::PathArguments::None))
+            .filter(|_| !is_zeros)
+        {
+            self.errors.at(
+                &seg.arguments,
+                "generic arguments in a call are not supported in a #[differentiable] function; call a non-generic #[differentiable] function",
+            );
+            return None;
+        }
+        // `Array1::zeros(n)`, `Array2::zeros((r, c))`: a new local array.
+        if segs.len() >= 2 && segs[segs.len() - 1] == "zeros" && c.args.len() == 1 {
+            match segs[segs.len() - 2].as_str() {
+                "Array1" => {
+                    let n = self.operand(&c.args[0], out)?;
+                    return Some(self.emit(out, Op::NewArray(NewArray::Zeros1(n)), c.span(), None));
+                }
+                "Array2" => {
+                    let syn::Expr::Tuple(t) = strip_parens(&c.args[0]) else {
+                        self.errors.at(
+                            &c.args[0],
+                            "write the shape as a pair: `Array2::zeros((rows, cols))`",
+                        );
+                        return None;
+                    };
+                    if t.elems.len() != 2 {
+                        self.errors.at(
+                            t,
+                            "write the shape as a pair: `Array2::zeros((rows, cols))`",
+                        );
+                        return None;
+                    }
+                    let r = self.operand(&t.elems[0], out)?;
+                    let k = self.operand(&t.elems[1], out)?;
+                    return Some(self.emit(
+                        out,
+                        Op::NewArray(NewArray::Zeros2(r, k)),
+                        c.span(),
+                        None,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let is_f64_path = segs.len() >= 2 && segs[segs.len() - 2] == "f64";
+        // `f64::from(n)`: a conversion, differentiated like `as f64`.
+        if is_f64_path && segs[segs.len() - 1] == "from" && c.args.len() == 1 {
+            let a = self.operand(&c.args[0], out)?;
+            return Some(self.emit(out, Op::CastFloat(a), c.span(), None));
+        }
+        // `f64::sin(x)` and friends: the math table in path form.
+        if is_f64_path {
+            let name = &segs[segs.len() - 1];
+            let Some((f, arity)) = MathFn::lookup(name) else {
+                self.errors.at(
+                    fp,
+                    format!(
+                        "`f64::{name}` is not supported in a #[differentiable] function; the supported f64 functions are: {}",
+                        MathFn::names()
+                    ),
+                );
+                return None;
+            };
+            if c.args.len() != arity + 1 {
+                self.errors
+                    .at(fp, format!("`f64::{name}` takes {} argument(s)", arity + 1));
+                return None;
+            }
+            let mut ops = vec![];
+            for a in &c.args {
+                ops.push(self.operand(a, out)?);
+            }
+            return Some(self.emit(out, Op::Math(f, ops), c.span(), None));
+        }
+        let mut args = vec![];
+        for a in &c.args {
+            args.push(self.operand(a, out)?);
+        }
+        Some(self.emit(
+            out,
+            Op::Call {
+                path: fp.path.clone(),
+                args,
+            },
+            c.span(),
+            None,
+        ))
+    }
+
+    pub(super) fn cast(&mut self, c: &syn::ExprCast, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let target = type_name(&c.ty);
+        let a = self.operand(&c.expr, out)?;
+        let op = match target.as_deref() {
+            Some("f64") => Op::CastFloat(a),
+            Some(
+                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
+                | "u128" | "usize",
+            ) => Op::Inactive(InactiveOp::Cast(a, c.ty.clone())),
+            _ => {
+                self.errors.at(
+                    &c.ty,
+                    "only casts to f64 or to an integer type are supported in a #[differentiable] function (f32 is not differentiated: use f64)",
+                );
+                return None;
+            }
+        };
+        Some(self.emit(out, op, c.span(), None))
+    }
+}

@@ -1,0 +1,371 @@
+//! Lowering: the user's function body (syn) to the SSA IR of `ir.rs`.
+//!
+//! User variables are renamed to fresh values at every assignment; the scope stack maps each
+//! name to its current value. Where control flow joins, the versions meet explicitly: an `If`
+//! gets merges for the variables either branch changed, a `Loop` carries the variables its body
+//! assigns. `break`, `continue` and `return` set boolean flags (ordinary variables named so that
+//! no user name can clash, such as `#brk`) and the rest of the enclosing statements is guarded by
+//! `if !flag`; a loop leaves at the end of an iteration whose flags are set. Everything outside the
+//! contract is refused here with an error on its tokens, so code generation cannot fail.
+
+use crate::error::Errors;
+use crate::ir::*;
+use crate::names::Namer;
+use proc_macro2::Span;
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+mod branches;
+mod calls;
+mod exprs;
+mod local_arrays;
+mod loops;
+mod places;
+mod stmts;
+mod syntax;
+
+use local_arrays::classify_local_arrays;
+use loops::*;
+use syntax::*;
+pub(crate) use syntax::{const_is_float, type_name};
+
+const BRK: &str = "#brk";
+const CONT: &str = "#cont";
+const RET: &str = "#ret";
+const RETVAL: &str = "#retval";
+const BRKVAL: &str = "#brkval";
+/// Bound when every path through the statements lowered so far has jumped away (a guard whose
+/// guarded part always jumps): nothing after it runs.
+const DEAD: &str = "#dead";
+
+/// Methods whose result carries no derivative, emitted as written: integer methods, the float
+/// predicates (used in conditions), and the float roundings, which are piecewise constant (their
+/// derivative is 0 wherever it exists, as in JAX).
+const CONSTANT_METHODS: &[&str] = &[
+    "pow",
+    "rem_euclid",
+    "div_euclid",
+    "abs_diff",
+    "isqrt",
+    "ilog2",
+    "ilog10",
+    "count_ones",
+    "leading_zeros",
+    "trailing_zeros",
+    "is_power_of_two",
+    "next_power_of_two",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_mul",
+    "saturating_add",
+    "saturating_sub",
+    "saturating_mul",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "floor",
+    "ceil",
+    "round",
+    "round_ties_even",
+    "trunc",
+];
+
+#[derive(Clone)]
+struct Binding {
+    name: String,
+    op: Operand,
+    /// For control flags: the flag's value when it is known at this point.
+    known: Option<bool>,
+}
+
+#[derive(Clone, Default)]
+struct Scope {
+    vars: Vec<Binding>,
+}
+
+type Env = Vec<Scope>;
+
+pub struct Lowerer<'e> {
+    namer: Namer,
+    errors: &'e mut Errors,
+    values: Vec<ValueInfo>,
+    scopes: Env,
+    /// Depth of enclosing loops; `#brk`/`#cont` live in the innermost loop body's scope.
+    loop_depth: usize,
+    loop_count: usize,
+    write_count: usize,
+    has_return: bool,
+}
+
+/// Lowers a whole function. Returns `None` when an error was reported.
+pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Option<Func> {
+    let before = errors.is_empty();
+    let params = crate::params::classify(&item.sig, errors);
+    let mut lw = Lowerer {
+        namer: namer.clone(),
+        errors,
+        values: Vec::new(),
+        scopes: vec![Scope::default()],
+        loop_depth: 0,
+        loop_count: 0,
+        write_count: 0,
+        has_return: contains_return(&item.block),
+    };
+    // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
+    // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a
+    // fresh name (the user's function keeps its own).
+    let f = item.sig.ident.to_string();
+    let shadows = |name: &str| {
+        name == format!("grad_{f}")
+            || name == format!("value_and_grad_{f}")
+            || name == format!("pullback_{f}")
+            || name
+                .strip_prefix("pullback_")
+                .is_some_and(|callee| namer.mentions(callee))
+    };
+    let mut ir_params = Vec::new();
+    for mut p in params {
+        let val = lw.values.len();
+        let name = name_of(&p.ident);
+        if shadows(&name) {
+            p.ident = namer.value(&name, val);
+        }
+        lw.values.push(ValueInfo {
+            ident: p.ident.clone(),
+            stem: namer.stem(&name, val),
+            user_name: Some(name.clone()),
+            kind: p.kind.value_kind(),
+            mutable: false,
+            restore: false,
+            float: p.kind == ParamKind::Scalar,
+        });
+        lw.bind_new(&name, Operand::Val(val), None);
+        ir_params.push(Param {
+            ident: p.ident,
+            ty: p.ty,
+            kind: p.kind.clone(),
+            val,
+        });
+    }
+    let mut body = Vec::new();
+    let result = if lw.has_return {
+        lw.bind_new(RET, konst(false), Some(false));
+        lw.bind_new(RETVAL, Operand::Const(quote!(0.0_f64)), None);
+        lw.fn_body_with_returns(&item.block.stmts, &mut body);
+        Some(lw.lookup(RETVAL).map(|b| b.op).unwrap_or(konst(false)))
+    } else {
+        lw.stmts(&item.block.stmts, &mut body, true)
+    };
+    let result = match result {
+        Some(r) => r,
+        None => {
+            if lw.errors.is_empty() {
+                lw.errors.at(
+                    &item.block,
+                    "the function body has no value: a #[differentiable] function must return an f64",
+                );
+            }
+            return None;
+        }
+    };
+    classify_local_arrays(&body, &mut lw.values, lw.errors);
+    if !lw.errors.is_empty() || !before {
+        return None;
+    }
+    Some(Func {
+        namer: namer.clone(),
+        params: ir_params,
+        body: Block { stmts: body },
+        result,
+        values: lw.values,
+    })
+}
+
+/// The value of a branch that is never used (the branch jumped away): any type.
+fn placeholder() -> Operand {
+    Operand::Const(quote!(::core::default::Default::default()))
+}
+
+/// A placeholder of the same kind as a value: `&f64` has no `Default`, a `&'static 0.0` does.
+fn placeholder_like(kind: Kind) -> Operand {
+    match kind {
+        Kind::ScalarRef => Operand::Const(quote!(&0.0_f64)),
+        _ => placeholder(),
+    }
+}
+
+fn konst(b: bool) -> Operand {
+    if b {
+        Operand::Const(quote!(true))
+    } else {
+        Operand::Const(quote!(false))
+    }
+}
+
+impl Lowerer<'_> {
+    fn new_value(&mut self, user_name: Option<&str>) -> ValId {
+        let id = self.values.len();
+        let base = user_name.unwrap_or("t");
+        self.values.push(ValueInfo {
+            ident: self.namer.value(base, id),
+            stem: self.namer.stem(base, id),
+            user_name: user_name.map(str::to_owned),
+            kind: Kind::Scalar,
+            mutable: false,
+            restore: false,
+            float: false,
+        });
+        id
+    }
+
+    fn kind(&self, o: &Operand) -> Kind {
+        match o {
+            Operand::Val(v) => self.values[*v].kind,
+            Operand::Const(_) => Kind::Scalar,
+        }
+    }
+
+    /// What an operation produces, from its operands' kinds.
+    fn result_kind(&self, op: &Op) -> Kind {
+        let k = |o: &Operand| self.kind(o);
+        let owned = |dims: u8| Kind::Array {
+            dims,
+            is_ref: false,
+        };
+        match op {
+            Op::Copy { src, deref, .. } => match (k(src), deref) {
+                (Kind::ScalarRef, true) => Kind::Scalar,
+                (Kind::Array { dims, .. }, _) => owned(dims),
+                (other, _) => other,
+            },
+            Op::Neg(a) | Op::CastFloat(a) => match k(a) {
+                Kind::Array { dims, .. } => owned(dims),
+                _ => Kind::Scalar,
+            },
+            Op::Arith(_, a, b) => match k(a).dims().max(k(b).dims()) {
+                0 => Kind::Scalar,
+                d => owned(d),
+            },
+            Op::Math(..) | Op::Inactive(_) | Op::Call { .. } | Op::Index { by_ref: false, .. } => {
+                Kind::Scalar
+            }
+            Op::Index { by_ref: true, .. } => Kind::ScalarRef,
+            Op::Ref(a) => match k(a) {
+                Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
+                _ => Kind::ScalarRef,
+            },
+            Op::NewArray(NewArray::Zeros2(..)) => owned(2),
+            Op::NewArray(_) => owned(1),
+            Op::Array(m, args) => match m {
+                ArrayMethod::Column | ArrayMethod::Row => owned(1),
+                ArrayMethod::Mapv(_) => owned(k(&args[0]).dims().max(1)),
+                ArrayMethod::Dot => match (k(&args[0]).dims(), k(&args[1]).dims()) {
+                    (2, 2) => owned(2),
+                    (1, 1) => Kind::Scalar,
+                    _ => owned(1),
+                },
+                _ => Kind::Scalar,
+            },
+        }
+    }
+
+    /// Whether an operand is known to be an `f64`.
+    fn is_float(&self, o: &Operand) -> bool {
+        match o {
+            Operand::Val(v) => self.values[*v].float,
+            Operand::Const(t) => const_is_float(t),
+        }
+    }
+
+    /// Whether the result of `op` is known to be an `f64`.
+    fn result_is_float(&self, op: &Op) -> bool {
+        let f = |o: &Operand| self.is_float(o);
+        match op {
+            Op::Copy { src, .. } | Op::Neg(src) => f(src),
+            Op::Arith(_, a, b) => f(a) || f(b),
+            Op::Math(m, args) => !m.also_on_integers() || f(&args[0]),
+            Op::CastFloat(_) | Op::Call { .. } => true,
+            Op::Index { arr, .. } => self.kind(arr).is_array(),
+            Op::Array(m, _) => !matches!(
+                m,
+                ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
+            ),
+            Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
+        }
+    }
+
+    /// Emits `op`. After a sub-expression that may have jumped away (`x / { if c { return 0.0 }
+    /// 2.0 }`), the operation is guarded: it runs only if no jump happened, so it never computes
+    /// with a placeholder (whose partials could be infinite and turn zero adjoints into NaN).
+    fn emit(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
+        match self.jump_state() {
+            Jump::Maybe(flags) => self
+                .guard(flags, out, |lw, body| {
+                    Some(lw.emit_raw(body, op, span, name))
+                })
+                .unwrap_or_else(placeholder),
+            _ => self.emit_raw(out, op, span, name),
+        }
+    }
+
+    /// Emits `op` as it is (the control flags' own operations, and everything in clear state).
+    fn emit_raw(&mut self, out: &mut Vec<Stmt>, op: Op, span: Span, name: Option<&str>) -> Operand {
+        let kind = self.result_kind(&op);
+        let float = self.result_is_float(&op);
+        let dst = self.new_value(name);
+        self.values[dst].kind = kind;
+        self.values[dst].float = float;
+        out.push(Stmt::Let(Let { dst, op, span }));
+        Operand::Val(dst)
+    }
+
+    fn bind_new(&mut self, name: &str, op: Operand, known: Option<bool>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.vars.push(Binding {
+                name: name.to_owned(),
+                op,
+                known,
+            });
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Binding> {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|s| s.vars.iter().rev().find(|b| b.name == name))
+            .cloned()
+    }
+
+    /// Where the innermost variable called `name` is bound: (scope, index in the scope).
+    fn position(&self, name: &str) -> Option<(usize, usize)> {
+        self.scopes.iter().enumerate().rev().find_map(|(si, s)| {
+            s.vars
+                .iter()
+                .rposition(|b| b.name == name)
+                .map(|vi| (si, vi))
+        })
+    }
+
+    /// Rebinds the innermost variable called `name` (an assignment). Returns false if unbound.
+    fn assign(&mut self, name: &str, op: Operand, known: Option<bool>) -> bool {
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(b) = scope.vars.iter_mut().rev().find(|b| b.name == name) {
+                b.op = op;
+                b.known = known;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+enum Jump {
+    Clear,
+    Definite,
+    Maybe(Vec<Operand>),
+}

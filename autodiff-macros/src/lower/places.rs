@@ -1,0 +1,136 @@
+//! Places: element reads, element writes to local arrays, assignment to locals.
+
+use super::*;
+
+impl Lowerer<'_> {
+    pub(super) fn index(
+        &mut self,
+        i: &syn::ExprIndex,
+        by_ref: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        let arr = self.operand(&i.expr, out)?;
+        let (idx, multi) = match strip_parens(&i.index) {
+            syn::Expr::Array(a) => {
+                let mut v = vec![];
+                for e in &a.elems {
+                    v.push(self.operand(e, out)?);
+                }
+                (v, true)
+            }
+            syn::Expr::Range(r) => {
+                self.errors.at(
+                    r,
+                    "slicing (`x[a..b]`) is not supported in a #[differentiable] function; index single elements, or loop over `x.iter()`",
+                );
+                return None;
+            }
+            other => (vec![self.operand(other, out)?], false),
+        };
+        Some(self.emit(
+            out,
+            Op::Index {
+                arr,
+                idx,
+                multi,
+                by_ref,
+            },
+            i.span(),
+            None,
+        ))
+    }
+
+    /// `y[i] = v` (or `+=` when `add`) to a local array declared with `let mut` at the top level.
+    pub(super) fn write(&mut self, i: &syn::ExprIndex, v: Operand, add: bool, out: &mut Vec<Stmt>) {
+        let target = match strip_parens(&i.expr) {
+            syn::Expr::Path(p) => p.path.get_ident().and_then(|id| self.lookup(&name_of(id))),
+            _ => None,
+        };
+        let arr = match target.map(|b| b.op) {
+            Some(Operand::Val(a)) if self.values[a].mutable => a,
+            _ => {
+                self.errors.at(
+                    &i.expr,
+                    "element writes are supported only into a local array declared at the top level of the body with `let mut y = Array1::zeros(n)`, `Array2::zeros((r, c))` or `vec![0.0; n]`; parameters cannot be written",
+                );
+                return;
+            }
+        };
+        let (idx, multi) = match strip_parens(&i.index) {
+            syn::Expr::Array(a) => {
+                let mut ops = vec![];
+                for e in &a.elems {
+                    let Some(o) = self.operand(e, out) else {
+                        return;
+                    };
+                    ops.push(o);
+                }
+                (ops, true)
+            }
+            other => {
+                let Some(o) = self.operand(other, out) else {
+                    return;
+                };
+                (vec![o], false)
+            }
+        };
+        let id = self.write_count;
+        self.write_count += 1;
+        out.push(Stmt::Write(Write {
+            id,
+            arr,
+            idx,
+            multi,
+            val: v,
+            add,
+            span: i.span(),
+        }));
+    }
+
+    pub(super) fn assign_to(&mut self, lhs: &syn::Expr, v: Operand, out: &mut Vec<Stmt>) {
+        let lhs = strip_parens(lhs);
+        if let syn::Expr::Index(i) = lhs {
+            self.write(i, v, false, out);
+            return;
+        }
+        if let syn::Expr::Path(p) = lhs
+            && let Some(ident) = p.path.get_ident()
+        {
+            let name = name_of(ident);
+            if self.lookup(&name).is_none() {
+                self.errors.at(
+                    lhs,
+                    "assignment to something that is not a local variable (a static?) is not supported in a #[differentiable] function",
+                );
+                return;
+            }
+            // Keep the user's name on the new version, for readable generated code.
+            let v = match v {
+                Operand::Val(id) if self.values[id].user_name.is_none() => {
+                    self.values[id].user_name = Some(name.clone());
+                    Operand::Val(id)
+                }
+                Operand::Val(id) => {
+                    // `x = y`: a new version of x that copies y.
+                    self.emit(
+                        out,
+                        Op::Copy {
+                            src: Operand::Val(id),
+                            ty: None,
+                            deref: false,
+                        },
+                        ident.span(),
+                        Some(&name),
+                    )
+                }
+                c => c,
+            };
+            self.assign(&name, v, None);
+            return;
+        }
+        self.errors.at(
+            lhs,
+            "only assignment to a local variable is supported in a #[differentiable] function (not to fields, dereferences or elements)",
+        );
+    }
+}

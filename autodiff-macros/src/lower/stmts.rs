@@ -1,0 +1,419 @@
+//! Statements, blocks and jumps: `let`, expression statements, and how `break`, `continue` and
+//! `return` become flags with the rest of a block guarded once per jump.
+
+use super::*;
+
+impl Lowerer<'_> {
+    /// Lowers a statement list. Returns the block's value (its tail expression), if any.
+    /// `value_block`: the value is used, so jumps out of it cannot be guarded and are refused.
+    pub(super) fn stmts(
+        &mut self,
+        stmts: &[syn::Stmt],
+        out: &mut Vec<Stmt>,
+        value_block: bool,
+    ) -> Option<Operand> {
+        let mut tail = None;
+        for (i, stmt) in stmts.iter().enumerate() {
+            let last = i + 1 == stmts.len();
+            tail = self.stmt(stmt, out, last && value_block);
+            match self.jump_state() {
+                Jump::Clear => {}
+                // Nothing after an unconditional jump runs; a value block's value is unused.
+                Jump::Definite => return None,
+                Jump::Maybe(_) if last => return tail,
+                Jump::Maybe(flags) => {
+                    // The rest runs only if no flag is set; it is guarded once (inside the
+                    // guard the flags are known to be clear), and a value block's value comes
+                    // out of the guard.
+                    let rest = &stmts[i + 1..];
+                    return self.guard(flags, out, |lw, body| lw.stmts(rest, body, value_block));
+                }
+            }
+        }
+        tail
+    }
+
+    /// The function body when it contains `return`: its tail value becomes one more `return`.
+    pub(super) fn fn_body_with_returns(&mut self, stmts: &[syn::Stmt], out: &mut Vec<Stmt>) {
+        let (init, tail) = match stmts.split_last() {
+            Some((syn::Stmt::Expr(e, None), init)) => (init, Some(e)),
+            _ => (stmts, None),
+        };
+        self.stmts_then(init, out, tail);
+    }
+
+    pub(super) fn stmts_then(
+        &mut self,
+        stmts: &[syn::Stmt],
+        out: &mut Vec<Stmt>,
+        tail: Option<&syn::Expr>,
+    ) {
+        for (i, stmt) in stmts.iter().enumerate() {
+            self.stmt(stmt, out, false);
+            match self.jump_state() {
+                Jump::Clear => {}
+                Jump::Definite => return,
+                Jump::Maybe(flags) => {
+                    let rest = &stmts[i + 1..];
+                    self.guard(flags, out, |lw, body| {
+                        lw.stmts_then(rest, body, tail);
+                        None
+                    });
+                    return;
+                }
+            }
+        }
+        if let Some(e) = tail {
+            self.tail_as_return(e, out);
+        }
+    }
+
+    /// The function's tail when the body also returns early: every path that ends in a value
+    /// returns it, so an `if` in tail position may mix `return` and values in its branches.
+    pub(super) fn tail_as_return(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) {
+        match strip_parens(e) {
+            // A loop in tail position is left by `return` (its own value would be `()`).
+            syn::Expr::Return(_)
+            | syn::Expr::Loop(_)
+            | syn::Expr::While(_)
+            | syn::Expr::ForLoop(_) => {
+                self.expr(e, out);
+            }
+            syn::Expr::Block(b) if b.label.is_none() => {
+                self.scopes.push(Scope::default());
+                self.fn_body_with_returns(&b.block.stmts, out);
+                self.scopes.pop();
+            }
+            syn::Expr::If(ei)
+                if ei.else_branch.is_some() && !matches!(&*ei.cond, syn::Expr::Let(_)) =>
+            {
+                let Some(cond) = self.operand(&ei.cond, out) else {
+                    return;
+                };
+                let else_expr = ei.else_branch.as_ref().map(|(_, e)| &**e);
+                self.if_node(
+                    cond,
+                    out,
+                    |lw, body| {
+                        lw.fn_body_with_returns(&ei.then_branch.stmts, body);
+                        None
+                    },
+                    |lw, body| {
+                        if let Some(e) = else_expr {
+                            lw.tail_as_return(e, body);
+                        }
+                        None
+                    },
+                );
+            }
+            _ => self.ret(Some(e), e, out),
+        }
+    }
+
+    /// Lowers `f` inside `if !(flag1 | flag2 ...) { ... }`, where the flags are known to be
+    /// clear (so that what `f` lowers is not guarded again). A value of `f` becomes the value of
+    /// the `if` (with a placeholder where a flag was set: that value is never used).
+    pub(super) fn guard(
+        &mut self,
+        flags: Vec<Operand>,
+        out: &mut Vec<Stmt>,
+        f: impl FnOnce(&mut Self, &mut Vec<Stmt>) -> Option<Operand>,
+    ) -> Option<Operand> {
+        let span = Span::call_site();
+        let mut any = flags[0].clone();
+        for fl in &flags[1..] {
+            any = self.emit_raw(
+                out,
+                Op::Inactive(InactiveOp::Binary(
+                    syn::BinOp::BitOr(Default::default()),
+                    any,
+                    fl.clone(),
+                )),
+                span,
+                None,
+            );
+        }
+        let go_on = self.emit_raw(
+            out,
+            Op::Inactive(InactiveOp::Not(any)),
+            span,
+            Some("#go_on"),
+        );
+        self.if_node_with(
+            go_on,
+            out,
+            |lw, body| {
+                lw.assume_clear(&flags);
+                f(lw, body)
+            },
+            |_, _| None,
+            // Where a flag is set the guarded value is never used.
+            true,
+        )
+    }
+
+    /// Runs `f` (an assignment) unless the right-hand side just jumped away: `k = if c { break }
+    /// else { e };` assigns only when no flag was set, and not at all after a certain jump.
+    pub(super) fn unless_jumped(
+        &mut self,
+        out: &mut Vec<Stmt>,
+        f: impl FnOnce(&mut Self, &mut Vec<Stmt>),
+    ) {
+        match self.jump_state() {
+            Jump::Clear => f(self, out),
+            Jump::Definite => {}
+            Jump::Maybe(flags) => {
+                self.guard(flags, out, |lw, body| {
+                    f(lw, body);
+                    None
+                });
+            }
+        }
+    }
+
+    /// Inside a guard: the control flags whose current value is one of `flags` are clear.
+    pub(super) fn assume_clear(&mut self, flags: &[Operand]) {
+        for n in [BRK, CONT, RET] {
+            if let Some(b) = self.lookup(n)
+                && flags.iter().any(|f| same_operand(f, &b.op))
+            {
+                self.assign(n, b.op, Some(false));
+            }
+        }
+    }
+
+    pub(super) fn jump_state(&self) -> Jump {
+        if self.lookup(DEAD).is_some() {
+            return Jump::Definite;
+        }
+        let mut names = vec![];
+        if self.loop_depth > 0 {
+            names.push(BRK);
+            names.push(CONT);
+        }
+        if self.has_return {
+            names.push(RET);
+        }
+        let mut maybe = vec![];
+        for n in names {
+            if let Some(b) = self.lookup(n) {
+                match b.known {
+                    Some(false) => {}
+                    Some(true) => return Jump::Definite,
+                    None => maybe.push(b.op),
+                }
+            }
+        }
+        if maybe.is_empty() {
+            Jump::Clear
+        } else {
+            Jump::Maybe(maybe)
+        }
+    }
+
+    /// Returns the value of a tail expression (when `is_tail`).
+    pub(super) fn stmt(
+        &mut self,
+        stmt: &syn::Stmt,
+        out: &mut Vec<Stmt>,
+        is_tail: bool,
+    ) -> Option<Operand> {
+        match stmt {
+            syn::Stmt::Local(local) => {
+                self.local(local, out);
+                None
+            }
+            syn::Stmt::Expr(e, semi) => {
+                if is_tail && semi.is_none() {
+                    self.expr(e, out)
+                } else {
+                    self.expr_stmt(e, out);
+                    None
+                }
+            }
+            syn::Stmt::Item(item) => {
+                self.errors.at(
+                    item,
+                    "items (fn, const, use, struct ...) inside a #[differentiable] function are not supported; move them out of the function",
+                );
+                None
+            }
+            syn::Stmt::Macro(m) => {
+                self.macro_refused(&m.mac);
+                None
+            }
+        }
+    }
+
+    pub(super) fn macro_refused(&mut self, mac: &syn::Macro) {
+        self.errors.at(
+            mac,
+            format!(
+                "macro calls such as `{}!` are not supported in a #[differentiable] function: the macro cannot see through them; compute the value outside the function or write it out",
+                mac.path.to_token_stream()
+            ),
+        );
+    }
+
+    pub(super) fn local(&mut self, local: &syn::Local, out: &mut Vec<Stmt>) {
+        let pat = match &local.pat {
+            syn::Pat::Type(pt) => &*pt.pat,
+            other => other,
+        };
+        if let syn::Pat::Wild(_) = pat
+            && let Some(init) = &local.init
+            && init.diverge.is_none()
+        {
+            self.expr(&init.expr, out);
+            return;
+        }
+        let (ident, ty, mutable) = match &local.pat {
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                (pi.ident.clone(), None, pi.mutability.is_some())
+            }
+            syn::Pat::Type(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => (
+                    pi.ident.clone(),
+                    Some(pt.ty.clone()),
+                    pi.mutability.is_some(),
+                ),
+                other => {
+                    self.errors.at(
+                        other,
+                        "only simple `let name` or `let mut name` bindings are supported in a #[differentiable] function; bind each value to its own name",
+                    );
+                    return;
+                }
+            },
+            other => {
+                self.errors.at(
+                    other,
+                    "only simple `let name` or `let mut name` bindings are supported in a #[differentiable] function; bind each value to its own name",
+                );
+                return;
+            }
+        };
+        if let Some(ty) = &ty {
+            check_annotation(ty, self.errors);
+        }
+        let Some(init) = &local.init else {
+            self.errors.at(
+                local,
+                "`let` without a value is not supported in a #[differentiable] function; give the variable its first value where it is declared",
+            );
+            // Bound anyway, so that later uses do not add follow-on errors.
+            self.bind_new(&name_of(&ident), Operand::Const(quote!(0.0_f64)), None);
+            return;
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            self.errors.at(
+                diverge,
+                "`let ... else` is not supported in a #[differentiable] function",
+            );
+            return;
+        }
+        let name = name_of(&ident);
+        let Some(v) = self.expr(&init.expr, out) else {
+            self.no_value(&init.expr);
+            return;
+        };
+        // A fresh value without annotation is bound directly; otherwise a copy carries the
+        // annotation (which also fixes the type of a literal).
+        let v = match (&v, &ty) {
+            (Operand::Val(id), None) if self.values[*id].user_name.is_none() => v,
+            // A new local array keeps its identity (its element type is f64 whatever the
+            // annotation says, and writes go to it).
+            (Operand::Val(id), Some(_))
+                if self.values[*id].user_name.is_none() && self.is_new_array(*id, out) =>
+            {
+                v
+            }
+            _ => self.emit(
+                out,
+                Op::Copy {
+                    src: v,
+                    ty,
+                    deref: false,
+                },
+                ident.span(),
+                Some(&name),
+            ),
+        };
+        if let Operand::Val(id) = &v
+            && self.values[*id].user_name.is_none()
+        {
+            self.values[*id].user_name = Some(name.clone());
+        }
+        if mutable
+            && let Operand::Val(id) = &v
+            && self.is_new_array(*id, out)
+        {
+            if self.scopes.len() == 1 && self.loop_depth == 0 {
+                self.values[*id].mutable = true;
+            } else {
+                self.errors.at(
+                    &local.pat,
+                    "a local array that is written to must be declared at the top level of the function body (not inside a loop, branch or block)",
+                );
+            }
+        }
+        self.bind_new(&name, v, None);
+    }
+
+    /// Whether `v` was just defined, in `out`, as a new local array.
+    pub(super) fn is_new_array(&self, v: ValId, out: &[Stmt]) -> bool {
+        out.iter()
+            .rev()
+            .any(|s| matches!(s, Stmt::Let(l) if l.dst == v && matches!(l.op, Op::NewArray(_))))
+    }
+
+    pub(super) fn no_value(&mut self, e: &syn::Expr) {
+        if self.errors.is_empty() {
+            self.errors
+                .at(e, "this expression has no value that can be used here");
+        }
+    }
+
+    /// An expression in statement position: its value, if any, is dropped.
+    pub(super) fn expr_stmt(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) {
+        match e {
+            syn::Expr::If(ei) => {
+                self.if_expr(ei, out, false);
+            }
+            _ => {
+                self.expr(e, out);
+            }
+        }
+    }
+
+    pub(super) fn ret(&mut self, e: Option<&syn::Expr>, at: &dyn ToTokens, out: &mut Vec<Stmt>) {
+        let Some(e) = e else {
+            self.errors.at(
+                at,
+                "`return` without a value: a #[differentiable] function returns an f64",
+            );
+            return;
+        };
+        let Some(v) = self.operand(e, out) else {
+            return;
+        };
+        // `return (if c { return a } else { b }) + 1.0`: returns only if the value did not.
+        self.unless_jumped(out, |lw, body| {
+            let v = match v {
+                Operand::Val(id) if lw.values[id].user_name.is_none() => Operand::Val(id),
+                other => lw.emit(
+                    body,
+                    Op::Copy {
+                        src: other,
+                        ty: None,
+                        deref: false,
+                    },
+                    e.span(),
+                    None,
+                ),
+            };
+            lw.assign(RETVAL, v, None);
+            lw.assign(RET, konst(true), Some(true));
+        });
+    }
+}

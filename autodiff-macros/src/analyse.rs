@@ -53,7 +53,7 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     g.block(&func.body, true);
 
     let varied = reach(&g.forward, active_params.iter().copied());
-    let useful = reach(&g.backward, func.result.val());
+    let useful = reach(&g.backward, func.results.iter().filter_map(Operand::val));
     // A restored array is reversed whatever its activity: its writes must be undone.
     let active: Vec<bool> = (0..n)
         .map(|v| (varied[v] && useful[v]) || func.values[v].restore)
@@ -99,7 +99,7 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     }
     let mut uses = vec![0; n];
     count_uses(&func.body, &mut uses);
-    if let Some(r) = func.result.val() {
+    for r in func.results.iter().filter_map(Operand::val) {
         uses[r] += 1;
     }
     // A read after the array's last write sees its final elements in the reverse sweep too, so
@@ -347,7 +347,7 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::Math(_, args) => args.iter().collect(),
         Op::Call { args, .. } => args.iter().collect(),
         Op::Inactive(_) => vec![],
-        Op::Ref(a) => vec![a],
+        Op::Ref(a) | Op::Field(a, _) => vec![a],
         Op::Index { arr, .. } => vec![arr],
         Op::NewArray(NewArray::Vec(v, _)) => vec![v],
         Op::NewArray(_) => vec![],
@@ -368,10 +368,13 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Neg(a) | Op::CastFloat(a) => vec![a],
         Op::Arith(_, a, b) => vec![a, b],
         Op::Math(_, args) | Op::Call { args, .. } => args.iter().collect(),
-        Op::Inactive(InactiveOp::Not(a)) | Op::Inactive(InactiveOp::Cast(a, _)) => vec![a],
+        Op::Inactive(InactiveOp::Not(a))
+        | Op::Inactive(InactiveOp::Cast(a, _))
+        | Op::Inactive(InactiveOp::Matches(a, _))
+        | Op::Inactive(InactiveOp::Extract(a, _, _)) => vec![a],
         Op::Inactive(InactiveOp::Binary(_, a, b)) => vec![a, b],
         Op::Inactive(InactiveOp::Method(_, args)) => args.iter().collect(),
-        Op::Ref(a) => vec![a],
+        Op::Ref(a) | Op::Field(a, _) => vec![a],
         Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),
         Op::Array(_, args) => args.iter().collect(),
         Op::NewArray(NewArray::Zeros1(n)) => vec![n],

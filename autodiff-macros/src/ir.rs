@@ -43,6 +43,9 @@ pub enum Kind {
     /// A slice, `Vec`, fixed array or ndarray of `f64`; `is_ref` when the value is a reference
     /// (`&x`, a `&[f64]` parameter).
     Array { dims: u8, is_ref: bool },
+    /// The `(f64, ..)` result of a call to a #[differentiable] function with several outputs;
+    /// only its parts (`Op::Field`) are used. Its adjoint is a tuple of `f64`s.
+    Tuple(u8),
 }
 
 impl Kind {
@@ -219,6 +222,8 @@ pub enum Op {
     },
     /// `&a`.
     Ref(Operand),
+    /// `t.i`: a part of a call's tuple result.
+    Field(Operand, usize),
     /// `a[i]` or `a[[i, j]]` (`multi`); `by_ref` gives `&a[i]`.
     Index {
         arr: Operand,
@@ -277,6 +282,12 @@ pub enum InactiveOp {
     /// `a.method(b, ...)` for a method whose result is constant (see `CONSTANT_METHODS` in
     /// lowering): integer methods, float predicates and roundings.
     Method(Ident, Vec<Operand>),
+    /// `matches!(a, pattern)` (what `match` arms and `if let` lower to): a pattern without
+    /// bindings, on a value that is never differentiated through it.
+    Matches(Operand, Box<syn::Pat>),
+    /// The part of `a` that `pattern` binds to `name` (`match &a { pattern => name.clone(),
+    /// _ => unreachable!() }`), where the pattern is known to match.
+    Extract(Operand, Box<syn::Pat>, Ident),
 }
 
 pub struct Let {
@@ -404,6 +415,8 @@ pub struct Func {
     pub namer: crate::names::Namer,
     pub params: Vec<Param>,
     pub body: Block,
-    pub result: Operand,
+    /// The value returned; several for a function that returns a tuple of `f64`s.
+    pub results: Vec<Operand>,
+    pub tuple_output: bool,
     pub values: Vec<ValueInfo>,
 }

@@ -15,6 +15,24 @@ pub struct ParamSpec {
 
 /// Checks everything about the signature that makes a gradient impossible. Returns false when
 /// not even the signatures of the generated functions can be written.
+/// `-> (f64, f64, ..)`: the number of outputs.
+pub fn tuple_output(sig: &syn::Signature) -> Option<usize> {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Tuple(t)
+                if t.elems.len() >= 2
+                    && t.elems
+                        .iter()
+                        .all(|e| type_name(e).as_deref() == Some("f64")) =>
+            {
+                Some(t.elems.len())
+            }
+            _ => None,
+        },
+        syn::ReturnType::Default => None,
+    }
+}
+
 pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
     let mut ok = true;
     if let Some(t) = &sig.constness {
@@ -63,6 +81,9 @@ pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
     }
     match &sig.output {
         syn::ReturnType::Type(_, ty) if type_name(ty).as_deref() == Some("f64") => {}
+        // A helper with several outputs: it gets a pullback (taking a tuple of output
+        // adjoints) for its callers, and no gradient.
+        _ if tuple_output(sig).is_some() => {}
         syn::ReturnType::Type(_, ty) => {
             errors.at(
                 ty,

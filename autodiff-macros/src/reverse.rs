@@ -497,10 +497,26 @@ impl<'a> Gen<'a> {
                 let a = o(a);
                 quote_spanned!(sp=> #a as #ty)
             }
+            Op::Inactive(InactiveOp::Matches(a, pat)) => {
+                let a = o(a);
+                quote_spanned!(sp=> ::core::matches!(#a, #pat))
+            }
+            Op::Inactive(InactiveOp::Extract(a, pat, name)) => {
+                let a = o(a);
+                quote_spanned!(sp=> match &#a {
+                    #pat => ::core::clone::Clone::clone(#name),
+                    _ => ::core::unreachable!(),
+                })
+            }
             Op::Inactive(InactiveOp::Method(m, args)) => {
                 let recv = o(&args[0]);
                 let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
                 quote_spanned!(sp=> #recv.#m(#(#rest),*))
+            }
+            Op::Field(t, i) => {
+                let t = o(t);
+                let i = syn::Index::from(*i);
+                quote_spanned!(sp=> #t.#i)
             }
             Op::Call { path, args } => {
                 let args: Vec<TokenStream> = args.iter().map(o).collect();
@@ -702,7 +718,7 @@ impl<'a> Gen<'a> {
             && self.root[v] == v
             && !info.mutable
             && !info.restore
-            && self.f.result.val() != Some(v)
+            && !self.f.results.iter().any(|r| r.val() == Some(v))
     }
 
     /// Takes `v` off the pending adjoints; true if it was there.
@@ -787,6 +803,9 @@ impl<'a> Gen<'a> {
         if self.f.values[v].kind.is_array() {
             let x = self.ident(v);
             quote!(let mut #a = ::autodiff_runtime::__rt::zero_adj(&#x);)
+        } else if let Kind::Tuple(n) = self.f.values[v].kind {
+            let (tys, zeros) = ((0..n).map(|_| quote!(f64)), (0..n).map(|_| quote!(0.0)));
+            quote!(let mut #a: (#(#tys,)*) = (#(#zeros,)*);)
         } else {
             quote!(let mut #a: f64 = 0.0;)
         }
@@ -879,6 +898,18 @@ impl<'a> Gen<'a> {
             return TokenStream::new();
         }
         let mut code = self.flush_deferred(l.dst);
+        if let Op::Field(Operand::Val(t), i) = &l.op {
+            // A part of a call's tuple result: its component of the tuple's adjoint.
+            if self.an.active[*t] {
+                let r = self.root[*t];
+                if self.take_pending(r) {
+                    code.extend(self.decl_one(r));
+                }
+                let (a, i) = (self.adj(*t), syn::Index::from(*i));
+                code.extend(quote!(#a.#i += #g;));
+            }
+            return code;
+        }
         if let Op::Call { path, args } = &l.op {
             // A pullback's array adjoints may be `Vec`s or fixed arrays: added to a zero.
             code.extend(

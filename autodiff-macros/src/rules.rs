@@ -300,7 +300,12 @@ fn scalar_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<TokenStre
         },
         Op::Math(f, _) => return math_rule(*f, i, e, &g, rt),
         Op::Ref(_) => g,
-        Op::Inactive(_) | Op::Call { .. } | Op::Index { .. } | Op::Array(..) | Op::NewArray(_) => {
+        Op::Inactive(_)
+        | Op::Call { .. }
+        | Op::Field(..)
+        | Op::Index { .. }
+        | Op::Array(..)
+        | Op::NewArray(_) => {
             return None;
         }
     })

@@ -124,8 +124,71 @@ fn refused_input_keeps_the_function_and_stubs() {
         quote::quote!(wrt(x)),
         quote::quote! {
             fn f(x: f64, v: &[f64]) -> f64 {
-                let c = |t: f64| t * 2.0;
-                c(x)
+                let c = unsafe { x * 2.0 };
+                c
+            }
+        },
+    );
+}
+
+/// An iterator chain is the loop a user would write: a counter over the shorter array, the
+/// closure inlined, an accumulator starting at `-0.0` (as `f64`'s `Sum`), no tape.
+#[test]
+fn iterator_chain_is_a_loop() {
+    snapshot(
+        "iterator_chain",
+        quote::quote!(),
+        quote::quote! {
+            pub fn sq_dist(x: &[f64], y: &[f64]) -> f64 {
+                x.iter().zip(y.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
+            }
+        },
+    );
+}
+
+/// A helper with two outputs gets a pullback taking a pair of adjoints; its caller's tuple
+/// assignment reads the parts of the call's result and hands their adjoints back as a pair.
+#[test]
+fn tuple_state_update() {
+    snapshot(
+        "tuple_step",
+        quote::quote!(),
+        quote::quote! {
+            fn step(x: f64, v: f64, dt: f64) -> (f64, f64) {
+                (x + dt * v, v - dt * x)
+            }
+        },
+    );
+    snapshot(
+        "tuple_simulate",
+        quote::quote!(wrt(x0, v0)),
+        quote::quote! {
+            fn simulate(x0: f64, v0: f64, n: usize) -> f64 {
+                let (mut x, mut v) = (x0, v0);
+                for _ in 0..n {
+                    (x, v) = step(x, v, 0.01);
+                }
+                x * v
+            }
+        },
+    );
+}
+
+/// `match` is an `if` chain on `matches!`; a name bound to the whole value differentiates
+/// through it.
+#[test]
+fn match_is_an_if_chain() {
+    snapshot(
+        "match_arms",
+        quote::quote!(wrt(x)),
+        quote::quote! {
+            fn f(x: f64, mode: usize) -> f64 {
+                match mode {
+                    0 => x.sin(),
+                    1 | 2 => x * x,
+                    n if n > 10 => x * n as f64,
+                    _ => x,
+                }
             }
         },
     );

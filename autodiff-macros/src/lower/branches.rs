@@ -10,8 +10,7 @@ impl Lowerer<'_> {
         value: bool,
     ) -> Option<Operand> {
         if let syn::Expr::Let(l) = &*ei.cond {
-            self.errors.at(l, "`if let` is not supported in a #[differentiable] function; use a boolean condition");
-            return None;
+            return self.if_let(ei, l, out, value);
         }
         let then_stmts = &ei.then_branch.stmts;
         let else_expr = ei.else_branch.as_ref().map(|(_, e)| &**e);
@@ -24,13 +23,23 @@ impl Lowerer<'_> {
             cond,
             out,
             |lw, body| lw.stmts(then_stmts, body, value),
-            |lw, body| match else_expr {
-                None => None,
-                Some(syn::Expr::Block(b)) => lw.stmts(&b.block.stmts, body, value),
-                Some(syn::Expr::If(inner)) => lw.if_expr(inner, body, value),
-                Some(other) => lw.expr(other, body),
-            },
+            |lw, body| lw.else_branch(else_expr, body, value),
         )
+    }
+
+    /// The `else` of an `if` (or `if let`): a block, another `if`, or nothing.
+    pub(super) fn else_branch(
+        &mut self,
+        else_expr: Option<&syn::Expr>,
+        out: &mut Vec<Stmt>,
+        value: bool,
+    ) -> Option<Operand> {
+        match else_expr {
+            None => None,
+            Some(syn::Expr::Block(b)) => self.stmts(&b.block.stmts, out, value),
+            Some(syn::Expr::If(inner)) => self.if_expr(inner, out, value),
+            Some(other) => self.expr(other, out),
+        }
     }
 
     /// Builds an `If` whose branches are lowered by `then_f` / `else_f`, with merges for every

@@ -1,6 +1,7 @@
 //! Method and function calls: the math table, the array methods, constant methods, casts and
 //! calls to other `#[differentiable]` functions.
 
+use super::iterators;
 use super::*;
 
 impl Lowerer<'_> {
@@ -118,6 +119,13 @@ impl Lowerer<'_> {
         out: &mut Vec<Stmt>,
     ) -> Option<Operand> {
         let name = m.method.to_string();
+        if let Some(result) = self.iterator_consumer(m, None, out) {
+            return result;
+        }
+        if let Some((bad, msg)) = iterators::method_misuse(m) {
+            self.errors.at(bad, msg);
+            return None;
+        }
         if let Some(tf) = &m.turbofish {
             self.errors.at(
                 tf,
@@ -180,6 +188,13 @@ impl Lowerer<'_> {
             );
             return None;
         };
+        if fp.qself.is_none()
+            && let Some(ident) = fp.path.get_ident()
+            && let Some(index) = self.lookup(&name_of(ident)).and_then(|b| b.closure)
+        {
+            let args: Vec<&syn::Expr> = c.args.iter().collect();
+            return self.call_closure(index, &args, c, out);
+        }
         if fp.qself.is_some() {
             self.errors.at(fp, "qualified paths (`<T as Trait>::f`) are not supported in a #[differentiable] function; call the function by its path, like `f64::sin(x)` or `module::f(x)`");
             return None;

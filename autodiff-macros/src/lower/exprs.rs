@@ -28,6 +28,11 @@ impl Lowerer<'_> {
                 let op = match u.op {
                     syn::UnOp::Neg(_) => Op::Neg(a),
                     syn::UnOp::Not(_) => Op::Inactive(InactiveOp::Not(a)),
+                    // `*v` of an element bound by value (`|v|` over `.copied()`, or
+                    // `**v` in a `filter`) reads the value itself.
+                    syn::UnOp::Deref(_) if self.kind(&a) == Kind::Scalar && self.is_float(&a) => {
+                        return Some(a);
+                    }
                     syn::UnOp::Deref(_) => Op::Copy {
                         src: a,
                         ty: None,
@@ -41,6 +46,10 @@ impl Lowerer<'_> {
                 Some(self.emit(out, op, span, None))
             }
             syn::Expr::Binary(b) => self.binary(b, out),
+            syn::Expr::Assign(a) if matches!(strip_parens(&a.left), syn::Expr::Tuple(_)) => {
+                self.tuple_assign(a, out);
+                None
+            }
             syn::Expr::Assign(a) => {
                 let v = self.operand(&a.right, out)?;
                 self.unless_jumped(out, |lw, body| lw.assign_to(&a.left, v, body));
@@ -131,17 +140,11 @@ impl Lowerer<'_> {
             syn::Expr::Closure(c) => {
                 self.errors.at(
                     c,
-                    "closures are not supported in a #[differentiable] function; write the closure's body as its own #[differentiable] fn and call it",
+                    "a closure in a #[differentiable] function must be bound with `let f = |..| ..;` and called, or given to an iterator adaptor (`map`, `filter`, `fold`, ...)",
                 );
                 None
             }
-            syn::Expr::Match(m) => {
-                self.errors.at(
-                    m.match_token,
-                    "`match` is not supported in a #[differentiable] function; write it as `if` / `else if` / `else`",
-                );
-                None
-            }
+            syn::Expr::Match(m) => self.match_expr(m, out, true),
             syn::Expr::Unsafe(u) => {
                 self.errors.at(
                     u.unsafe_token,
@@ -166,6 +169,15 @@ impl Lowerer<'_> {
                 let v = self.operand(&v, out)?;
                 let n = self.operand(&n, out)?;
                 Some(self.emit(out, Op::NewArray(NewArray::Vec(v, n)), span, None))
+            }
+            syn::Expr::Macro(m)
+                if m.mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "matches") =>
+            {
+                self.matches_macro(&m.mac, out)
             }
             syn::Expr::Macro(m) => {
                 self.macro_refused(&m.mac);
@@ -266,6 +278,13 @@ impl Lowerer<'_> {
             && let Some(ident) = p.path.get_ident()
             && let Some(b) = self.lookup(&name_of(ident))
         {
+            if b.closure.is_some() {
+                self.errors.at(
+                    p,
+                    "a closure can be called (`f(x)`) or given to an iterator adaptor in a #[differentiable] function; other uses are not supported",
+                );
+                return None;
+            }
             return Some(b.op);
         }
         // Not a local: a constant, a static or a unit-like item, used as written.

@@ -1,5 +1,6 @@
 //! Loops: `for` over ranges and array elements, `while`, `loop`; carried variables.
 
+use super::iterators;
 use super::*;
 
 impl Lowerer<'_> {
@@ -9,6 +10,20 @@ impl Lowerer<'_> {
                 label,
                 "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
             );
+            return;
+        }
+        let simple_pattern = match &*f.pat {
+            syn::Pat::Ident(pi) => pi.by_ref.is_none() && pi.subpat.is_none(),
+            syn::Pat::Wild(_) => true,
+            syn::Pat::Reference(r) => {
+                matches!(&*r.pat, syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none())
+            }
+            _ => false,
+        };
+        if let Some(chain) = iterators::parse_chain(&f.expr, true)
+            && (!chain.is_plain_for() || !simple_pattern)
+        {
+            self.for_chain(f, &chain, out);
             return;
         }
         let (index_name, by_ref) = match &*f.pat {
@@ -36,10 +51,28 @@ impl Lowerer<'_> {
                 return;
             }
         };
-        if let Some(arr) = array_iter_source(&f.expr) {
+        let bare_array = match strip_parens(&f.expr) {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.lookup(&name_of(i)))
+                .is_some_and(|b| self.kind(&b.op).is_array()),
+            syn::Expr::MethodCall(m) => m.method == "into_iter" && m.args.is_empty(),
+            _ => false,
+        };
+        let source = match strip_parens(&f.expr) {
+            syn::Expr::MethodCall(m) if bare_array => Some(&*m.receiver),
+            e if bare_array => Some(e),
+            _ => array_iter_source(&f.expr),
+        };
+        if let Some(arr) = source {
             let Some(a) = self.operand(arr, out) else {
                 return;
             };
+            // `for v in x` / `x.into_iter()` over an owned array gives values, over a
+            // reference `&f64`s.
+            let by_ref = by_ref
+                && !(bare_array && matches!(self.kind(&a), Kind::Array { is_ref: false, .. }));
             if self.kind(&a).dims() != 1 {
                 self.errors.at(
                     arr,
@@ -68,7 +101,7 @@ impl Lowerer<'_> {
             return;
         }
         if !by_ref {
-            self.errors.at(&f.pat, "`&name` patterns are for loops over `x.iter()`; a range gives integers: write a name");
+            self.errors.at(&f.pat, "`&name` patterns are for loops over the elements of an array (`for &v in x.iter()`, `for &v in &x`); a range gives integers: write a name");
             return;
         }
         let Some(range) = self.range_spec(&f.expr, out) else {
@@ -105,10 +138,16 @@ impl Lowerer<'_> {
                 spec.adaptors.push(Adaptor::StepBy(step));
                 Some(spec)
             }
+            other if iterators::iterator_misuse(other).is_some() => {
+                if let Some((bad, msg)) = iterators::iterator_misuse(other) {
+                    self.errors.at(bad, msg);
+                }
+                None
+            }
             other => {
                 self.errors.at(
                     other,
-                    "a `for` loop in a #[differentiable] function must run over a range: `a..b`, `a..=b`, with `.rev()` or `.step_by(k)`",
+                    "a `for` loop in a #[differentiable] function runs over a range (`a..b`, `a..=b`, with `.rev()` or `.step_by(k)`), the elements of a 1-D array or slice (`x`, `&x`, `x.iter()`), or an iterator chain over those (`x.iter().enumerate()`, `x.iter().zip(y.iter())`, `.map(..)`, `.filter(..)`, `.rev()`, `.skip(n)`, `.take(n)`, `.windows(k)`)",
                 );
                 None
             }

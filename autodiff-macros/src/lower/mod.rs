@@ -18,12 +18,17 @@ use syn::visit::Visit;
 
 mod branches;
 mod calls;
+mod closures;
 mod exprs;
+mod iterator_stream;
+mod iterators;
 mod local_arrays;
 mod loops;
+mod matches;
 mod places;
 mod stmts;
 mod syntax;
+mod tuples;
 
 use local_arrays::classify_local_arrays;
 use loops::*;
@@ -80,6 +85,8 @@ struct Binding {
     op: Operand,
     /// For control flags: the flag's value when it is known at this point.
     known: Option<bool>,
+    /// A closure (index in `Lowerer::closures`), inlined where it is called; `op` is unused.
+    closure: Option<usize>,
 }
 
 #[derive(Clone, Default)]
@@ -99,6 +106,11 @@ pub struct Lowerer<'e> {
     loop_count: usize,
     write_count: usize,
     has_return: bool,
+    closures: Vec<closures::ClosureDef>,
+    /// Numbers the names of the lowering's own variables (iterator counters, accumulators).
+    own_count: usize,
+    /// `Some(n)` for a function that returns a tuple of `n` f64s.
+    outputs: Option<usize>,
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
@@ -114,6 +126,9 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         loop_count: 0,
         write_count: 0,
         has_return: contains_return(&item.block),
+        closures: Vec::new(),
+        own_count: 0,
+        outputs: crate::params::tuple_output(&item.sig),
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
     // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a
@@ -152,15 +167,28 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         });
     }
     let mut body = Vec::new();
-    let result = if lw.has_return {
+    let results = if let Some(n) = lw.outputs {
+        // Several outputs: every path ends in a `return` of a tuple, one slot per output.
+        lw.bind_new(RET, konst(false), Some(false));
+        for i in 0..n {
+            lw.bind_new(&retval_slot(i), Operand::Const(quote!(0.0_f64)), None);
+        }
+        lw.fn_body_with_returns(&item.block.stmts, &mut body);
+        (0..n)
+            .map(|i| lw.lookup(&retval_slot(i)).map(|b| b.op))
+            .collect::<Option<Vec<_>>>()
+    } else if lw.has_return {
         lw.bind_new(RET, konst(false), Some(false));
         lw.bind_new(RETVAL, Operand::Const(quote!(0.0_f64)), None);
         lw.fn_body_with_returns(&item.block.stmts, &mut body);
-        Some(lw.lookup(RETVAL).map(|b| b.op).unwrap_or(konst(false)))
+        Some(vec![
+            lw.lookup(RETVAL).map(|b| b.op).unwrap_or(konst(false)),
+        ])
     } else {
         lw.stmts(&item.block.stmts, &mut body, true)
+            .map(|r| vec![r])
     };
-    let result = match result {
+    let results = match results {
         Some(r) => r,
         None => {
             if lw.errors.is_empty() {
@@ -180,9 +208,15 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         namer: namer.clone(),
         params: ir_params,
         body: Block { stmts: body },
-        result,
+        results,
+        tuple_output: lw.outputs.is_some(),
         values: lw.values,
     })
+}
+
+/// Where `return` puts output `i` of a function with several outputs.
+fn retval_slot(i: usize) -> String {
+    format!("{RETVAL}{i}")
 }
 
 /// The value of a branch that is never used (the branch jumped away): any type.
@@ -254,6 +288,7 @@ impl Lowerer<'_> {
                 Kind::Scalar
             }
             Op::Index { by_ref: true, .. } => Kind::ScalarRef,
+            Op::Field(..) => Kind::Scalar,
             Op::Ref(a) => match k(a) {
                 Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
                 _ => Kind::ScalarRef,
@@ -288,7 +323,7 @@ impl Lowerer<'_> {
             Op::Copy { src, .. } | Op::Neg(src) => f(src),
             Op::Arith(_, a, b) => f(a) || f(b),
             Op::Math(m, args) => !m.also_on_integers() || f(&args[0]),
-            Op::CastFloat(_) | Op::Call { .. } => true,
+            Op::CastFloat(_) | Op::Call { .. } | Op::Field(..) => true,
             Op::Index { arr, .. } => self.kind(arr).is_array(),
             Op::Array(m, _) => !matches!(
                 m,
@@ -329,6 +364,18 @@ impl Lowerer<'_> {
                 name: name.to_owned(),
                 op,
                 known,
+                closure: None,
+            });
+        }
+    }
+
+    fn bind_closure(&mut self, name: &str, index: usize) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.vars.push(Binding {
+                name: name.to_owned(),
+                op: Operand::Const(quote!(())),
+                known: None,
+                closure: Some(index),
             });
         }
     }

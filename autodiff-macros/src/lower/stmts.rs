@@ -267,6 +267,36 @@ impl Lowerer<'_> {
             self.expr(&init.expr, out);
             return;
         }
+        if let Some(init) = &local.init
+            && init.diverge.is_none()
+            && let syn::Expr::Closure(c) = strip_parens(&init.expr)
+        {
+            // `let f = |t| ..;`: inlined where it is called.
+            match (pat, self.define_closure(c)) {
+                (syn::Pat::Ident(pi), Some(index)) if pi.subpat.is_none() => {
+                    self.bind_closure(&name_of(&pi.ident), index);
+                }
+                (syn::Pat::Ident(_), None) => self.bind_placeholders(pat),
+                (other, _) => {
+                    self.errors
+                        .at(other, "bind a closure to a name: `let f = |x| ..;`");
+                }
+            }
+            return;
+        }
+        if let Some(init) = &local.init
+            && let Some((_, diverge)) = &init.diverge
+        {
+            self.let_else(pat, &init.expr, diverge, out);
+            return;
+        }
+        if matches!(
+            pat,
+            syn::Pat::Tuple(_) | syn::Pat::Reference(_) | syn::Pat::Slice(_) | syn::Pat::Paren(_)
+        ) {
+            self.pattern_let(local, pat, out);
+            return;
+        }
         let (ident, ty, mutable) = match &local.pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 (pi.ident.clone(), None, pi.mutability.is_some())
@@ -280,16 +310,18 @@ impl Lowerer<'_> {
                 other => {
                     self.errors.at(
                         other,
-                        "only simple `let name` or `let mut name` bindings are supported in a #[differentiable] function; bind each value to its own name",
+                        "this pattern is not supported in a `let` of a #[differentiable] function; write a name, a tuple `(a, b)` or `[a, b]` of names",
                     );
+                    self.bind_placeholders(other);
                     return;
                 }
             },
             other => {
                 self.errors.at(
                     other,
-                    "only simple `let name` or `let mut name` bindings are supported in a #[differentiable] function; bind each value to its own name",
+                    "this pattern is not supported in a `let` of a #[differentiable] function; write a name, a tuple `(a, b)` or `[a, b]` of names",
                 );
+                self.bind_placeholders(other);
                 return;
             }
         };
@@ -313,8 +345,25 @@ impl Lowerer<'_> {
             return;
         }
         let name = name_of(&ident);
-        let Some(v) = self.expr(&init.expr, out) else {
+        let hint = ty.as_deref().and_then(type_name);
+        let value = match strip_parens(&init.expr) {
+            // `let y: Vec<f64> = x.iter().map(..).collect();`
+            syn::Expr::MethodCall(m) if m.method == "collect" && m.args.is_empty() => {
+                self.collect(m, ty.as_deref(), out)
+            }
+            // The annotation types an iterator's `sum` (`let n: usize = (0..k).sum();`).
+            syn::Expr::MethodCall(m) if hint.is_some() => {
+                match self.iterator_consumer(m, hint.as_deref(), out) {
+                    Some(v) => v,
+                    None => self.expr(&init.expr, out),
+                }
+            }
+            _ => self.expr(&init.expr, out),
+        };
+        let Some(v) = value else {
             self.no_value(&init.expr);
+            // Bound anyway, so that later uses do not add follow-on errors.
+            self.bind_new(&name, Operand::Const(quote!(0.0_f64)), None);
             return;
         };
         // A fresh value without annotation is bound directly; otherwise a copy carries the
@@ -380,6 +429,9 @@ impl Lowerer<'_> {
             syn::Expr::If(ei) => {
                 self.if_expr(ei, out, false);
             }
+            syn::Expr::Match(m) => {
+                self.match_expr(m, out, false);
+            }
             _ => {
                 self.expr(e, out);
             }
@@ -394,26 +446,36 @@ impl Lowerer<'_> {
             );
             return;
         };
+        if let Some(n) = self.outputs {
+            self.ret_tuple(e, n, out);
+            return;
+        }
         let Some(v) = self.operand(e, out) else {
             return;
         };
         // `return (if c { return a } else { b }) + 1.0`: returns only if the value did not.
         self.unless_jumped(out, |lw, body| {
-            let v = match v {
-                Operand::Val(id) if lw.values[id].user_name.is_none() => Operand::Val(id),
-                other => lw.emit(
-                    body,
-                    Op::Copy {
-                        src: other,
-                        ty: None,
-                        deref: false,
-                    },
-                    e.span(),
-                    None,
-                ),
-            };
+            let v = lw.fresh(v, e.span(), body);
             lw.assign(RETVAL, v, None);
             lw.assign(RET, konst(true), Some(true));
         });
+    }
+
+    /// A value of its own for what is returned: a user's variable or a constant is copied
+    /// (the return slot is merged where paths join, the variable may be too).
+    pub(super) fn fresh(&mut self, v: Operand, span: Span, out: &mut Vec<Stmt>) -> Operand {
+        match v {
+            Operand::Val(id) if self.values[id].user_name.is_none() => Operand::Val(id),
+            other => self.emit(
+                out,
+                Op::Copy {
+                    src: other,
+                    ty: None,
+                    deref: false,
+                },
+                span,
+                None,
+            ),
+        }
     }
 }

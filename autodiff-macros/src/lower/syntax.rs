@@ -182,6 +182,11 @@ impl<'ast> Visit<'ast> for AssignedNames {
         if let Some(n) = assign_target_name(&a.left) {
             self.names.push(n);
         }
+        // `(x, y) = (y, x + y)`
+        if let syn::Expr::Tuple(t) = strip_parens(&a.left) {
+            self.names
+                .extend(t.elems.iter().filter_map(assign_target_name));
+        }
         syn::visit::visit_expr_assign(self, a);
     }
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {

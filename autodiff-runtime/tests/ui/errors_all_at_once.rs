@@ -3,11 +3,12 @@ use autodiff_runtime::differentiable;
 #[differentiable]
 fn f(x: f64, y: f32) -> f64 {
     let z = x.fract();
-    let (a, b) = (x, x);
+    let a = x * "2".len() as f64;
     println!("{z}");
-    match z > 0.0 {
-        _ => x * a * b * y as f64,
+    'outer: loop {
+        break 'outer;
     }
+    x * a * z * y as f64
 }
 
 fn main() {}

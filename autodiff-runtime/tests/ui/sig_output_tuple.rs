@@ -1,8 +1,0 @@
-use autodiff_runtime::differentiable;
-
-#[differentiable]
-fn f(x: f64) -> (f64, f64) {
-    (x, x * x)
-}
-
-fn main() {}

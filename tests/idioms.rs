@@ -1,0 +1,407 @@
+//! The Rust people write: iterator chains and closures, tuples, `match`, `if let` / `let else`,
+//! helpers that return tuples — written as a user writes them, each checked against central
+//! differences at many points and its value against the plain function, bit for bit.
+
+mod common;
+
+use autodiff_runtime::differentiable;
+use common::check;
+
+/// A few dozen reproducible points in [-scale, scale]^n.
+fn points(n: usize, count: usize, scale: f64) -> Vec<Vec<f64>> {
+    let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..count)
+        .map(|_| (0..n).map(|_| scale * (2.0 * next() - 1.0)).collect())
+        .collect()
+}
+
+/// Checks `grad` against central differences at many points; at least half must be smooth.
+fn check_many(
+    name: &str,
+    n: usize,
+    scale: f64,
+    f: &dyn Fn(&[f64]) -> f64,
+    grad: &dyn Fn(&[f64]) -> Vec<f64>,
+) {
+    let pts = points(n, 40, scale);
+    let used = pts.iter().filter(|x| check(name, f, &grad(x), x)).count();
+    assert!(used >= 20, "{name}: only {used} of 40 points were smooth");
+}
+
+// ----- iterator chains -----
+
+#[differentiable(wrt(w, b))]
+pub fn logistic_loss(w: &[f64], b: f64, xs: &[f64], ys: &[f64], dim: usize) -> f64 {
+    let n = ys.len();
+    let loss: f64 = (0..n)
+        .map(|i| {
+            let z = xs[i * dim..(i + 1) * dim]
+                .iter()
+                .zip(w.iter())
+                .map(|(x, w)| x * w)
+                .sum::<f64>()
+                + b;
+            let p = 1.0 / (1.0 + (-z).exp());
+            -(ys[i] * p.ln() + (1.0 - ys[i]) * (1.0 - p).ln())
+        })
+        .sum();
+    loss / n as f64
+}
+
+#[differentiable]
+pub fn gaussian_nll(data: &[f64], mu: f64, log_sigma: f64) -> f64 {
+    let sigma = log_sigma.exp();
+    let n = data.len() as f64;
+    let ss = data.iter().map(|&x| (x - mu).powi(2)).sum::<f64>();
+    ss / (2.0 * sigma * sigma) + n * log_sigma
+}
+
+#[differentiable]
+pub fn rosenbrock(x: &[f64]) -> f64 {
+    x.windows(2)
+        .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+        .sum()
+}
+
+#[differentiable]
+pub fn softmax_cross_entropy(logits: &[f64], label: usize) -> f64 {
+    let m = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = logits.iter().map(|v| (v - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    -(e[label] / s).ln()
+}
+
+#[differentiable]
+pub fn positions(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (i, v) in x.iter().enumerate() {
+        s += (i as f64 + 1.0) * v.sin();
+    }
+    for &v in x.iter().rev().skip(1) {
+        s = 0.5 * s + v;
+    }
+    for v in x {
+        s += v * v;
+    }
+    let tail: f64 = x
+        .iter()
+        .enumerate()
+        .rev()
+        .step_by(2)
+        .map(|(i, v)| i as f64 * v)
+        .sum();
+    let positive = x.iter().filter(|v| **v > 0.0).map(|v| v.exp()).sum::<f64>();
+    let small = x.iter().copied().filter(|&v| v < 0.5).count() as f64;
+    s + tail
+        + positive * small
+        + x.iter()
+            .take(3)
+            .zip(x.iter().skip(1))
+            .fold(0.0, |a, (p, q)| a + p * q)
+}
+
+#[differentiable]
+pub fn range_sums(x: f64, n: usize) -> f64 {
+    let a = (0..n).map(|i| (i as f64 * x).sin()).sum::<f64>();
+    let b = (1..=n)
+        .rev()
+        .step_by(2)
+        .map(|i| x / i as f64)
+        .product::<f64>();
+    let any_big = (0..n).any(|i| i as f64 * x > 2.0);
+    if any_big { a + b } else { a - b }
+}
+
+#[test]
+fn iterator_chains_match_central_differences() {
+    let dim = 3;
+    let xs: Vec<f64> = points(1, 12, 1.5).into_iter().map(|p| p[0]).collect();
+    let ys = [1.0, 0.0, 1.0, 1.0];
+    check_many(
+        "logistic_loss",
+        4,
+        1.0,
+        &|p| logistic_loss(&p[..3], p[3], &xs, &ys, dim),
+        &|p| {
+            let (gw, gb) = grad_logistic_loss(&p[..3], p[3], &xs, &ys, dim);
+            let mut g = gw;
+            g.push(gb);
+            g
+        },
+    );
+    let data = [0.3, -1.2, 0.7, 2.0, 0.1, 1.1];
+    check_many(
+        "gaussian_nll",
+        2,
+        1.0,
+        &|p| gaussian_nll(&data, p[0], p[1]),
+        &|p| {
+            let (_, gm, gs) = grad_gaussian_nll(&data, p[0], p[1]);
+            vec![gm, gs]
+        },
+    );
+    check_many("rosenbrock", 5, 1.5, &|p| rosenbrock(p), &|p| {
+        grad_rosenbrock(p)
+    });
+    check_many("softmax", 5, 3.0, &|p| softmax_cross_entropy(p, 2), &|p| {
+        grad_softmax_cross_entropy(p, 2)
+    });
+    check_many("positions", 6, 1.0, &|p| positions(p), &|p| {
+        grad_positions(p)
+    });
+    for n in [0, 1, 4, 7] {
+        check_many("range_sums", 1, 1.0, &|p| range_sums(p[0], n), &|p| {
+            vec![grad_range_sums(p[0], n)]
+        });
+    }
+}
+
+#[test]
+fn iterator_chains_keep_the_value() {
+    for p in points(6, 20, 2.0) {
+        assert_eq!(
+            value_and_grad_positions(&p).0.to_bits(),
+            positions(&p).to_bits()
+        );
+        assert_eq!(
+            value_and_grad_rosenbrock(&p).0.to_bits(),
+            rosenbrock(&p).to_bits()
+        );
+        assert_eq!(
+            value_and_grad_gaussian_nll(&p, 0.3, -0.2).0.to_bits(),
+            gaussian_nll(&p, 0.3, -0.2).to_bits()
+        );
+    }
+    // `sum` starts from -0.0, as `f64`'s does: an empty sum is -0.0.
+    assert_eq!(
+        value_and_grad_rosenbrock(&[1.0]).0.to_bits(),
+        (-0.0f64).to_bits()
+    );
+}
+
+/// Rosenbrock's gradient by hand.
+#[test]
+fn windows_match_the_hand_derived_gradient() {
+    for x in points(5, 10, 1.5) {
+        let g = grad_rosenbrock(&x);
+        let mut want = vec![0.0; x.len()];
+        for i in 0..x.len() - 1 {
+            let t = x[i + 1] - x[i] * x[i];
+            want[i] += -400.0 * x[i] * t - 2.0 * (1.0 - x[i]);
+            want[i + 1] += 200.0 * t;
+        }
+        for (a, b) in g.iter().zip(&want) {
+            assert!(
+                (a - b).abs() <= 1e-10 * (1.0 + b.abs()),
+                "{g:?} vs {want:?}"
+            );
+        }
+    }
+}
+
+// ----- closures -----
+
+#[differentiable]
+pub fn with_closures(x: f64, y: f64) -> f64 {
+    let k = 3.0 * y * y + 0.5;
+    let sq = |t: f64| t * t * k;
+    // Shadowing after the definition does not change what the closure reads.
+    let k = 100.0;
+    let norm = |a: f64, b: f64| (sq(a) + sq(b)).sqrt();
+    let twice = |t: f64| {
+        let u = t * 2.0;
+        u.sin()
+    };
+    norm(x, y) + twice(x) + k
+}
+
+#[test]
+fn closures_match_central_differences() {
+    check_many(
+        "with_closures",
+        2,
+        2.0,
+        &|p| with_closures(p[0], p[1]),
+        &|p| {
+            let (a, b) = grad_with_closures(p[0], p[1]);
+            vec![a, b]
+        },
+    );
+}
+
+// ----- tuples and helpers that return them -----
+
+#[differentiable]
+pub fn spring_step(x: f64, v: f64, dt: f64, k: f64) -> (f64, f64) {
+    let a = -k * x - 0.1 * v * v.abs();
+    (x + dt * v, v + dt * a)
+}
+
+/// RK4 for the pendulum, the state carried as a tuple.
+#[differentiable]
+pub fn pendulum_rhs(theta: f64, omega: f64, g_over_l: f64) -> (f64, f64) {
+    (omega, -g_over_l * theta.sin())
+}
+
+#[differentiable]
+pub fn pendulum(theta0: f64, omega0: f64, g_over_l: f64, steps: usize) -> f64 {
+    let dt = 0.01;
+    let (mut th, mut om) = (theta0, omega0);
+    for _ in 0..steps {
+        let (k1a, k1b) = pendulum_rhs(th, om, g_over_l);
+        let (k2a, k2b) = pendulum_rhs(th + 0.5 * dt * k1a, om + 0.5 * dt * k1b, g_over_l);
+        let (k3a, k3b) = pendulum_rhs(th + 0.5 * dt * k2a, om + 0.5 * dt * k2b, g_over_l);
+        let (k4a, k4b) = pendulum_rhs(th + dt * k3a, om + dt * k3b, g_over_l);
+        th += dt / 6.0 * (k1a + 2.0 * k2a + 2.0 * k3a + k4a);
+        om += dt / 6.0 * (k1b + 2.0 * k2b + 2.0 * k3b + k4b);
+    }
+    th * th + om
+}
+
+#[differentiable]
+pub fn simulate(x0: f64, v0: f64, k: f64, n: usize) -> f64 {
+    let (mut x, mut v) = (x0, v0);
+    for _ in 0..n {
+        (x, v) = spring_step(x, v, 0.01, k);
+    }
+    let (e, _) = spring_step(x, v, 0.5, k);
+    let (a, b) = (x, v);
+    let (a, b) = (b, a); // swaps: both parts are read before either is bound
+    x * x + v * v + e + a * 2.0 - b
+}
+
+#[differentiable]
+pub fn recurrence(state: [f64; 2], n: usize) -> f64 {
+    let [a0, b0] = state;
+    let (mut a, mut b) = (a0, b0);
+    for _ in 0..n {
+        (a, b) = (b, a + 0.5 * b.sin());
+    }
+    a * b
+}
+
+#[test]
+fn tuples_match_central_differences() {
+    check_many(
+        "simulate",
+        3,
+        1.0,
+        &|p| simulate(p[0], p[1], 2.0 + p[2], 50),
+        &|p| {
+            let (a, b, c) = grad_simulate(p[0], p[1], 2.0 + p[2], 50);
+            vec![a, b, c]
+        },
+    );
+    check_many(
+        "pendulum",
+        3,
+        1.0,
+        &|p| pendulum(p[0], p[1], 9.0 + p[2], 40),
+        &|p| {
+            let (a, b, c) = grad_pendulum(p[0], p[1], 9.0 + p[2], 40);
+            vec![a, b, c]
+        },
+    );
+    check_many(
+        "recurrence",
+        2,
+        1.0,
+        &|p| recurrence([p[0], p[1]], 9),
+        &|p| grad_recurrence([p[0], p[1]], 9).to_vec(),
+    );
+    for p in points(3, 10, 1.0) {
+        assert_eq!(
+            value_and_grad_pendulum(p[0], p[1], 9.0, 40).0.to_bits(),
+            pendulum(p[0], p[1], 9.0, 40).to_bits()
+        );
+    }
+}
+
+/// The pullback of a helper with two outputs takes a pair of output adjoints.
+#[test]
+fn pullback_of_a_tuple_helper() {
+    let (x, v, dt, k) = (0.7, -0.3, 0.1, 2.0);
+    let (dx, dv, ddt, dk) = pullback_spring_step(x, v, dt, k, (1.0, 0.0));
+    // ∂(x + dt v)/∂(x, v, dt, k) = (1, dt, v, 0)
+    assert_eq!((dx, dv, ddt, dk), (1.0, dt, v, 0.0));
+    let (dx, dv, ddt, dk) = pullback_spring_step(x, v, dt, k, (0.0, 1.0));
+    // ∂(v + dt (−k x − 0.1 v |v|)) = (−dt k, 1 − 0.2 dt |v|, a, −dt x)
+    let a = -k * x - 0.1 * v * v.abs();
+    assert!((dx + dt * k).abs() < 1e-15);
+    assert!((dv - (1.0 - 0.2 * dt * v.abs())).abs() < 1e-15);
+    assert!((ddt - a).abs() < 1e-15 && (dk + dt * x).abs() < 1e-15);
+}
+
+// ----- match, if let, let else -----
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    Sine,
+    Scaled(usize),
+    Power { k: usize },
+}
+
+pub enum Config {
+    Plain,
+    Weighted(f64),
+}
+
+#[differentiable]
+pub fn with_patterns(x: f64, kind: Kind, opt: Option<usize>, cfg: &Config, mode: i32) -> f64 {
+    let base = match kind {
+        Kind::Sine => x.sin(),
+        Kind::Scaled(n) if n > 2 => x * n as f64,
+        Kind::Scaled(_) => x * x,
+        Kind::Power { k } => x.powi(k as i32),
+    };
+    let extra = if let Some(m) = opt { m as f64 * x } else { 0.0 };
+    let shaped = match mode {
+        0 => base,
+        1 | 2 => base * base,
+        -5..=-1 => base.exp(),
+        _ => -base,
+    };
+    let Config::Weighted(w) = cfg else {
+        return shaped + extra;
+    };
+    let magnitude = match x {
+        v if v > 0.0 => v,
+        v => -v,
+    };
+    (shaped + extra) * w + magnitude + if matches!(kind, Kind::Sine) { 1.0 } else { 0.0 }
+}
+
+#[test]
+fn patterns_match_central_differences() {
+    let kinds = [
+        Kind::Sine,
+        Kind::Scaled(3),
+        Kind::Scaled(1),
+        Kind::Power { k: 3 },
+    ];
+    for kind in kinds {
+        for opt in [None, Some(2)] {
+            for cfg in [Config::Plain, Config::Weighted(1.5)] {
+                for mode in [0, 2, -3, 7] {
+                    let f = |p: &[f64]| with_patterns(p[0], kind, opt, &cfg, mode);
+                    check_many("with_patterns", 1, 1.0, &f, &|p| {
+                        vec![grad_with_patterns(p[0], kind, opt, &cfg, mode)]
+                    });
+                    let x = 0.37;
+                    assert_eq!(
+                        value_and_grad_with_patterns(x, kind, opt, &cfg, mode)
+                            .0
+                            .to_bits(),
+                        with_patterns(x, kind, opt, &cfg, mode).to_bits()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -37,10 +37,25 @@ use proc_macro::TokenStream;
 ///   are not floats) given the output's adjoint; a caller's reverse sweep calls it, and so can you.
 ///
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
-/// values), `for` over ranges (`.rev()`, `.step_by(k)`) and over `x.iter()`, `while`, `loop`,
-/// `break`, `continue`, `return`, the `f64` math methods, casts, constants, calls to other
-/// `#[differentiable]` functions, and the ndarray operations listed in the README. Anything else
-/// is a compile error on the offending tokens that says what to write instead.
+/// values), `match`, `if let` and `let .. else` on constants, `for` over ranges (`.rev()`,
+/// `.step_by(k)`), over arrays and over iterator chains, `while`, `loop`, `break`, `continue`,
+/// `return`, the `f64` math methods, casts, constants, tuples (`let (a, b) = ..`,
+/// `(x, y) = (y, x + y)`), closures bound with `let` and given to iterator adaptors, calls to
+/// other `#[differentiable]` functions (also ones that return `(f64, f64, ..)`), and the ndarray
+/// operations listed in the README. Anything else is a compile error on the offending tokens
+/// that says what to write instead.
+///
+/// Iterator chains become the index loop a user would write:
+///
+/// ```ignore
+/// #[differentiable]
+/// fn sq_dist(x: &[f64], y: &[f64]) -> f64 {
+///     x.iter().zip(y.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
+/// }
+/// ```
+///
+/// A helper with several outputs gets only a pullback, which its callers' reverse sweeps call
+/// with a tuple of output adjoints: `pullback_step(x, v, (dx_out, dv_out))`.
 ///
 /// `AUTODIFF_EXPAND=f cargo build` (after touching the file) prints the generated code for `f`.
 #[proc_macro_attribute]

@@ -23,6 +23,39 @@
 //! # let _ = dy;
 //! ```
 //!
+//! Iterator chains, closures, tuples and `match` are written as usual; each becomes the loop and
+//! scalars a hand-written derivative would use:
+//!
+//! ```
+//! use autodiff_runtime::differentiable;
+//!
+//! #[differentiable]
+//! fn step(x: f64, v: f64, dt: f64) -> (f64, f64) {
+//!     (x + dt * v, v - dt * x.sin())
+//! }
+//!
+//! #[differentiable]
+//! fn loss(xs: &[f64], ys: &[f64], x0: f64, mode: usize) -> f64 {
+//!     let sq = |t: f64| t * t;
+//!     let fit: f64 = xs.iter().zip(ys).map(|(x, y)| sq(x - y)).sum();
+//!     let (mut x, mut v) = (x0, 0.0);
+//!     for _ in 0..10 {
+//!         (x, v) = step(x, v, 0.1);
+//!     }
+//!     match mode {
+//!         0 => fit,
+//!         _ => fit + x * x + v * v,
+//!     }
+//! }
+//!
+//! let (dxs, dys, dx0) = grad_loss(&[1.0, 2.0], &[0.5, 2.5], 0.3, 1);
+//! assert_eq!(dxs, vec![1.0, -1.0]);
+//! assert_eq!(dys, vec![-1.0, 1.0]);
+//! let h = 1e-6;
+//! let fd = (loss(&[1.0, 2.0], &[0.5, 2.5], 0.3 + h, 1) - loss(&[1.0, 2.0], &[0.5, 2.5], 0.3 - h, 1)) / (2.0 * h);
+//! assert!((dx0 - fd).abs() < 1e-6);
+//! ```
+//!
 //! Beside the attribute (see [`differentiable`]) the runtime has:
 //!
 //! - [`optim`]: Adam (optax's defaults) and SGD, with `minimize`/`maximize` loops that take any

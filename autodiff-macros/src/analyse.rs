@@ -371,7 +371,8 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Inactive(InactiveOp::Not(a))
         | Op::Inactive(InactiveOp::Cast(a, _))
         | Op::Inactive(InactiveOp::Matches(a, _))
-        | Op::Inactive(InactiveOp::Extract(a, _, _)) => vec![a],
+        | Op::Inactive(InactiveOp::Extract(a, _, _))
+        | Op::Inactive(InactiveOp::StopGradient(a)) => vec![a],
         Op::Inactive(InactiveOp::Binary(_, a, b)) => vec![a, b],
         Op::Inactive(InactiveOp::Method(_, args)) => args.iter().collect(),
         Op::Ref(a) | Op::Field(a, _) => vec![a],

@@ -51,7 +51,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Indices (into the parameter list) of the parameters that `grad_*` differentiates.
-fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -> Vec<usize> {
+pub(crate) fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -> Vec<usize> {
     let floats: Vec<usize> = (0..params.len())
         .filter(|i| params[*i].kind.active_by_default())
         .collect();
@@ -89,7 +89,7 @@ fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -
     out
 }
 
-fn grad_type(kind: &ParamKind) -> TokenStream {
+pub(crate) fn grad_type(kind: &ParamKind) -> TokenStream {
     match kind {
         ParamKind::Scalar | ParamKind::ScalarRef => quote!(f64),
         ParamKind::Slice { .. } => quote!(::std::vec::Vec<f64>),
@@ -101,7 +101,7 @@ fn grad_type(kind: &ParamKind) -> TokenStream {
 }
 
 /// `T` for one active parameter, `(T1, T2, ...)` for several.
-fn grad_tuple(params: &[ParamSpec], wrt: &[usize]) -> TokenStream {
+pub(crate) fn grad_tuple(params: &[ParamSpec], wrt: &[usize]) -> TokenStream {
     let tys: Vec<TokenStream> = wrt.iter().map(|i| grad_type(&params[*i].kind)).collect();
     if tys.len() == 1 {
         tys[0].clone()
@@ -110,13 +110,13 @@ fn grad_tuple(params: &[ParamSpec], wrt: &[usize]) -> TokenStream {
     }
 }
 
-struct Names {
-    grad: Ident,
-    value_and_grad: Ident,
-    pullback: Ident,
+pub(crate) struct Names {
+    pub(crate) grad: Ident,
+    pub(crate) value_and_grad: Ident,
+    pub(crate) pullback: Ident,
 }
 
-fn names(func: &syn::ItemFn) -> Names {
+pub(crate) fn names(func: &syn::ItemFn) -> Names {
     let n = &func.sig.ident;
     Names {
         grad: format_ident!("grad_{}", n),
@@ -126,7 +126,7 @@ fn names(func: &syn::ItemFn) -> Names {
 }
 
 /// The parameters as they appear in the generated signatures (without `mut`).
-fn plain_inputs(params: &[ParamSpec]) -> Vec<TokenStream> {
+pub(crate) fn plain_inputs(params: &[ParamSpec]) -> Vec<TokenStream> {
     params
         .iter()
         .map(|p| {
@@ -139,7 +139,7 @@ fn plain_inputs(params: &[ParamSpec]) -> Vec<TokenStream> {
 const LINTS: &str = "dead_code, deprecated, unused_parens, unused_braces, \
      unreachable_code, non_snake_case, clippy::all, clippy::pedantic, clippy::nursery";
 
-fn lints() -> TokenStream {
+pub(crate) fn lints() -> TokenStream {
     let l: TokenStream = LINTS.parse().unwrap_or_default();
     quote!(#[allow(#l)])
 }
@@ -301,7 +301,7 @@ fn value_and_grad_items(
 }
 
 /// The type of the output's adjoint: `f64`, or `(f64, f64, ..)` for several outputs.
-fn output_adjoint_type(func: &syn::ItemFn) -> TokenStream {
+pub(crate) fn output_adjoint_type(func: &syn::ItemFn) -> TokenStream {
     match params::tuple_output(&func.sig) {
         Some(n) => {
             let tys = (0..n).map(|_| quote!(f64));

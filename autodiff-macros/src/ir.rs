@@ -288,6 +288,8 @@ pub enum InactiveOp {
     /// The part of `a` that `pattern` binds to `name` (`match &a { pattern => name.clone(),
     /// _ => unreachable!() }`), where the pattern is known to match.
     Extract(Operand, Box<syn::Pat>, Ident),
+    /// `stop_gradient(a)`: the value of `a`, through which no derivative flows.
+    StopGradient(Operand),
 }
 
 pub struct Let {

@@ -9,6 +9,7 @@
 
 mod analyse;
 mod args;
+mod custom;
 mod error;
 mod expand;
 mod ir;
@@ -61,6 +62,34 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiable(attr.into(), item.into()).into()
+}
+
+/// Gives a function its derivative by hand: `#[custom_derivative(pullback = rule)]`.
+///
+/// For a function the macro cannot differentiate (a call into another crate such as
+/// `libm::erf`, a linear solve, a numerically better formula), the rule says what its pullback
+/// is. Beside the function it emits `pullback_f` (which every `#[differentiable]` caller uses)
+/// and, for an `f64` output, `grad_f` and `value_and_grad_f`.
+///
+/// The rule takes the function's parameters, then the adjoint of its output (`f64`, or a tuple
+/// for `-> (f64, f64)`), and returns the adjoints of **all** parameters in order, as a tuple:
+/// `f64` for `f64` and `&f64`, `Vec<f64>` for slices and `Vec`s, `[f64; N]`, `Array1/2<f64>`,
+/// and `()` for everything else (integers, flags).
+///
+/// ```ignore
+/// #[custom_derivative(pullback = erf_pullback)]
+/// fn erf(x: f64) -> f64 { libm::erf(x) }
+///
+/// fn erf_pullback(x: f64, d_out: f64) -> (f64,) {
+///     (d_out * 2.0 / std::f64::consts::PI.sqrt() * (-x * x).exp(),)
+/// }
+/// ```
+///
+/// A rule with another signature is a compile error on the rule's name that shows the expected
+/// signature. `autodiff_runtime::check::pullback` compares a rule with central differences.
+#[proc_macro_attribute]
+pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
+    custom::custom_derivative(attr.into(), item.into()).into()
 }
 
 #[cfg(test)]

@@ -13,8 +13,6 @@ pub struct ParamSpec {
     pub kind: ParamKind,
 }
 
-/// Checks everything about the signature that makes a gradient impossible. Returns false when
-/// not even the signatures of the generated functions can be written.
 /// `-> (f64, f64, ..)`: the number of outputs.
 pub fn tuple_output(sig: &syn::Signature) -> Option<usize> {
     match &sig.output {
@@ -33,6 +31,8 @@ pub fn tuple_output(sig: &syn::Signature) -> Option<usize> {
     }
 }
 
+/// Checks everything about the signature that makes a gradient impossible. Returns false when
+/// not even the signatures of the generated functions can be written.
 pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
     let mut ok = true;
     if let Some(t) = &sig.constness {

@@ -501,6 +501,15 @@ impl<'a> Gen<'a> {
                 let a = o(a);
                 quote_spanned!(sp=> ::core::matches!(#a, #pat))
             }
+            Op::Inactive(InactiveOp::StopGradient(a)) => {
+                let owned_array = matches!(self.kind(a), Kind::Array { is_ref: false, .. });
+                let a = o(a);
+                if owned_array {
+                    quote_spanned!(sp=> ::core::clone::Clone::clone(&#a))
+                } else {
+                    quote_spanned!(sp=> #a)
+                }
+            }
             Op::Inactive(InactiveOp::Extract(a, pat, name)) => {
                 let a = o(a);
                 quote_spanned!(sp=> match &#a {

@@ -93,6 +93,18 @@ pub enum CheckError {
         /// The tolerance applied.
         tolerance: Tolerance,
     },
+    /// A pullback that is not linear in the output's adjoint: `rule(x, s)` differs from
+    /// `s · rule(x, 1)` in this component.
+    NotLinear {
+        /// The component's index in [`Params::elems`] order.
+        index: usize,
+        /// The scale `s` of the output adjoint.
+        scale: f64,
+        /// `rule(x, s)` in this component.
+        scaled: f64,
+        /// `s · rule(x, 1)` in this component.
+        expected: f64,
+    },
 }
 
 impl fmt::Display for CheckError {
@@ -133,11 +145,66 @@ impl fmt::Display for CheckError {
                 }
                 Ok(())
             }
+            CheckError::NotLinear {
+                index,
+                scale,
+                scaled,
+                expected,
+            } => write!(
+                f,
+                "the pullback is not linear in the output's adjoint: in component {index}, \
+                 rule(x, {scale}) = {scaled:e} but {scale} · rule(x, 1) = {expected:e}"
+            ),
         }
     }
 }
 
 impl std::error::Error for CheckError {}
+
+/// Checks a pullback — a custom rule (`#[custom_derivative(pullback = rule)]`) or any
+/// `pullback_*` — of a scalar function at `x`: `rule(x, 1)` must match the central-difference
+/// gradient of `f`, and `rule(x, s)` must be `s · rule(x, 1)` (a pullback is linear in the
+/// output's adjoint).
+///
+/// ```
+/// use autodiff_runtime::check::{self, Tolerance};
+///
+/// fn softplus(x: f64) -> f64 { x.exp().ln_1p() }
+/// fn softplus_pullback(x: f64, d_out: f64) -> (f64,) { (d_out / (1.0 + (-x).exp()),) }
+///
+/// check::pullback(|x: &f64| softplus(*x), |x, d| softplus_pullback(*x, d).0, &0.3, Tolerance::default())?;
+/// let wrong = |x: &f64, d: f64| d * x.exp();
+/// assert!(check::pullback(|x: &f64| softplus(*x), wrong, &0.3, Tolerance::default()).is_err());
+/// # Ok::<(), check::CheckError>(())
+/// ```
+pub fn pullback<P, F, R>(f: F, mut rule: R, x: &P, tolerance: Tolerance) -> Result<(), CheckError>
+where
+    P: Params,
+    F: FnMut(&P) -> f64,
+    R: FnMut(&P, f64) -> P,
+{
+    let unit = rule(x, 1.0);
+    gradient(f, &unit, x, tolerance)?;
+    let scale = -2.5;
+    let scaled = rule(x, scale);
+    for (index, (&s, &u)) in scaled.elems().zip(unit.elems()).enumerate() {
+        let expected = scale * u;
+        if !approx::relative_eq!(
+            s,
+            expected,
+            epsilon = tolerance.epsilon,
+            max_relative = tolerance.max_relative
+        ) {
+            return Err(CheckError::NotLinear {
+                index,
+                scale,
+                scaled: s,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
 
 fn step_at(x: f64, h: Option<f64>) -> Result<f64, CheckError> {
     match h {

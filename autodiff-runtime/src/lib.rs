@@ -69,7 +69,25 @@
 
 extern crate self as autodiff_runtime;
 
-pub use autodiff_macros::differentiable;
+pub use autodiff_macros::{custom_derivative, differentiable};
+
+/// The value of `x`, through which no derivative flows: inside a `#[differentiable]` body, the
+/// gradient treats it as a constant (as JAX's `stop_gradient`). Outside one it is the identity.
+///
+/// ```
+/// use autodiff_runtime::{differentiable, stop_gradient};
+///
+/// #[differentiable]
+/// fn f(x: f64) -> f64 {
+///     x * stop_gradient(x)
+/// }
+///
+/// assert_eq!(grad_f(3.0), 3.0); // d/dx (x · c) at c = x
+/// ```
+#[inline]
+pub fn stop_gradient<T>(x: T) -> T {
+    x
+}
 pub use ndarray;
 
 pub mod batch;

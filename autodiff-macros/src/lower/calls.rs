@@ -254,6 +254,16 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
+        // `stop_gradient(x)` (the runtime's, by any path): the value, with no derivative.
+        if segs.last().is_some_and(|s| s == "stop_gradient") && c.args.len() == 1 {
+            let a = self.operand(&c.args[0], out)?;
+            return Some(self.emit(
+                out,
+                Op::Inactive(InactiveOp::StopGradient(a)),
+                c.span(),
+                None,
+            ));
+        }
         let is_f64_path = segs.len() >= 2 && segs[segs.len() - 2] == "f64";
         // `f64::from(n)`: a conversion, differentiated like `as f64`.
         if is_f64_path && segs[segs.len() - 1] == "from" && c.args.len() == 1 {

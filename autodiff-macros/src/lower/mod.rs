@@ -284,6 +284,10 @@ impl Lowerer<'_> {
                 0 => Kind::Scalar,
                 d => owned(d),
             },
+            Op::Inactive(InactiveOp::StopGradient(a)) => match k(a) {
+                Kind::Array { dims, .. } => owned(dims),
+                other => other,
+            },
             Op::Math(..) | Op::Inactive(_) | Op::Call { .. } | Op::Index { by_ref: false, .. } => {
                 Kind::Scalar
             }
@@ -329,6 +333,7 @@ impl Lowerer<'_> {
                 m,
                 ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
             ),
+            Op::Inactive(InactiveOp::StopGradient(a)) => f(a),
             Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
         }
     }

@@ -16,7 +16,10 @@ use std::time::Duration;
 
 #[differentiable]
 pub fn sq_dist_chain(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
+    x.iter()
+        .zip(y.iter())
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
 }
 
 #[differentiable]

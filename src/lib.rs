@@ -4,6 +4,7 @@
 pub use autodiff_runtime as rt;
 
 pub mod figures;
+pub mod peak_heap;
 pub mod plot;
 pub mod portfolio;
 pub mod post;

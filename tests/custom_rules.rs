@@ -33,7 +33,12 @@ pub fn probit_nll(w: &[f64], b: f64, xs: &[f64], ys: &[f64]) -> f64 {
     let d = w.len();
     let mut nll = 0.0;
     for (i, &y) in ys.iter().enumerate() {
-        let z: f64 = xs[i * d..(i + 1) * d].iter().zip(w).map(|(x, w)| x * w).sum::<f64>() + b;
+        let z: f64 = xs[i * d..(i + 1) * d]
+            .iter()
+            .zip(w)
+            .map(|(x, w)| x * w)
+            .sum::<f64>()
+            + b;
         let p = phi(z).clamp(1e-12, 1.0 - 1e-12);
         nll -= y * p.ln() + (1.0 - y) * (1.0 - p).ln();
     }
@@ -43,8 +48,13 @@ pub fn probit_nll(w: &[f64], b: f64, xs: &[f64], ys: &[f64]) -> f64 {
 #[test]
 fn erf_rule_is_checked_and_gives_grad_functions() {
     for x in [-2.0, -0.7, 0.0, 0.3, 1.9] {
-        check::pullback(|x: &f64| erf(*x), |x, d| erf_pullback(*x, d).0, &x, Tolerance::default())
-            .unwrap();
+        check::pullback(
+            |x: &f64| erf(*x),
+            |x, d| erf_pullback(*x, d).0,
+            &x,
+            Tolerance::default(),
+        )
+        .unwrap();
         let (v, g) = value_and_grad_erf(x);
         assert_eq!(v, libm::erf(x));
         assert_eq!(g, grad_erf(x));
@@ -63,7 +73,12 @@ fn probit_through_a_custom_rule_matches_central_differences() {
     let xs = [0.5, -1.0, 1.5, 0.2, -0.3, 0.8, 1.1, -0.6, 0.0, 0.9];
     let ys = [1.0, 0.0, 1.0, 1.0, 0.0];
     let mut used = 0;
-    for p in [[0.1, -0.2, 0.3], [0.8, 0.4, -0.5], [-0.3, 1.2, 0.0], [0.0, 0.0, 0.0]] {
+    for p in [
+        [0.1, -0.2, 0.3],
+        [0.8, 0.4, -0.5],
+        [-0.3, 1.2, 0.0],
+        [0.0, 0.0, 0.0],
+    ] {
         let (gw, gb) = grad_probit_nll(&p[..2], p[2], &xs, &ys);
         let g = [gw[0], gw[1], gb];
         let f = |q: &[f64]| probit_nll(&q[..2], q[2], &xs, &ys);
@@ -78,7 +93,10 @@ fn probit_through_a_custom_rule_matches_central_differences() {
 #[custom_derivative(pullback = solve2_pullback)]
 pub fn solve2(a: &[f64; 4], b: &[f64; 2]) -> (f64, f64) {
     let det = a[0] * a[3] - a[1] * a[2];
-    ((b[0] * a[3] - a[1] * b[1]) / det, (a[0] * b[1] - a[2] * b[0]) / det)
+    (
+        (b[0] * a[3] - a[1] * b[1]) / det,
+        (a[0] * b[1] - a[2] * b[0]) / det,
+    )
 }
 
 /// The implicit-function adjoint: `b̄ = A⁻ᵀ x̄`, `Ā = −b̄ xᵀ`.
@@ -118,7 +136,16 @@ pub fn solve2s_pullback(
 
 /// Backward Euler for `y' = M y` over `steps` steps, each solving `(I − h M) y₁ = y₀`.
 #[differentiable(wrt(m00, m01, m10, m11, y0, z0))]
-pub fn implicit_euler(m00: f64, m01: f64, m10: f64, m11: f64, y0: f64, z0: f64, h: f64, steps: usize) -> f64 {
+pub fn implicit_euler(
+    m00: f64,
+    m01: f64,
+    m10: f64,
+    m11: f64,
+    y0: f64,
+    z0: f64,
+    h: f64,
+    steps: usize,
+) -> f64 {
     let (mut y, mut z) = (y0, z0);
     for _ in 0..steps {
         (y, z) = solve2s(1.0 - h * m00, -h * m01, -h * m10, 1.0 - h * m11, y, z);
@@ -128,7 +155,10 @@ pub fn implicit_euler(m00: f64, m01: f64, m10: f64, m11: f64, y0: f64, z0: f64, 
 
 #[test]
 fn solves_through_a_custom_rule() {
-    for (a, b) in [([2.0, 0.5, 0.2, -1.5], [1.0, 0.5]), ([0.3, -0.7, 1.1, 0.4], [-0.2, 1.5])] {
+    for (a, b) in [
+        ([2.0, 0.5, 0.2, -1.5], [1.0, 0.5]),
+        ([0.3, -0.7, 1.1, 0.4], [-0.2, 1.5]),
+    ] {
         let (ga, gb) = grad_solution_loss(a, b);
         let x: Vec<f64> = a.iter().chain(&b).copied().collect();
         let g: Vec<f64> = ga.iter().chain(&gb).copied().collect();

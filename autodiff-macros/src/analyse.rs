@@ -394,6 +394,8 @@ fn loop_control(l: &Loop) -> Vec<ValId> {
             }
         }
     }
+    // The reverse sweep cuts the range into segments of this length.
+    v.extend(l.checkpoint.as_ref().and_then(Operand::val));
     v
 }
 

@@ -161,8 +161,21 @@ fn reusable_type(ty: &syn::Type) -> bool {
         other => matches!(
             crate::lower::type_name(other).as_deref(),
             Some(
-                "f64" | "f32" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16"
-                    | "u32" | "u64" | "u128" | "usize" | "bool"
+                "f64"
+                    | "f32"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "bool"
             )
         ),
     }

@@ -24,6 +24,9 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #errs);
         }
     };
+    // `#[checkpoint]` on loops is the macro's: lowering reads it, the function as emitted has
+    // none left.
+    let emitted = strip_checkpoints(&func, &mut errors);
     let sig_ok = params::check_signature(&func.sig, &mut errors);
     let params = params::classify(&func.sig, &mut Errors::default());
     let wrt = active_params(&params, &args, &mut errors);
@@ -34,7 +37,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     match ir {
         Some(ir) if errors.is_empty() => {
-            let out = generate(&func, &ir, &wrt);
+            let out = generate(&emitted, &ir, &wrt);
             show_expansion(&func.sig.ident, &out);
             out
         }
@@ -45,13 +48,69 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
             } else {
                 TokenStream::new()
             };
-            quote!(#func #errs #stubs)
+            quote!(#emitted #errs #stubs)
         }
     }
 }
 
+/// Removes the `#[checkpoint(..)]` attributes of `for` loops (lowering reads them from the
+/// original); one anywhere else is an error.
+fn strip_checkpoints(func: &syn::ItemFn, errors: &mut Errors) -> syn::ItemFn {
+    struct Strip<'e>(&'e mut Errors);
+    impl syn::visit_mut::VisitMut for Strip<'_> {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            let is_for = matches!(e, syn::Expr::ForLoop(_));
+            let mut every: Option<syn::Expr> = None;
+            if let Some(attrs) = expr_attrs(e) {
+                attrs.retain(|a| {
+                    let ck = a.path().is_ident("checkpoint");
+                    if ck && !is_for {
+                        self.0
+                            .at(a, "`#[checkpoint(every = k)]` goes on a `for` loop");
+                    }
+                    if ck {
+                        every = a
+                            .parse_args_with(|input: syn::parse::ParseStream| {
+                                let _: syn::Ident = input.parse()?;
+                                let _: syn::Token![=] = input.parse()?;
+                                input.parse::<syn::Expr>()
+                            })
+                            .ok();
+                    }
+                    !ck
+                });
+            }
+            // The function still evaluates `k` (which may be its only use of a parameter).
+            if let Some(k) = every {
+                let the_loop = e.clone();
+                *e = syn::parse_quote!({ let _ = &(#k); #the_loop });
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut func = func.clone();
+    syn::visit_mut::VisitMut::visit_block_mut(&mut Strip(errors), &mut func.block);
+    func
+}
+
+fn expr_attrs(e: &mut syn::Expr) -> Option<&mut Vec<syn::Attribute>> {
+    match e {
+        syn::Expr::ForLoop(x) => Some(&mut x.attrs),
+        syn::Expr::While(x) => Some(&mut x.attrs),
+        syn::Expr::Loop(x) => Some(&mut x.attrs),
+        syn::Expr::Block(x) => Some(&mut x.attrs),
+        syn::Expr::If(x) => Some(&mut x.attrs),
+        _ => None,
+    }
+}
+
 /// Indices (into the parameter list) of the parameters that `grad_*` differentiates.
-pub(crate) fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -> Vec<usize> {
+pub(crate) fn active_params(
+    params: &[ParamSpec],
+    args: &args::Args,
+    errors: &mut Errors,
+) -> Vec<usize> {
     let floats: Vec<usize> = (0..params.len())
         .filter(|i| params[*i].kind.active_by_default())
         .collect();
@@ -329,7 +388,7 @@ fn sweep(
     adjoints: TokenStream,
 ) -> TokenStream {
     let tapes = g.declare_tapes(&ir.body);
-    let fwd = g.fwd_block(&ir.body, true);
+    let fwd = g.fwd_block(&ir.body, crate::reverse::Sweep::Record);
     let param_vals: Vec<usize> = ir.params.iter().map(|p| p.val).collect();
     let mut decl = g.decl_adjoints(&ir.body, &param_vals);
     for v in wanted.iter().filter(|v| !g.an.active[**v]) {

@@ -349,6 +349,9 @@ pub struct Loop {
     /// Evaluated at the end of every iteration: leave the loop when true (`break`, `return`, or a
     /// `while` condition that failed). `None` when the loop can only end by exhausting its range.
     pub exit: Option<Operand>,
+    /// `#[checkpoint(every = k)]`: the forward sweep keeps the carried values every `k`
+    /// iterations only; the reverse sweep recomputes each segment from its checkpoint.
+    pub checkpoint: Option<Operand>,
     pub span: Span,
 }
 

@@ -19,6 +19,8 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use std::cell::RefCell;
 
+mod checkpoint;
+
 fn array_method_name(m: ArrayMethod) -> &'static str {
     match m {
         ArrayMethod::Column => "column",
@@ -64,8 +66,26 @@ struct Deferred {
     shifts: Vec<TokenStream>,
 }
 
-fn rt() -> TokenStream {
+pub(crate) fn rt() -> TokenStream {
     quote!(::autodiff_runtime::__rt)
+}
+
+/// How a forward sweep is emitted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    /// Every statement, and what the reverse sweep needs is recorded.
+    Record,
+    /// Only what the reverse of the enclosing branch or iteration needs; nothing recorded.
+    Recompute,
+    /// Every statement, nothing recorded: the first forward pass over a checkpointed loop,
+    /// whose segments are recorded again when the reverse sweep reaches them.
+    Plain,
+}
+
+impl Sweep {
+    fn all(self) -> bool {
+        self != Sweep::Recompute
+    }
 }
 
 impl<'a> Gen<'a> {
@@ -195,7 +215,7 @@ impl<'a> Gen<'a> {
                     out.extend(self.declare_tapes(&i.else_block));
                 }
                 Stmt::Loop(l) => {
-                    if !analyse::recorded(l, self.an).is_empty() {
+                    if !analyse::recorded(l, self.an).is_empty() || self.checkpointed(l) {
                         let t = self.tape(l.id);
                         out.extend(quote!(let mut #t = ::std::vec::Vec::new();));
                     }
@@ -233,6 +253,10 @@ impl<'a> Gen<'a> {
                     self.tape_summary(&i.then_block, out);
                     self.tape_summary(&i.else_block, out);
                 }
+                Stmt::Loop(l) if self.checkpointed(l) => {
+                    out.push(self.checkpoint_summary(l));
+                    self.tape_summary(&l.body, out);
+                }
                 Stmt::Loop(l) => {
                     let rec = analyse::recorded(l, self.an);
                     if !rec.is_empty() {
@@ -260,14 +284,14 @@ impl<'a> Gen<'a> {
 
     // ----- forward -----
 
-    pub fn fwd_block(&self, b: &Block, record: bool) -> TokenStream {
+    pub fn fwd_block(&self, b: &Block, mode: Sweep) -> TokenStream {
         let mut out = TokenStream::new();
         // Runs of pure scalar `let`s are emitted in a scheduled order (see `schedule`).
         let mut run: Vec<&Let> = Vec::new();
         let flush = |run: &mut Vec<&Let>, out: &mut TokenStream| {
             for k in schedule(run) {
                 let l = run[k];
-                if record || self.an.needed[l.dst] {
+                if mode.all() || self.an.needed[l.dst] {
                     out.extend(self.fwd_let(l));
                 }
             }
@@ -284,7 +308,9 @@ impl<'a> Gen<'a> {
             match s {
                 Stmt::Let(l) if self.an.taped[l.dst] => {
                     let (d, t) = (self.ident(l.dst), self.read_tape(l.dst));
-                    if record {
+                    if mode == Sweep::Plain {
+                        out.extend(self.fwd_let(l));
+                    } else if mode == Sweep::Record {
                         out.extend(self.fwd_let(l));
                         out.extend(quote!(#t.push(#d);));
                     } else {
@@ -292,24 +318,24 @@ impl<'a> Gen<'a> {
                     }
                 }
                 Stmt::Let(l) => {
-                    if record || self.an.needed[l.dst] {
+                    if mode.all() || self.an.needed[l.dst] {
                         out.extend(self.fwd_let(l));
                     }
                 }
                 Stmt::If(i) => {
-                    if record || i.merges.iter().any(|m| self.an.needed[m.dst]) {
-                        out.extend(self.fwd_if(i, record));
+                    if mode.all() || i.merges.iter().any(|m| self.an.needed[m.dst]) {
+                        out.extend(self.fwd_if(i, mode));
                     }
                 }
                 Stmt::Loop(l) => {
-                    if record || l.carried.iter().any(|c| self.an.needed[c.out]) {
-                        out.extend(self.fwd_loop(l, record));
+                    if mode.all() || l.carried.iter().any(|c| self.an.needed[c.out]) {
+                        out.extend(self.fwd_loop(l, mode));
                     }
                 }
                 // Writes run once: a local array is only used after its last write, so the
                 // reverse sweep reads it in its final state and never recomputes a write.
                 Stmt::Write(w) => {
-                    if record {
+                    if mode.all() {
                         out.extend(self.fwd_write(w));
                     }
                 }
@@ -575,15 +601,15 @@ impl<'a> Gen<'a> {
         quote_spanned!(l.span=> let #dst = #rhs;)
     }
 
-    fn fwd_if(&self, i: &If, record: bool) -> TokenStream {
+    fn fwd_if(&self, i: &If, mode: Sweep) -> TokenStream {
         let cond = self.opnd(&i.cond);
         let merges: Vec<&Merge> = i
             .merges
             .iter()
-            .filter(|m| record || self.an.needed[m.dst])
+            .filter(|m| mode.all() || self.an.needed[m.dst])
             .collect();
-        let then_b = self.fwd_block(&i.then_block, record);
-        let else_b = self.fwd_block(&i.else_block, record);
+        let then_b = self.fwd_block(&i.then_block, mode);
+        let else_b = self.fwd_block(&i.else_block, mode);
         if merges.is_empty() {
             return quote!(if #cond { #then_b } else { #else_b });
         }
@@ -635,7 +661,11 @@ impl<'a> Gen<'a> {
         it
     }
 
-    fn fwd_loop(&self, l: &Loop, record: bool) -> TokenStream {
+    fn fwd_loop(&self, l: &Loop, mode: Sweep) -> TokenStream {
+        if mode == Sweep::Record && self.checkpointed(l) {
+            return self.fwd_checkpointed(l);
+        }
+        let record = mode == Sweep::Record;
         let entries: Vec<&Ident> = l.carried.iter().map(|c| self.ident(c.entry)).collect();
         let inits: Vec<TokenStream> = l.carried.iter().map(|c| self.opnd(&c.init)).collect();
         let nexts: Vec<TokenStream> = l.carried.iter().map(|c| self.opnd(&c.next)).collect();
@@ -656,7 +686,7 @@ impl<'a> Gen<'a> {
             let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();
             body.extend(quote!(#t.push((#(#vals,)*));));
         }
-        body.extend(self.fwd_block(&l.body, record));
+        body.extend(self.fwd_block(&l.body, mode));
         match entries.len() {
             0 => {}
             1 => {
@@ -1084,7 +1114,7 @@ impl<'a> Gen<'a> {
         let cond = self.opnd(&i.cond);
         let branch = |b: &Block, then: bool| {
             let decl = self.decl_adjoints(b, &[]);
-            let slice = self.fwd_block(b, false);
+            let slice = self.fwd_block(b, Sweep::Recompute);
             let flows: Vec<(&Operand, TokenStream)> = i
                 .merges
                 .iter()
@@ -1122,7 +1152,7 @@ impl<'a> Gen<'a> {
         let mut body = TokenStream::new();
         let recorded = analyse::recorded(l, self.an);
         if !recorded.is_empty() {
-            let t = self.tape(l.id);
+            let t = self.iteration_tape(l);
             let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();
             body.extend(quote!(let (#(#vals,)*) = #rt::pop(&mut #t);));
         }
@@ -1133,7 +1163,7 @@ impl<'a> Gen<'a> {
             .filter(|e| self.an.active[*e])
             .collect();
         // The iteration's values first: an array adjoint's zero takes its shape from them.
-        body.extend(self.fwd_block(&l.body, false));
+        body.extend(self.fwd_block(&l.body, Sweep::Recompute));
         body.extend(self.decl_adjoints(&l.body, &[]));
         // The carried values' adjoints at the start of the iteration are created by their first
         // contribution too; one that none reaches is zero.
@@ -1151,6 +1181,13 @@ impl<'a> Gen<'a> {
             } else {
                 body.extend(quote!(#k = 0.0;));
             }
+        }
+        if self.checkpointed(l) {
+            out.extend(self.rev_checkpointed(l, body));
+            for (c, k) in act.iter().zip(&carry) {
+                out.extend(self.accum(&c.init, quote!(#k)));
+            }
+            return quote!({ #out });
         }
         let n = self.iterations(l.id);
         if self.counted(l) {

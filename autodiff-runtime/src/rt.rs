@@ -2,6 +2,14 @@
 
 pub use crate::seq::Seq;
 
+/// How many checkpoints a loop of `total` iterations keeps with one every `every` iterations.
+/// Panics for `every == 0`.
+#[inline]
+pub fn checkpoints(total: usize, every: usize) -> usize {
+    assert!(every > 0, "#[checkpoint(every = k)] needs k >= 1");
+    total.div_ceil(every)
+}
+
 /// Takes the last value a loop recorded on its tape.
 #[inline]
 pub fn pop<T>(tape: &mut Vec<T>) -> T {

@@ -111,6 +111,18 @@ impl<T: Counter> Seq<T> {
         self.rev().iter()
     }
 
+    /// The `len` terms from term `start` on (a segment of a checkpointed loop).
+    #[inline]
+    #[must_use]
+    pub fn segment(self, start: usize, len: usize) -> Self {
+        let start = start.min(self.count);
+        Seq {
+            first: self.first + start as i128 * self.step,
+            count: len.min(self.count - start),
+            ..self
+        }
+    }
+
     /// The first `n` terms (a loop left early after `n` iterations), from last to first.
     #[inline]
     pub fn reversed_prefix(self, n: usize) -> SeqIter<T> {

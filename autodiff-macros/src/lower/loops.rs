@@ -5,6 +5,18 @@ use super::*;
 
 impl Lowerer<'_> {
     pub(super) fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Vec<Stmt>) {
+        // Taken by the loop this lowers (also the loop an iterator chain becomes), when it
+        // starts; cleared after, in case lowering stopped before.
+        for attr in &f.attrs {
+            if let Some(every) = self.checkpoint_attr(attr, out) {
+                self.checkpoint = Some(every);
+            }
+        }
+        self.for_loop_inner(f, out);
+        self.checkpoint = None;
+    }
+
+    fn for_loop_inner(&mut self, f: &syn::ExprForLoop, out: &mut Vec<Stmt>) {
         if let Some(label) = &f.label {
             self.errors.at(
                 label,
@@ -110,6 +122,31 @@ impl Lowerer<'_> {
         self.a_loop(LoopKind::Range(index_name, range), &f.body, out, f.span());
     }
 
+    /// `#[checkpoint(every = k)]`: `k` lowered before the loop.
+    fn checkpoint_attr(&mut self, attr: &syn::Attribute, out: &mut Vec<Stmt>) -> Option<Operand> {
+        if !attr.path().is_ident("checkpoint") {
+            return None;
+        }
+        let every = attr.parse_args_with(|input: syn::parse::ParseStream| {
+            let key: syn::Ident = input.parse()?;
+            if key != "every" {
+                return Err(syn::Error::new(key.span(), "expected `every = k`"));
+            }
+            let _: syn::Token![=] = input.parse()?;
+            input.parse::<syn::Expr>()
+        });
+        match every {
+            Ok(e) => self.operand(&e, out),
+            Err(_) => {
+                self.errors.at(
+                    attr,
+                    "write `#[checkpoint(every = k)]`: the loop keeps its state every `k` iterations and the reverse sweep recomputes the rest",
+                );
+                None
+            }
+        }
+    }
+
     pub(super) fn range_spec(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) -> Option<RangeSpec> {
         match strip_parens(e) {
             syn::Expr::Range(r) => {
@@ -162,6 +199,11 @@ impl Lowerer<'_> {
         out: &mut Vec<Stmt>,
         span: Span,
     ) -> Option<Operand> {
+        let checkpoint = self.checkpoint.take();
+        if checkpoint.is_some() && matches!(kind, LoopKind::While(_) | LoopKind::Forever) {
+            self.errors
+                .at_span(span, "`#[checkpoint]` is supported on `for` loops");
+        }
         let before = self.scopes.clone();
         // Which variables the body may change: they are carried from iteration to iteration.
         let mut assigned = AssignedNames::default();
@@ -328,12 +370,25 @@ impl Lowerer<'_> {
                 out: out_v,
             });
         }
+        if checkpoint.is_some() && writes_anywhere(&stmts) {
+            self.errors.at_span(
+                span,
+                "`#[checkpoint]` on a loop that writes a local array is not supported: the segments are run twice, and the writes must run once",
+            );
+        }
+        if checkpoint.is_some() && exit.is_some() {
+            self.errors.at_span(
+                span,
+                "`#[checkpoint]` needs a `for` loop that runs its whole range: this one can leave early (`break` or `return`)",
+            );
+        }
         out.push(Stmt::Loop(Loop {
             id,
             head,
             carried: ir_carried,
             body: Block { stmts },
             exit,
+            checkpoint,
             span,
         }));
         if break_value {
@@ -342,6 +397,16 @@ impl Lowerer<'_> {
             None
         }
     }
+}
+
+/// Whether a local array is written anywhere in `stmts`.
+fn writes_anywhere(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Write(_) => true,
+        Stmt::If(i) => writes_anywhere(&i.then_block.stmts) || writes_anywhere(&i.else_block.stmts),
+        Stmt::Loop(l) => writes_anywhere(&l.body.stmts),
+        Stmt::Let(_) => false,
+    })
 }
 
 pub(super) struct Element {

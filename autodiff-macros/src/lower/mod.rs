@@ -111,6 +111,8 @@ pub struct Lowerer<'e> {
     own_count: usize,
     /// `Some(n)` for a function that returns a tuple of `n` f64s.
     outputs: Option<usize>,
+    /// The `#[checkpoint(every = k)]` of the `for` loop being lowered.
+    checkpoint: Option<Operand>,
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
@@ -129,6 +131,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         closures: Vec::new(),
         own_count: 0,
         outputs: crate::params::tuple_output(&item.sig),
+        checkpoint: None,
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
     // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a

@@ -338,6 +338,173 @@ fn pullback_of_a_tuple_helper() {
     assert!((ddt - a).abs() < 1e-15 && (dk + dt * x).abs() < 1e-15);
 }
 
+// ----- whole programs -----
+
+/// MLP with one hidden layer, weights flattened in slices, written with chains and closures.
+#[differentiable(wrt(w1, b1, w2, b2))]
+pub fn mlp_loss(
+    w1: &[f64],
+    b1: &[f64],
+    w2: &[f64],
+    b2: f64,
+    xs: &[f64],
+    ys: &[f64],
+    d: usize,
+    h: usize,
+) -> f64 {
+    let relu = |z: f64| z.max(0.0);
+    let n = ys.len();
+    let mut total = 0.0;
+    for (i, y) in ys.iter().enumerate() {
+        let x = &xs[i * d..(i + 1) * d];
+        let mut out = b2;
+        for j in 0..h {
+            let z: f64 = w1[j * d..(j + 1) * d]
+                .iter()
+                .zip(x.iter())
+                .map(|(w, x)| w * x)
+                .sum::<f64>()
+                + b1[j];
+            out += w2[j] * relu(z);
+        }
+        total += (out - y).powi(2);
+    }
+    total / n as f64
+}
+
+/// Projectile with drag: state as tuples, early exit when it hits the ground.
+#[differentiable]
+pub fn projectile(v0: f64, angle: f64, drag: f64) -> f64 {
+    let (mut x, mut y) = (0.0, 0.0);
+    let (mut vx, mut vy) = (v0 * angle.cos(), v0 * angle.sin());
+    let dt = 0.01;
+    for _ in 0..10_000 {
+        let speed = (vx * vx + vy * vy).sqrt();
+        let (ax, ay) = (-drag * speed * vx, -9.81 - drag * speed * vy);
+        (vx, vy) = (vx + dt * ax, vy + dt * ay);
+        (x, y) = (x + dt * vx, y + dt * vy);
+        if y < 0.0 {
+            break;
+        }
+    }
+    x
+}
+
+/// Long recurrence with fold.
+#[differentiable]
+pub fn logistic_map(r: f64, x0: f64, n: usize) -> f64 {
+    (0..n).fold(x0, |x, _| r * x * (1.0 - x))
+}
+
+/// Gaussian log-likelihood with mean and variance from chains.
+#[differentiable]
+pub fn gauss(data: &[f64], mu: f64, sigma: f64) -> f64 {
+    let n = data.len() as f64;
+    let ll: f64 = data
+        .iter()
+        .map(|x| {
+            let z = (x - mu) / sigma;
+            -0.5 * z * z - sigma.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
+        })
+        .sum();
+    -ll / n
+}
+
+/// Softmax cross-entropy, log-sum-exp, written with max fold and chains; early continue.
+#[differentiable]
+pub fn lse(z: &[f64], mask: &[bool]) -> f64 {
+    let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut s = 0.0;
+    for (i, v) in z.iter().enumerate() {
+        if !mask[i] {
+            continue;
+        }
+        s += (v - m).exp();
+    }
+    m + s.ln()
+}
+
+/// Nested loops with early return from the inner loop.
+#[differentiable]
+pub fn search(x: &[f64], t: f64) -> f64 {
+    let mut acc = 0.0;
+    for (i, a) in x.iter().enumerate() {
+        for b in x.iter().skip(i + 1) {
+            let d = (a - b).abs();
+            if d < t {
+                return acc + d;
+            }
+            acc += d * 0.1;
+        }
+    }
+    acc
+}
+
+/// Match on mode inside a loop with closures.
+#[differentiable]
+pub fn modes(x: &[f64], mode: u8) -> f64 {
+    let f = |v: f64| match mode {
+        0 => v.sin(),
+        1 => v * v,
+        _ => v.exp(),
+    };
+    x.iter().map(|&v| f(v)).sum::<f64>()
+}
+
+#[test]
+fn programs_as_users_write_them() {
+    let (d, h) = (2, 3);
+    let xs = [0.5, -1.0, 1.5, 0.2, -0.3, 0.8];
+    let ys = [1.0, 0.0, 0.5];
+    check_many(
+        "mlp_loss",
+        13,
+        1.0,
+        &|p| mlp_loss(&p[..6], &p[6..9], &p[9..12], p[12], &xs, &ys, d, h),
+        &|p| {
+            let (a, b, c, e) = grad_mlp_loss(&p[..6], &p[6..9], &p[9..12], p[12], &xs, &ys, d, h);
+            [a, b, c, vec![e]].concat()
+        },
+    );
+    check_many(
+        "projectile",
+        3,
+        1.0,
+        &|p| projectile(20.0 + p[0], 0.7 + 0.3 * p[1], 0.01 + 0.005 * p[2]),
+        &|p| {
+            let (a, b, c) = grad_projectile(20.0 + p[0], 0.7 + 0.3 * p[1], 0.01 + 0.005 * p[2]);
+            vec![a, 0.3 * b, 0.005 * c]
+        },
+    );
+    check_many(
+        "logistic_map",
+        2,
+        0.1,
+        &|p| logistic_map(3.2 + p[0], 0.3 + p[1], 20),
+        &|p| {
+            let (a, b) = grad_logistic_map(3.2 + p[0], 0.3 + p[1], 20);
+            vec![a, b]
+        },
+    );
+    let data = [0.3, -1.2, 0.7, 2.0];
+    check_many("gauss", 2, 0.5, &|p| gauss(&data, p[0], 1.3 + p[1]), &|p| {
+        let (_, a, b) = grad_gauss(&data, p[0], 1.3 + p[1]);
+        vec![a, b]
+    });
+    let mask = [true, false, true, true];
+    check_many("lse", 4, 2.0, &|p| lse(p, &mask), &|p| grad_lse(p, &mask));
+    for t in [0.05, 0.5, 2.0] {
+        check_many("search", 4, 2.0, &|p| search(p, t), &|p| {
+            grad_search(p, t).0
+        });
+    }
+    for mode in 0..3 {
+        check_many("modes", 4, 1.0, &|p| modes(p, mode), &|p| {
+            grad_modes(p, mode)
+        });
+    }
+}
+
 // ----- match, if let, let else -----
 
 #[derive(Clone, Copy)]

@@ -224,6 +224,14 @@ pub enum Op {
     Ref(Operand),
     /// `t.i`: a part of a call's tuple result.
     Field(Operand, usize),
+    /// `&x[lo..hi]` (either end may be missing; `..=` when `inclusive`): a sub-slice, whose
+    /// adjoint flows back into `x`'s from `lo` on.
+    SubSlice {
+        arr: Operand,
+        lo: Option<Operand>,
+        hi: Option<Operand>,
+        inclusive: bool,
+    },
     /// `a[i]` or `a[[i, j]]` (`multi`); `by_ref` gives `&a[i]`.
     Index {
         arr: Operand,

@@ -553,6 +553,21 @@ impl<'a> Gen<'a> {
                 let i = syn::Index::from(*i);
                 quote_spanned!(sp=> #t.#i)
             }
+            Op::SubSlice {
+                arr,
+                lo,
+                hi,
+                inclusive,
+            } => {
+                let a = o(arr);
+                let lo = lo.as_ref().map(|x| o(x));
+                let hi = hi.as_ref().map(|x| o(x));
+                if *inclusive {
+                    quote_spanned!(sp=> &#a[#lo..=#hi])
+                } else {
+                    quote_spanned!(sp=> &#a[#lo..#hi])
+                }
+            }
             Op::Call { path, args } => {
                 let args: Vec<TokenStream> = args.iter().map(o).collect();
                 quote_spanned!(sp=> #path(#(#args),*))
@@ -946,6 +961,19 @@ impl<'a> Gen<'a> {
                 }
                 let (a, i) = (self.adj(*t), syn::Index::from(*i));
                 code.extend(quote!(#a.#i += #g;));
+            }
+            return code;
+        }
+        if let Op::SubSlice { arr, lo, .. } = &l.op {
+            // The sub-slice's adjoint lands in its array's, from `lo` on.
+            if let Operand::Val(a) = arr
+                && self.an.active[*a]
+            {
+                let r = self.root[*a];
+                code.extend(self.declare_pending([r]));
+                let (ab, lo) = (self.adj(r), lo.as_ref().map(|x| self.opnd(x)));
+                let lo = lo.unwrap_or_else(|| quote!(0usize));
+                code.extend(quote!(::autodiff_runtime::__rt::acc_range(&mut #ab, #lo, &#g);));
             }
             return code;
         }

@@ -303,6 +303,7 @@ fn scalar_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<TokenStre
         Op::Inactive(_)
         | Op::Call { .. }
         | Op::Field(..)
+        | Op::SubSlice { .. }
         | Op::Index { .. }
         | Op::Array(..)
         | Op::NewArray(_) => {

@@ -1354,3 +1354,17 @@ mod tests {
         }
     }
 }
+
+/// `parent[lo..lo + child.len()] += child`: the adjoint of a sub-slice `&x[lo..hi]` flows back
+/// into `x`'s.
+#[inline]
+pub fn acc_range<P: AsMut<[f64]> + ?Sized, C: AsRef<[f64]> + ?Sized>(
+    parent: &mut P,
+    lo: usize,
+    child: &C,
+) {
+    let child = child.as_ref();
+    for (p, c) in parent.as_mut()[lo..lo + child.len()].iter_mut().zip(child) {
+        *p += *c;
+    }
+}

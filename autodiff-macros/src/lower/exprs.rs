@@ -197,7 +197,32 @@ impl Lowerer<'_> {
                             let a = self.operand(&i.expr, out)?;
                             return Some(self.emit(out, Op::Ref(a), span, None));
                         }
-                        syn::Expr::Range(_) => {}
+                        // `&x[a..b]`: a sub-slice.
+                        syn::Expr::Range(rr) => {
+                            let arr = self.operand(&i.expr, out)?;
+                            let lo = match &rr.start {
+                                Some(e) => Some(self.operand(e, out)?),
+                                None => None,
+                            };
+                            let hi = match &rr.end {
+                                Some(e) => Some(self.operand(e, out)?),
+                                None => None,
+                            };
+                            if self.kind(&arr).dims() != 1 {
+                                self.errors.at(
+                                    &i.expr,
+                                    "`&x[a..b]` takes a part of a slice, `Vec` or fixed array of f64 (for ndarray write `x.slice(s![a..b])`)",
+                                );
+                                return None;
+                            }
+                            let op = Op::SubSlice {
+                                arr,
+                                lo,
+                                hi,
+                                inclusive: matches!(rr.limits, syn::RangeLimits::Closed(_)),
+                            };
+                            return Some(self.emit(out, op, span, None));
+                        }
                         _ => return self.index(i, true, out),
                     }
                 }
@@ -278,6 +303,9 @@ impl Lowerer<'_> {
             && let Some(ident) = p.path.get_ident()
             && let Some(b) = self.lookup(&name_of(ident))
         {
+            if is_refused(&b.op) {
+                return None;
+            }
             if b.closure.is_some() {
                 self.errors.at(
                     p,

@@ -217,6 +217,16 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
     })
 }
 
+/// What a name is bound to after its `let` was refused: a use of it ends the expression
+/// silently (its error is already reported), so one refused statement does not cascade.
+fn refused() -> Operand {
+    Operand::Const(quote!(__refused))
+}
+
+fn is_refused(o: &Operand) -> bool {
+    matches!(o, Operand::Const(t) if t.to_string() == "__refused")
+}
+
 /// Where `return` puts output `i` of a function with several outputs.
 fn retval_slot(i: usize) -> String {
     format!("{RETVAL}{i}")
@@ -296,6 +306,10 @@ impl Lowerer<'_> {
             }
             Op::Index { by_ref: true, .. } => Kind::ScalarRef,
             Op::Field(..) => Kind::Scalar,
+            Op::SubSlice { .. } => Kind::Array {
+                dims: 1,
+                is_ref: true,
+            },
             Op::Ref(a) => match k(a) {
                 Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
                 _ => Kind::ScalarRef,
@@ -337,7 +351,7 @@ impl Lowerer<'_> {
                 ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
             ),
             Op::Inactive(InactiveOp::StopGradient(a)) => f(a),
-            Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
+            Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) | Op::SubSlice { .. } => false,
         }
     }
 

@@ -334,7 +334,7 @@ impl Lowerer<'_> {
                 "`let` without a value is not supported in a #[differentiable] function; give the variable its first value where it is declared",
             );
             // Bound anyway, so that later uses do not add follow-on errors.
-            self.bind_new(&name_of(&ident), Operand::Const(quote!(0.0_f64)), None);
+            self.bind_new(&name_of(&ident), refused(), None);
             return;
         };
         if let Some((_, diverge)) = &init.diverge {
@@ -363,7 +363,7 @@ impl Lowerer<'_> {
         let Some(v) = value else {
             self.no_value(&init.expr);
             // Bound anyway, so that later uses do not add follow-on errors.
-            self.bind_new(&name, Operand::Const(quote!(0.0_f64)), None);
+            self.bind_new(&name, refused(), None);
             return;
         };
         // A fresh value without annotation is bound directly; otherwise a copy carries the

@@ -218,7 +218,7 @@ impl Lowerer<'_> {
         let mut names = Names::default();
         names.visit_pat(pat);
         for n in names.0 {
-            self.bind_new(&n, Operand::Const(quote!(0.0_f64)), None);
+            self.bind_new(&n, refused(), None);
         }
     }
 }

@@ -280,10 +280,20 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     } else {
         value_and_grad_items(func, ir, wrt, &ps, &inputs, &lints, &vg_inline)
     };
+    let jvp_items = crate::forward::jvp_items(&crate::forward::JvpParts {
+        func,
+        ir,
+        g: &g_all,
+        an: &an_all,
+        inputs: &inputs,
+        lints: &lints,
+    });
     quote! {
         #func
 
         #vg_items
+
+        #jvp_items
 
         #[doc = #doc_pb]
         #[inline]
@@ -380,7 +390,7 @@ fn tape_doc(tape: &[String]) -> String {
 
 /// `{ forward; reverse; (value, adjoints) }` as one block expression. `wanted`: the parameters
 /// whose adjoints are returned (declared even when the output does not depend on them).
-fn sweep(
+pub(crate) fn sweep(
     g: &Gen,
     ir: &Func,
     seed: &TokenStream,

@@ -12,6 +12,7 @@ mod args;
 mod custom;
 mod error;
 mod expand;
+mod forward;
 mod ir;
 mod lower;
 mod names;
@@ -34,6 +35,9 @@ use proc_macro::TokenStream;
 ///   order (the bare gradient for one, a tuple for several). `f64` gives `f64`; `&[f64]` and
 ///   `Vec<f64>` give `Vec<f64>`; `[f64; N]` gives `[f64; N]`; ndarray arrays give `Array1/2<f64>`.
 /// - `value_and_grad_f(args) -> (f64, G)`: the value and the gradient from one sweep.
+/// - `jvp_f(args, tangents) -> (f64, f64)`: the value and the derivative along the tangents (one
+///   per parameter: `f64`, `&[f64]`, `&[f64; N]`, `&Array1/2<f64>`, `()` for non-floats), by
+///   forward mode (no tape) where every operation has a forward rule, else from the gradient.
 /// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter (`()` for those that
 ///   are not floats) given the output's adjoint; a caller's reverse sweep calls it, and so can you.
 ///

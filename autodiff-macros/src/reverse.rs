@@ -131,7 +131,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn ident(&self, v: ValId) -> &Ident {
+    pub(crate) fn ident(&self, v: ValId) -> &Ident {
         &self.f.values[v].ident
     }
 
@@ -139,11 +139,11 @@ impl<'a> Gen<'a> {
         self.derived(self.root[v], "bar")
     }
 
-    fn derived(&self, v: ValId, role: &str) -> Ident {
+    pub(crate) fn derived(&self, v: ValId, role: &str) -> Ident {
         self.f.namer.derived(&self.f.values[v].stem, role)
     }
 
-    fn opnd(&self, o: &Operand) -> TokenStream {
+    pub(crate) fn opnd(&self, o: &Operand) -> TokenStream {
         match o {
             Operand::Val(v) => {
                 let i = self.ident(*v);
@@ -348,7 +348,7 @@ impl<'a> Gen<'a> {
     /// A `let` that computes a scalar from scalars with no effect beyond its value: arithmetic,
     /// math functions, casts and copies of `f64`s. Calls, indexing, array operations and the
     /// user's inactive expressions (which may panic) keep their place.
-    fn schedulable(&self, l: &Let) -> bool {
+    pub(crate) fn schedulable(&self, l: &Let) -> bool {
         let scalar = |o: &Operand| !self.kind(o).is_array();
         !self.f.values[l.dst].kind.is_array()
             && match &l.op {
@@ -367,6 +367,10 @@ impl<'a> Gen<'a> {
         } else {
             quote!(#arr[#(#idx),*])
         }
+    }
+
+    pub(crate) fn fwd_write_pub(&self, w: &Write) -> TokenStream {
+        self.fwd_write(w)
     }
 
     fn fwd_write(&self, w: &Write) -> TokenStream {
@@ -407,7 +411,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn kind(&self, o: &Operand) -> Kind {
+    pub(crate) fn kind(&self, o: &Operand) -> Kind {
         match o {
             Operand::Val(v) => self.f.values[*v].kind,
             Operand::Const(_) => Kind::Scalar,
@@ -426,7 +430,7 @@ impl<'a> Gen<'a> {
 
     /// A value moved into a new binding: arrays that are not references are cloned, since the
     /// reverse sweep may still read the original.
-    fn moved(&self, o: &Operand) -> TokenStream {
+    pub(crate) fn moved(&self, o: &Operand) -> TokenStream {
         let t = self.opnd(o);
         match self.kind(o) {
             Kind::Array { is_ref: false, .. } => quote!(::core::clone::Clone::clone(&#t)),
@@ -434,7 +438,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn fwd_let(&self, l: &Let) -> TokenStream {
+    pub(crate) fn fwd_let(&self, l: &Let) -> TokenStream {
         let sp = l.span;
         let dst = self.ident(l.dst);
         let o = |x: &Operand| self.opnd(x);
@@ -639,7 +643,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn range_iter(&self, r: &RangeSpec) -> TokenStream {
+    pub(crate) fn range_iter(&self, r: &RangeSpec) -> TokenStream {
         let (lo, hi) = (self.opnd(&r.lo), self.opnd(&r.hi));
         let mut it = if r.inclusive {
             quote!((#lo..=#hi))
@@ -1263,7 +1267,7 @@ fn latency(op: &Op) -> u32 {
 /// long chains first, so that their libm calls overlap with independent work: in the
 /// Weierstrass term `a^k cos(b^k π x)`, `b^k` (which feeds the `sin` of the reverse sweep)
 /// before `a^k`, about 10 % faster at n = 20 than the written order.
-fn schedule(run: &[&Let]) -> Vec<usize> {
+pub(crate) fn schedule(run: &[&Let]) -> Vec<usize> {
     let n = run.len();
     let index_of = |v: ValId| run.iter().position(|l| l.dst == v);
     let deps: Vec<Vec<usize>> = run

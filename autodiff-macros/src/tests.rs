@@ -210,8 +210,8 @@ fn long_chains_are_scheduled_first() {
     let generated: Vec<&str> = out.split("pub fn ").skip(2).collect();
     assert_eq!(
         generated.len(),
-        3,
-        "value_and_grad_, grad_, pullback_:\n{out}"
+        4,
+        "value_and_grad_, grad_, jvp_, pullback_:\n{out}"
     );
     for g in generated.iter().filter(|g| !g.starts_with("grad_")) {
         let (a, b) = (g.find("f64::powf(a,"), g.find("f64::powf(b,"));

@@ -102,6 +102,8 @@ pub use seq::{Counter, Seq, SeqIter};
 pub mod __rt {
     pub use crate::array::*;
     pub use crate::rt::*;
+    pub use crate::tangent::*;
 }
 mod array;
 mod rt;
+mod tangent;

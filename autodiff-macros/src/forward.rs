@@ -287,7 +287,13 @@ impl<'a> Fwd<'a> {
             }
             LoopHead::Forever => quote_spanned!(l.span=> loop),
         };
+        // A checkpoint's segment length means nothing without a tape; it is still read.
+        let every = l.checkpoint.as_ref().map(|k| {
+            let k = self.g.opnd(k);
+            quote!(let _ = #k;)
+        });
         quote! {
+            #every
             #(let mut #entries = #inits;)*
             #head {
                 #body

@@ -112,7 +112,6 @@ impl Gen<'_> {
             for #segment in (0..#rt::checkpoints(#total, #every)).rev() {
                 let #start = #segment * #every;
                 let #len = (#total - #start).min(#every);
-                #[allow(unused_mut)]
                 let (#(mut #entries,)*) = #rt::pop(&mut #snapshots);
                 for #i in #all.segment(#start, #len).iter() {
                     #tape.push((#(#recorded,)*));

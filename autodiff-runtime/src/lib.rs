@@ -96,6 +96,8 @@ pub mod optim;
 pub mod sample;
 
 mod seq;
+// What generated code iterates with; not part of the user-facing API.
+#[doc(hidden)]
 pub use seq::{Counter, Seq, SeqIter};
 
 #[doc(hidden)]

@@ -22,7 +22,7 @@
 
 use std::fmt;
 
-use crate::optim::Params;
+use crate::params::Params;
 
 /// The default step at `x`: `ε^(1/3) · max(1, |x|)`, with `ε` the machine epsilon of `f64`.
 pub fn default_step(x: f64) -> f64 {

@@ -90,10 +90,17 @@ pub fn stop_gradient<T>(x: T) -> T {
 }
 pub use ndarray;
 
+#[cfg(feature = "batch")]
 pub mod batch;
+#[cfg(feature = "check")]
 pub mod check;
+#[cfg(feature = "optim")]
 pub mod optim;
+#[cfg(feature = "sample")]
 pub mod sample;
+
+mod params;
+pub use params::Params;
 
 mod seq;
 // What generated code iterates with; not part of the user-facing API.

@@ -371,6 +371,7 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Inactive(InactiveOp::Not(a)) | Op::Inactive(InactiveOp::Cast(a, _)) => vec![a],
         Op::Inactive(InactiveOp::Binary(_, a, b)) => vec![a, b],
         Op::Inactive(InactiveOp::Method(_, args)) => args.iter().collect(),
+        Op::Inactive(InactiveOp::Debug(_)) => vec![],
         Op::Ref(a) => vec![a],
         Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),
         Op::Array(_, args) => args.iter().collect(),

@@ -50,7 +50,8 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Indices (into the parameter list) of the parameters that `grad_*` differentiates.
+/// Indices (into the parameter list) of the parameters that `grad_*` differentiates, in the
+/// order `wrt(...)` names them (declaration order without `wrt`).
 fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -> Vec<usize> {
     let floats: Vec<usize> = (0..params.len())
         .filter(|i| params[*i].kind.active_by_default())
@@ -81,11 +82,11 @@ fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -
                     ),
                 );
             }
-            Some(i) => out.push(i),
+            // In the order written (like JAX's `argnums`); a name given twice is an error above.
+            Some(i) if !out.contains(&i) => out.push(i),
+            Some(_) => {}
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -202,7 +203,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     let all: Vec<usize> = (0..ps.len()).filter(|i| ps[*i].kind.is_float()).collect();
     let active_all: Vec<usize> = all.iter().map(|i| ir.params[*i].val).collect();
     let an_all = analyse::analyse(ir, &active_all);
-    let g_all = Gen::new(ir, &an_all);
+    let g_all = Gen::new(ir, &an_all).without_debug();
     let seed_id = ir.namer.own("d_out");
     let pb_outs: Vec<TokenStream> = ir
         .params

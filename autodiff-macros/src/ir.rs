@@ -277,6 +277,12 @@ pub enum InactiveOp {
     /// `a.method(b, ...)` for a method whose result is constant (see `CONSTANT_METHODS` in
     /// lowering): integer methods, float predicates and roundings.
     Method(Ident, Vec<Operand>),
+    /// A debugging macro (`println!`, `assert!`, ...), its variables already renamed to their
+    /// current versions (see `lower/debug_macros.rs`). Its value is `()`. It lists no operands:
+    /// it runs once, in the forward sweep that records, and is never recomputed (the reverse
+    /// sweep recomputes only values it needs, and nothing needs this one), so what it reads
+    /// needs no tape and no adjoint.
+    Debug(TokenStream),
 }
 
 pub struct Let {

@@ -42,6 +42,14 @@ use proc_macro::TokenStream;
 /// `#[differentiable]` functions, and the ndarray operations listed in the README. Anything else
 /// is a compile error on the offending tokens that says what to write instead.
 ///
+/// Debugging macros may appear anywhere in the body: `println!`, `print!`, `eprintln!`,
+/// `eprint!`, `assert!`, `assert_eq!`, `assert_ne!`, `debug_assert!` (`_eq`, `_ne`), with inline
+/// captures (`"{x:.3}"`); their arguments read any value (no derivative flows through them) but
+/// may not assign, borrow mutably or jump. `f`, `value_and_grad_f` and `grad_f` run them the same
+/// number of times in the same order (in the forward sweep, never in the reverse sweep);
+/// `pullback_f` leaves them out (a caller's reverse sweep runs it after the caller's forward
+/// sweep has called `f`). `dbg!(e)` is `e`, derivative included, and prints as `dbg!` does.
+///
 /// `AUTODIFF_EXPAND=f cargo build` (after touching the file) prints the generated code for `f`.
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -52,6 +52,8 @@ pub struct Gen<'a> {
     /// For an array value (by root), a value `m = x.mean()` computed at the top level of the
     /// body, hence in scope everywhere in the reverse sweep: `var`/`std` pullbacks use it.
     mean_of: Vec<Option<ValId>>,
+    /// Whether the debugging macros of the body are emitted (see [`Gen::without_debug`]).
+    debug: bool,
 }
 
 /// An array adjoint not created yet (see [`Gen::deferred`]).
@@ -108,7 +110,17 @@ impl<'a> Gen<'a> {
             pending: RefCell::new(Vec::new()),
             deferred: RefCell::new(Vec::new()),
             mean_of,
+            debug: true,
         }
+    }
+
+    /// Leaves out the body's debugging macros (`println!`, `assert!`, ...): for `pullback_*`,
+    /// which a caller runs in its reverse sweep after its forward sweep has called the function
+    /// itself, so that they run once per call of the caller, as in the caller without the
+    /// attribute.
+    pub fn without_debug(mut self) -> Self {
+        self.debug = false;
+        self
     }
 
     fn ident(&self, v: ValId) -> &Ident {
@@ -496,6 +508,14 @@ impl<'a> Gen<'a> {
             Op::Inactive(InactiveOp::Cast(a, ty)) => {
                 let a = o(a);
                 quote_spanned!(sp=> #a as #ty)
+            }
+            // A statement: nothing reads its `()`.
+            Op::Inactive(InactiveOp::Debug(mac)) => {
+                return if self.debug {
+                    quote_spanned!(sp=> #mac;)
+                } else {
+                    TokenStream::new()
+                };
             }
             Op::Inactive(InactiveOp::Method(m, args)) => {
                 let recv = o(&args[0]);

@@ -167,10 +167,7 @@ impl Lowerer<'_> {
                 let n = self.operand(&n, out)?;
                 Some(self.emit(out, Op::NewArray(NewArray::Vec(v, n)), span, None))
             }
-            syn::Expr::Macro(m) => {
-                self.macro_refused(&m.mac);
-                None
-            }
+            syn::Expr::Macro(m) => self.macro_call(&m.mac, out),
             syn::Expr::Index(i) => self.index(i, false, out),
             syn::Expr::Reference(r) => {
                 if let Some(m) = &r.mutability {

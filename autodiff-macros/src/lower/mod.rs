@@ -18,6 +18,7 @@ use syn::visit::Visit;
 
 mod branches;
 mod calls;
+mod debug_macros;
 mod exprs;
 mod local_arrays;
 mod loops;

@@ -24,17 +24,19 @@ use proc_macro::TokenStream;
 ///
 /// ```ignore
 /// #[differentiable]              // every float parameter is active
-/// #[differentiable(wrt(x, y))]   // only x and y (like JAX's argnums)
+/// #[differentiable(wrt(y, x))]   // only x and y, gradient (∂f/∂y, ∂f/∂x) (like JAX's argnums)
 /// ```
 ///
 /// Beside `fn f` it emits, with the same visibility:
 ///
-/// - `grad_f(args) -> G`: the gradient with respect to the active parameters, in declaration
-///   order (the bare gradient for one, a tuple for several). `f64` gives `f64`; `&[f64]` and
+/// - `grad_f(args) -> G`: the gradient with respect to the active parameters, in the order
+///   `wrt(...)` names them, or in declaration order without `wrt` (the bare gradient for one,
+///   a tuple for several). `f64` gives `f64`; `&[f64]` and
 ///   `Vec<f64>` give `Vec<f64>`; `[f64; N]` gives `[f64; N]`; ndarray arrays give `Array1/2<f64>`.
 /// - `value_and_grad_f(args) -> (f64, G)`: the value and the gradient from one sweep.
-/// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter (`()` for those that
-///   are not floats) given the output's adjoint; a caller's reverse sweep calls it, and so can you.
+/// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter in declaration order
+///   (`()` for those that are not floats), whatever `wrt` says, given the output's adjoint: the
+///   calling convention of a caller's reverse sweep, and yours to compose by hand.
 ///
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
 /// values), `for` over ranges (`.rev()`, `.step_by(k)`) and over `x.iter()`, `while`, `loop`,

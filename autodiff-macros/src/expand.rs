@@ -72,6 +72,16 @@ fn active_params(params: &[ParamSpec], args: &args::Args, errors: &mut Errors) -
                     ),
                 );
             }
+            Some(i) if params::mentions(&params[i].ty, "f32") => {
+                let ty = &params[i].ty;
+                errors.at(
+                    n,
+                    format!(
+                        "`{n}` has type `{}`: f32 parameters are constants, not differentiated; take `{n}` as f64 (or an f64 array) to differentiate with respect to it",
+                        quote!(#ty)
+                    ),
+                );
+            }
             Some(i) if !params[i].kind.is_float() => {
                 let ty = &params[i].ty;
                 errors.at(

@@ -31,12 +31,15 @@ use proc_macro::TokenStream;
 ///
 /// - `grad_f(args) -> G`: the gradient with respect to the active parameters, in the order
 ///   `wrt(...)` names them, or in declaration order without `wrt` (the bare gradient for one,
-///   a tuple for several). `f64` gives `f64`; `&[f64]` and
-///   `Vec<f64>` give `Vec<f64>`; `[f64; N]` gives `[f64; N]`; ndarray arrays give `Array1/2<f64>`.
+///   a tuple for several). `f64` gives `f64`; `&[f64]` and `Vec<f64>` give `Vec<f64>`;
+///   `[f64; N]` gives `[f64; N]`; ndarray arrays give `Array1/2<f64>`.
 /// - `value_and_grad_f(args) -> (f64, G)`: the value and the gradient from one sweep.
 /// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter in declaration order
 ///   (`()` for those that are not floats), whatever `wrt` says, given the output's adjoint: the
 ///   calling convention of a caller's reverse sweep, and yours to compose by hand.
+///
+/// Parameters of other types (integers, `bool`, `f32` and `f32` arrays, ...) are constants; what
+/// the body computes from `f32` ones is converted (`as f64`) before the math functions.
 ///
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
 /// values), `for` over ranges (`.rev()`, `.step_by(k)`) and over `x.iter()`, `while`, `loop`,

@@ -20,6 +20,7 @@ mod branches;
 mod calls;
 mod debug_macros;
 mod exprs;
+mod f32_values;
 mod local_arrays;
 mod loops;
 mod places;
@@ -174,6 +175,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         }
     };
     classify_local_arrays(&body, &mut lw.values, lw.errors);
+    f32_values::refuse_f32_math(&body, &ir_params, &lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
         return None;
     }

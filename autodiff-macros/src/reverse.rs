@@ -520,7 +520,16 @@ impl<'a> Gen<'a> {
             Op::Inactive(InactiveOp::Method(m, args)) => {
                 let recv = o(&args[0]);
                 let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
-                quote_spanned!(sp=> #recv.#m(#(#rest),*))
+                // On a float that may be an untyped literal, through a trait: a method call on
+                // one is an error (E0689) here as in the user's function, which reports it.
+                if crate::lower::is_float_method(&m.to_string())
+                    && self.is_float_operand(&args[0])
+                    && self.kind(&args[0]) != Kind::ScalarRef
+                {
+                    quote_spanned!(sp=> ::autodiff_runtime::__rt::FloatMethods::#m(#recv))
+                } else {
+                    quote_spanned!(sp=> #recv.#m(#(#rest),*))
+                }
             }
             Op::Call { path, args } => {
                 let args: Vec<TokenStream> = args.iter().map(o).collect();

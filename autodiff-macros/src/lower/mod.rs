@@ -76,6 +76,15 @@ const CONSTANT_METHODS: &[&str] = &[
     "trunc",
 ];
 
+/// The float predicates and roundings (the constant methods from `is_nan` on), which generated
+/// code calls through the runtime's `FloatMethods`.
+pub(crate) fn is_float_method(name: &str) -> bool {
+    CONSTANT_METHODS
+        .iter()
+        .skip_while(|m| **m != "is_nan")
+        .any(|m| *m == name)
+}
+
 #[derive(Clone)]
 struct Binding {
     name: String,

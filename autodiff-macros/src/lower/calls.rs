@@ -129,10 +129,7 @@ impl Lowerer<'_> {
             return result;
         }
         if CONSTANT_METHODS.contains(&name.as_str()) {
-            let mut ops = vec![self.operand(&m.receiver, out)?];
-            for a in &m.args {
-                ops.push(self.operand(a, out)?);
-            }
+            let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
             let method = m.method.clone();
             return Some(self.emit(
                 out,
@@ -158,10 +155,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let mut ops = vec![self.operand(&m.receiver, out)?];
-        for a in &m.args {
-            ops.push(self.operand(a, out)?);
-        }
+        let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
         if ops.iter().any(|o| self.kind(o).is_array()) {
             self.errors.at(
                 &m.method,
@@ -263,16 +257,10 @@ impl Lowerer<'_> {
                     .at(fp, format!("`f64::{name}` takes {} argument(s)", arity + 1));
                 return None;
             }
-            let mut ops = vec![];
-            for a in &c.args {
-                ops.push(self.operand(a, out)?);
-            }
+            let ops = self.operands(&c.args, out)?;
             return Some(self.emit(out, Op::Math(f, ops), c.span(), None));
         }
-        let mut args = vec![];
-        for a in &c.args {
-            args.push(self.operand(a, out)?);
-        }
+        let args = self.operands(&c.args, out)?;
         Some(self.emit(
             out,
             Op::Call {

@@ -315,6 +315,8 @@ impl Lowerer<'_> {
         let name = name_of(&ident);
         let Some(v) = self.expr(&init.expr, out) else {
             self.no_value(&init.expr);
+            // Bound anyway, so that later uses do not add follow-on errors.
+            self.bind_new(&name, placeholder(), None);
             return;
         };
         // A fresh value without annotation is bound directly; otherwise a copy carries the

@@ -205,3 +205,36 @@ fn float_predicates_in_conditions() {
     // The NaN branch: ln of a negative number.
     assert_eq!(grad_guarded(-1.0, 2.0), (2.0, -1.0));
 }
+
+/// Names bound inside an argument (a block's `let`, a closure's parameter) shadow the body's
+/// variables of the same name there, as in the function.
+#[differentiable]
+pub fn shadowing_inside_arguments(x: f64, v: &[f64]) -> f64 {
+    let t = x * 3.0;
+    assert!(
+        log(format!(
+            "{} {} {t}",
+            {
+                let t = x * 2.0;
+                t
+            },
+            v.iter().map(|t| t * 10.0).sum::<f64>()
+        )),
+        "{t}"
+    );
+    let r = t * x;
+    assert!(log(format!("{r:.3} {w}", w = r + 1.0)));
+    r
+}
+
+#[test]
+fn names_bound_inside_arguments() {
+    take_log();
+    let v = [1.0, 2.0];
+    let want = shadowing_inside_arguments(0.5, &v);
+    let plain = take_log();
+    assert_eq!(plain, ["1 30 1.5", "0.750 1.75"]);
+    let (got, (gx, _)) = value_and_grad_shadowing_inside_arguments(0.5, &v);
+    assert_eq!(take_log(), plain);
+    assert_eq!((got, gx), (want, 3.0));
+}

@@ -155,7 +155,7 @@ impl Lowerer<'_> {
     fn format_args(&self, args: &Args, pos: usize) -> TokenStream {
         let mut parts: Vec<TokenStream> = args
             .iter()
-            .map(|a| self.rename(a.to_token_stream()))
+            .map(|a| self.rename(a.to_token_stream(), true))
             .collect();
         if let Some(syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(fmt),
@@ -186,12 +186,13 @@ impl Lowerer<'_> {
         quote!(#(#parts),*)
     }
 
-    /// `tokens` with every variable of the body renamed to its current version. An identifier
-    /// is a variable unless it is a field or method (`.x`), part of a path (`x::`, `::x`), a
-    /// label, a macro name (`x!`) or a named argument (`x = ...`); a name bound inside the tokens
-    /// (a closure's parameter, a `let` in a block) is renamed with all its uses, so it still
-    /// shadows. Format strings of nested macros get their captures passed as named arguments.
-    fn rename(&self, tokens: TokenStream) -> TokenStream {
+    /// `tokens` (one argument when `top`) with every variable of the body renamed to its current
+    /// version. An identifier is a variable unless it is a field or method (`.x`), part of a path
+    /// (`x::`, `::x`), a label, a macro name (`x!`) or, at the top of an argument, the name of a
+    /// named argument (`x = ...`); a name bound inside the tokens (a closure's parameter, a `let`
+    /// in a block) is renamed with all its uses, so it still shadows. Format strings of nested
+    /// macros get their captures passed as named arguments.
+    fn rename(&self, tokens: TokenStream, top: bool) -> TokenStream {
         let tts: Vec<TokenTree> = tokens.into_iter().collect();
         let punct = |i: usize, c: char| -> Option<Spacing> {
             match tts.get(i) {
@@ -217,7 +218,7 @@ impl Lowerer<'_> {
                             .map(|a| (f, a))
                     }) {
                         Some(Ok((f, a))) => self.format_args(&a, f.format_position()),
-                        _ => self.rename(g.stream()),
+                        _ => self.rename(g.stream(), false),
                     };
                     let mut ng = Group::new(g.delimiter(), inner);
                     ng.set_span(g.span());
@@ -232,7 +233,7 @@ impl Lowerer<'_> {
                                 && k > 0
                                 && punct(k - 1, ':') == Some(Spacing::Joint))
                     }) || punct(i + 1, '!') == Some(Spacing::Alone)
-                        || punct(i + 1, '=') == Some(Spacing::Alone)
+                        || (top && punct(i + 1, '=') == Some(Spacing::Alone))
                         || (punct(i + 1, ':') == Some(Spacing::Joint)
                             && punct(i + 2, ':').is_some());
                     match self.lookup(&name_of(id)).filter(|_| !member) {
@@ -269,7 +270,6 @@ fn captures(fmt: &str) -> Vec<String> {
         rest = &rest[close + 1..];
         let (arg, format) = spec.split_once(':').unwrap_or((spec, ""));
         let arg = arg.trim();
-        let arg = arg.strip_prefix("r#").unwrap_or(arg);
         if is_ident(arg) {
             out.push(arg.to_owned());
         }
@@ -382,7 +382,7 @@ mod tests {
             captures("x = {x}, {y:.3} {{z}} {0} {} {w:>width$.prec$}"),
             ["x", "y", "w", "width", "prec"]
         );
-        assert_eq!(captures("{:1$} {:.*} {r#type:?} {_x}"), ["type", "_x"]);
+        assert_eq!(captures("{:1$} {:.*} {_x:?}"), ["_x"]);
         assert!(captures("{{}} }} {:x} {:e}").is_empty());
     }
 }

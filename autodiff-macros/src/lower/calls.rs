@@ -130,6 +130,14 @@ impl Lowerer<'_> {
         }
         if CONSTANT_METHODS.contains(&name.as_str()) {
             let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
+            // On floats `rem_euclid` is `a - b * floor(a / b)`: not a constant.
+            if name == "rem_euclid" && self.is_float(&ops[0]) {
+                self.errors.at(
+                    &m.method,
+                    "`rem_euclid` of an f64 is not supported in a #[differentiable] function (unlike the integer method it is not constant: its derivative in the receiver is 1); write `let r = a % b; if r < 0.0 { r + b.abs() } else { r }`",
+                );
+                return None;
+            }
             let method = m.method.clone();
             return Some(self.emit(
                 out,

@@ -130,11 +130,12 @@ impl Lowerer<'_> {
         }
         let mut last = None;
         for a in args {
-            let v = self.operand(a, out)?;
-            let val = self.operand_tokens(&v);
+            // Each value is lowered, also after one was refused.
+            last = self.operand(a, out);
+            let Some(v) = &last else { continue };
+            let val = self.operand_tokens(v);
             let tokens = quote_spanned!(sp=> #rt::eprintln!("[{}:{}:{}] {} = {:#?}", #rt::file!(), #rt::line!(), #rt::column!(), #rt::stringify!(#a), &#val));
             self.emit(out, Op::Inactive(InactiveOp::Debug(tokens)), sp, None);
-            last = Some(v);
         }
         // Several values make a tuple, which a body cannot use.
         if args.len() == 1 { last } else { None }

@@ -641,10 +641,11 @@ fn z_and_x(x: f64, y: f64, z: f64) -> f64 {
 }
 
 #[test]
-fn wrt_selects_and_orders_by_declaration() {
+fn wrt_selects_and_orders_as_written() {
     let g: f64 = grad_only_y(2.0, 3.0, 4.0);
     approx::assert_relative_eq!(g, 8.0 + 3.0f64.cos(), max_relative = 1e-15);
-    let (gx, gz): (f64, f64) = grad_z_and_x(2.0, 3.0, 4.0);
+    // `wrt(z, x)`: the gradient in that order (like JAX's argnums).
+    let (gz, gx): (f64, f64) = grad_z_and_x(2.0, 3.0, 4.0);
     approx::assert_relative_eq!(gx, 12.0 + 2.0f64.exp(), max_relative = 1e-15);
     approx::assert_relative_eq!(gz, 6.0, max_relative = 1e-15);
     // The pullback gives every f64 parameter, whatever `wrt` says.

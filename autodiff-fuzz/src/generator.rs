@@ -3064,6 +3064,11 @@ fn func(
         if w.is_empty() {
             w.push(floats[0]);
         }
+        // Some functions list `wrt` out of declaration order (the gradient comes in the order
+        // written); decided without drawing from the generator, so a seed keeps its programs.
+        if name.len() % 2 == 1 {
+            w.reverse();
+        }
         Some(w)
     } else {
         None

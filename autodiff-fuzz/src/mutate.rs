@@ -542,12 +542,11 @@ fn wrt_of(f: &syn::ItemFn, params: &[Param]) -> Option<Vec<usize>> {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
-        // the gradient tuple is in declaration order, whatever order `wrt` lists
-        let mut idx: Vec<usize> = names
+        // the gradient tuple is in the order `wrt` lists
+        let idx: Vec<usize> = names
             .iter()
             .filter_map(|n| params.iter().position(|p| p.name == *n))
             .collect();
-        idx.sort();
         return Some(idx);
     }
     None

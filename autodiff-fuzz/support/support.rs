@@ -237,7 +237,7 @@ pub fn fixed<const N: usize>(x: &[f64]) -> [f64; N] {
     std::array::from_fn(|i| x[i])
 }
 
-// ----- gradients, flattened in declaration order -----
+// ----- gradients, flattened in the order of their tuple (the order `wrt` names them) -----
 
 pub trait Flat {
     fn flat(&self, out: &mut Vec<f64>);

@@ -376,6 +376,7 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         | Op::Inactive(InactiveOp::StopGradient(a)) => vec![a],
         Op::Inactive(InactiveOp::Binary(_, a, b)) => vec![a, b],
         Op::Inactive(InactiveOp::Method(_, args)) => args.iter().collect(),
+        Op::Inactive(InactiveOp::Debug(_)) => vec![],
         Op::Ref(a) | Op::Field(a, _) => vec![a],
         Op::SubSlice { arr, lo, hi, .. } => std::iter::once(arr).chain(lo).chain(hi).collect(),
         Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),

@@ -105,7 +105,8 @@ fn expr_attrs(e: &mut syn::Expr) -> Option<&mut Vec<syn::Attribute>> {
     }
 }
 
-/// Indices (into the parameter list) of the parameters that `grad_*` differentiates.
+/// Indices (into the parameter list) of the parameters that `grad_*` differentiates, in the
+/// order `wrt(...)` names them (declaration order without `wrt`).
 pub(crate) fn active_params(
     params: &[ParamSpec],
     args: &args::Args,
@@ -130,6 +131,16 @@ pub(crate) fn active_params(
                     ),
                 );
             }
+            Some(i) if params::mentions(&params[i].ty, "f32") => {
+                let ty = &params[i].ty;
+                errors.at(
+                    n,
+                    format!(
+                        "`{n}` has type `{}`: f32 parameters are constants, not differentiated; take `{n}` as f64 (or an f64 array) to differentiate with respect to it",
+                        quote!(#ty)
+                    ),
+                );
+            }
             Some(i) if !params[i].kind.is_float() => {
                 let ty = &params[i].ty;
                 errors.at(
@@ -140,11 +151,11 @@ pub(crate) fn active_params(
                     ),
                 );
             }
-            Some(i) => out.push(i),
+            // In the order written (like JAX's `argnums`); a name given twice is an error above.
+            Some(i) if !out.contains(&i) => out.push(i),
+            Some(_) => {}
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -232,7 +243,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     let all: Vec<usize> = (0..ps.len()).filter(|i| ps[*i].kind.is_float()).collect();
     let active_all: Vec<usize> = all.iter().map(|i| ir.params[*i].val).collect();
     let an_all = analyse::analyse(ir, &active_all);
-    let g_all = Gen::new(ir, &an_all);
+    let g_all = Gen::new(ir, &an_all).without_debug();
     let seed_id = ir.namer.own("d_out");
     let pb_outs: Vec<TokenStream> = ir
         .params
@@ -280,10 +291,13 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     } else {
         value_and_grad_items(func, ir, wrt, &ps, &inputs, &lints, &vg_inline)
     };
+    // jvp_* evaluates the function: its debugging macros run, once.
+    let g_jvp = Gen::new(ir, &an_all);
     let jvp_items = crate::forward::jvp_items(&crate::forward::JvpParts {
         func,
         ir,
-        g: &g_all,
+        g: &g_jvp,
+        g_quiet: &g_all,
         an: &an_all,
         inputs: &inputs,
         lints: &lints,

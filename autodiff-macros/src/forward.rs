@@ -324,6 +324,8 @@ pub struct JvpParts<'a> {
     pub ir: &'a Func,
     /// Reverse-mode generator and analysis with every float parameter active.
     pub g: &'a Gen<'a>,
+    /// The same without the body's debugging macros (for the second and later sweeps).
+    pub g_quiet: &'a Gen<'a>,
     pub an: &'a Analysis,
     pub inputs: &'a [TokenStream],
     pub lints: &'a TokenStream,
@@ -427,7 +429,8 @@ fn reverse_jvp(p: &JvpParts, tangents: &[Ident], n_out: usize) -> TokenStream {
         } else {
             quote!(1.0)
         };
-        let body = crate::expand::sweep(g, ir, &seed, &wanted, quote!((#(#adjoints,)*)));
+        let gen_j = if j == 0 { g } else { p.g_quiet };
+        let body = crate::expand::sweep(gen_j, ir, &seed, &wanted, quote!((#(#adjoints,)*)));
         let (v, a) = (
             format_ident!("__value{}", j),
             format_ident!("__adjoints{}", j),

@@ -298,6 +298,12 @@ pub enum InactiveOp {
     Extract(Operand, Box<syn::Pat>, Ident),
     /// `stop_gradient(a)`: the value of `a`, through which no derivative flows.
     StopGradient(Operand),
+    /// A debugging macro (`println!`, `assert!`, ...), its variables already renamed to their
+    /// current versions (see `lower/debug_macros.rs`). Its value is `()`. It lists no operands:
+    /// it runs once, in the forward sweep that records, and is never recomputed (the reverse
+    /// sweep recomputes only values it needs, and nothing needs this one), so what it reads
+    /// needs no tape and no adjoint.
+    Debug(TokenStream),
 }
 
 pub struct Let {

@@ -26,20 +26,25 @@ use proc_macro::TokenStream;
 ///
 /// ```ignore
 /// #[differentiable]              // every float parameter is active
-/// #[differentiable(wrt(x, y))]   // only x and y (like JAX's argnums)
+/// #[differentiable(wrt(y, x))]   // only x and y, gradient (∂f/∂y, ∂f/∂x) (like JAX's argnums)
 /// ```
 ///
 /// Beside `fn f` it emits, with the same visibility:
 ///
-/// - `grad_f(args) -> G`: the gradient with respect to the active parameters, in declaration
-///   order (the bare gradient for one, a tuple for several). `f64` gives `f64`; `&[f64]` and
-///   `Vec<f64>` give `Vec<f64>`; `[f64; N]` gives `[f64; N]`; ndarray arrays give `Array1/2<f64>`.
+/// - `grad_f(args) -> G`: the gradient with respect to the active parameters, in the order
+///   `wrt(...)` names them, or in declaration order without `wrt` (the bare gradient for one,
+///   a tuple for several). `f64` gives `f64`; `&[f64]` and `Vec<f64>` give `Vec<f64>`;
+///   `[f64; N]` gives `[f64; N]`; ndarray arrays give `Array1/2<f64>`.
 /// - `value_and_grad_f(args) -> (f64, G)`: the value and the gradient from one sweep.
 /// - `jvp_f(args, tangents) -> (f64, f64)`: the value and the derivative along the tangents (one
 ///   per parameter: `f64`, `&[f64]`, `&[f64; N]`, `&Array1/2<f64>`, `()` for non-floats), by
 ///   forward mode (no tape) where every operation has a forward rule, else from the gradient.
-/// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter (`()` for those that
-///   are not floats) given the output's adjoint; a caller's reverse sweep calls it, and so can you.
+/// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter in declaration order
+///   (`()` for those that are not floats), whatever `wrt` says, given the output's adjoint: the
+///   calling convention of a caller's reverse sweep, and yours to compose by hand.
+///
+/// Parameters of other types (integers, `bool`, `f32` and `f32` arrays, ...) are constants; what
+/// the body computes from `f32` ones is converted (`as f64`) before the math functions.
 ///
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
 /// values), `match`, `if let` and `let .. else` on constants, `for` over ranges (`.rev()`,
@@ -61,6 +66,14 @@ use proc_macro::TokenStream;
 ///
 /// A helper with several outputs gets only a pullback, which its callers' reverse sweeps call
 /// with a tuple of output adjoints: `pullback_step(x, v, (dx_out, dv_out))`.
+///
+/// Debugging macros may appear anywhere in the body: `println!`, `print!`, `eprintln!`,
+/// `eprint!`, `assert!`, `assert_eq!`, `assert_ne!`, `debug_assert!` (`_eq`, `_ne`), with inline
+/// captures (`"{x:.3}"`); their arguments read any value (no derivative flows through them) but
+/// may not assign, borrow mutably or jump. `f`, `value_and_grad_f` and `grad_f` run them the same
+/// number of times in the same order (in the forward sweep, never in the reverse sweep);
+/// `pullback_f` leaves them out (a caller's reverse sweep runs it after the caller's forward
+/// sweep has called `f`). `dbg!(e)` is `e`, derivative included, and prints as `dbg!` does.
 ///
 /// `AUTODIFF_EXPAND=f cargo build` (after touching the file) prints the generated code for `f`.
 #[proc_macro_attribute]

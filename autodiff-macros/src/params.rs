@@ -1,5 +1,6 @@
 //! The signature: which parameters are floats (active by default) and what may not be
-//! differentiated at all (methods, generics, `async`, non-`f64` outputs).
+//! differentiated at all (methods, generics, `async`, non-`f64` outputs). Parameters of other
+//! types, `f32` among them, are constants.
 
 use crate::error::Errors;
 use crate::ir::ParamKind;
@@ -133,13 +134,8 @@ pub fn classify(sig: &syn::Signature, errors: &mut Errors) -> Vec<ParamSpec> {
 }
 
 fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
-    match type_name(ty).as_deref() {
-        Some("f64") => return ParamKind::Scalar,
-        Some("f32") => {
-            errors.at(ty, "f32 parameters are not differentiated: use f64");
-            return ParamKind::Other;
-        }
-        _ => {}
+    if type_name(ty).as_deref() == Some("f64") {
+        return ParamKind::Scalar;
     }
     let (inner, is_ref) = match ty {
         syn::Type::Reference(r) => {
@@ -192,7 +188,8 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
         }
         _ => {}
     }
-    if mentions_f64(ty) || ty.to_token_stream().to_string().contains("f32") {
+    // `f32`, `&[f32]`, ...: constants, like every other type that does not mention f64.
+    if mentions_f64(ty) {
         errors.at(
             ty,
             "this parameter type is not supported by #[differentiable]: float parameters must be `f64`, `&[f64]`, `Vec<f64>`, `[f64; N]`, or an ndarray `ArrayView1/2<f64>`, `Array1/2<f64>`, `&Array1/2<f64>`",
@@ -206,9 +203,14 @@ fn is_f64(ty: &syn::Type) -> bool {
 }
 
 fn mentions_f64(ty: &syn::Type) -> bool {
+    mentions(ty, "f64")
+}
+
+/// Whether the written type names `word` (`f32` in `&[f32]`).
+pub fn mentions(ty: &syn::Type, word: &str) -> bool {
     let t = ty.to_token_stream().to_string();
     t.split(|c: char| !c.is_alphanumeric() && c != '_')
-        .any(|w| w == "f64")
+        .any(|w| w == word)
 }
 
 /// The type arguments of `Name<'a, T, U>` (lifetimes skipped).

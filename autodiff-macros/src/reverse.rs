@@ -54,6 +54,11 @@ pub struct Gen<'a> {
     /// For an array value (by root), a value `m = x.mean()` computed at the top level of the
     /// body, hence in scope everywhere in the reverse sweep: `var`/`std` pullbacks use it.
     mean_of: Vec<Option<ValId>>,
+    /// Whether the debugging macros of the body are emitted (see [`Gen::without_debug`]).
+    debug: bool,
+    /// Set while the reverse sweep runs a checkpointed segment forward again: its debugging
+    /// macros already ran in the forward sweep.
+    rerun: std::cell::Cell<bool>,
 }
 
 /// An array adjoint not created yet (see [`Gen::deferred`]).
@@ -128,7 +133,18 @@ impl<'a> Gen<'a> {
             pending: RefCell::new(Vec::new()),
             deferred: RefCell::new(Vec::new()),
             mean_of,
+            debug: true,
+            rerun: std::cell::Cell::new(false),
         }
+    }
+
+    /// Leaves out the body's debugging macros (`println!`, `assert!`, ...): for `pullback_*`,
+    /// which a caller runs in its reverse sweep after its forward sweep has called the function
+    /// itself, so that they run once per call of the caller, as in the caller without the
+    /// attribute.
+    pub fn without_debug(mut self) -> Self {
+        self.debug = false;
+        self
     }
 
     pub(crate) fn ident(&self, v: ValId) -> &Ident {
@@ -547,10 +563,27 @@ impl<'a> Gen<'a> {
                     _ => ::core::unreachable!(),
                 })
             }
+            // A statement: nothing reads its `()`.
+            Op::Inactive(InactiveOp::Debug(mac)) => {
+                return if self.debug && !self.rerun.get() {
+                    quote_spanned!(sp=> #mac;)
+                } else {
+                    TokenStream::new()
+                };
+            }
             Op::Inactive(InactiveOp::Method(m, args)) => {
                 let recv = o(&args[0]);
                 let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
-                quote_spanned!(sp=> #recv.#m(#(#rest),*))
+                // On a float that may be an untyped literal, through a trait: a method call on
+                // one is an error (E0689) here as in the user's function, which reports it.
+                if crate::lower::is_float_method(&m.to_string())
+                    && self.is_float_operand(&args[0])
+                    && self.kind(&args[0]) != Kind::ScalarRef
+                {
+                    quote_spanned!(sp=> ::autodiff_runtime::__rt::FloatMethods::#m(#recv))
+                } else {
+                    quote_spanned!(sp=> #recv.#m(#(#rest),*))
+                }
             }
             Op::Field(t, i) => {
                 let t = o(t);

@@ -223,3 +223,25 @@ fn long_chains_are_scheduled_first() {
     let user = out.split("pub fn ").nth(1).unwrap();
     assert!(user.find("a.powf(") < user.find("b.powf("));
 }
+
+/// Debugging macros stay where they were written, in the forward sweep of value_and_grad_ only:
+/// variables renamed to their current versions, inline captures passed as named arguments, and
+/// nothing of them in the reverse sweep (the loop body recomputed there) or in pullback_.
+#[test]
+fn debugging_macros() {
+    snapshot(
+        "debug_macros",
+        quote::quote!(),
+        quote::quote! {
+            fn f(x: f64, n: usize) -> f64 {
+                let mut p = x;
+                for i in 0..n {
+                    p = p * x;
+                    println!("{i}: {p:.3} {}", p * 2.0);
+                    assert!(p.is_finite(), "p = {p}");
+                }
+                dbg!(p) + x
+            }
+        },
+    );
+}

@@ -120,3 +120,40 @@ impl CalleeAdjoint for f64 {
 pub fn callee_adjoint<T: CalleeAdjoint>(d: T) -> f64 {
     d.into_f64()
 }
+
+/// The float predicates and roundings of a body, called by generated code as
+/// `FloatMethods::floor(v)` on a float it cannot type: on an untyped float literal
+/// (`let mut acc = 0.0; acc.floor()`) a method call is an error (E0689) in generated code as in
+/// the function itself, reported twice; a trait call leaves the type to rustc's fallback (`f64`),
+/// so only the function's own error remains. On `f64` and `f32` it is the method itself.
+pub trait FloatMethods: Copy {
+    fn is_nan(self) -> bool;
+    fn is_finite(self) -> bool;
+    fn is_infinite(self) -> bool;
+    fn is_normal(self) -> bool;
+    fn is_sign_positive(self) -> bool;
+    fn is_sign_negative(self) -> bool;
+    fn floor(self) -> Self;
+    fn ceil(self) -> Self;
+    fn round(self) -> Self;
+    fn round_ties_even(self) -> Self;
+    fn trunc(self) -> Self;
+}
+
+macro_rules! float_methods {
+    ($($t:ty)*) => {$(
+        impl FloatMethods for $t {
+            float_methods!(@ $t; is_nan is_finite is_infinite is_normal is_sign_positive
+                is_sign_negative => bool);
+            float_methods!(@ $t; floor ceil round round_ties_even trunc => $t);
+        }
+    )*};
+    (@ $t:ty; $($m:ident)* => $r:ty) => {$(
+        #[inline]
+        fn $m(self) -> $r {
+            <$t>::$m(self)
+        }
+    )*};
+}
+
+float_methods!(f64 f32);

@@ -18,7 +18,8 @@ impl Lowerer<'_> {
             // `if` without `else` has no value; used as a statement below.
             return self.if_expr(ei, out, false);
         }
-        let cond = self.operand(&ei.cond, out)?;
+        // A refused condition: the branches are still lowered, for their own problems.
+        let cond = self.operand(&ei.cond, out).unwrap_or_else(placeholder);
         self.if_node(
             cond,
             out,

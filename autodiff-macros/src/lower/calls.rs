@@ -137,9 +137,14 @@ impl Lowerer<'_> {
             return result;
         }
         if CONSTANT_METHODS.contains(&name.as_str()) {
-            let mut ops = vec![self.operand(&m.receiver, out)?];
-            for a in &m.args {
-                ops.push(self.operand(a, out)?);
+            let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
+            // On floats `rem_euclid` is `a - b * floor(a / b)`: not a constant.
+            if name == "rem_euclid" && self.is_float(&ops[0]) {
+                self.errors.at(
+                    &m.method,
+                    "`rem_euclid` of an f64 is not supported in a #[differentiable] function (unlike the integer method it is not constant: its derivative in the receiver is 1); write `let r = a % b; if r < 0.0 { r + b.abs() } else { r }`",
+                );
+                return None;
             }
             let method = m.method.clone();
             return Some(self.emit(
@@ -166,10 +171,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let mut ops = vec![self.operand(&m.receiver, out)?];
-        for a in &m.args {
-            ops.push(self.operand(a, out)?);
-        }
+        let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
         if ops.iter().any(|o| self.kind(o).is_array()) {
             self.errors.at(
                 &m.method,
@@ -288,16 +290,10 @@ impl Lowerer<'_> {
                     .at(fp, format!("`f64::{name}` takes {} argument(s)", arity + 1));
                 return None;
             }
-            let mut ops = vec![];
-            for a in &c.args {
-                ops.push(self.operand(a, out)?);
-            }
+            let ops = self.operands(&c.args, out)?;
             return Some(self.emit(out, Op::Math(f, ops), c.span(), None));
         }
-        let mut args = vec![];
-        for a in &c.args {
-            args.push(self.operand(a, out)?);
-        }
+        let args = self.operands(&c.args, out)?;
         Some(self.emit(
             out,
             Op::Call {

@@ -179,10 +179,7 @@ impl Lowerer<'_> {
             {
                 self.matches_macro(&m.mac, out)
             }
-            syn::Expr::Macro(m) => {
-                self.macro_refused(&m.mac);
-                None
-            }
+            syn::Expr::Macro(m) => self.macro_call(&m.mac, out),
             syn::Expr::Index(i) => self.index(i, false, out),
             syn::Expr::Reference(r) => {
                 if let Some(m) = &r.mutability {
@@ -298,6 +295,17 @@ impl Lowerer<'_> {
         v
     }
 
+    /// Sub-expressions that must have values (arguments, indices), in order. All are lowered,
+    /// also after one failed, so that each problem among them is reported.
+    pub(super) fn operands<'x>(
+        &mut self,
+        es: impl IntoIterator<Item = &'x syn::Expr>,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Vec<Operand>> {
+        let all: Vec<Option<Operand>> = es.into_iter().map(|e| self.operand(e, out)).collect();
+        all.into_iter().collect()
+    }
+
     pub(super) fn path(&mut self, p: &syn::ExprPath) -> Option<Operand> {
         if p.qself.is_none()
             && let Some(ident) = p.path.get_ident()
@@ -360,8 +368,9 @@ impl Lowerer<'_> {
             // On primitive types the right operand is evaluated first, then the place (the
             // Reference, "compound assignment expressions"): `s += { s *= 2.0; 1.0 }` adds to
             // the doubled `s`.
-            let rhs = self.operand(&b.right, out)?;
-            let current = self.operand(&b.left, out)?;
+            let rhs = self.operand(&b.right, out);
+            let current = self.operand(&b.left, out);
+            let (rhs, current) = (rhs?, current?);
             let op = match arith {
                 Some(a) => Op::Arith(a, current, rhs),
                 None => Op::Inactive(InactiveOp::Binary(plain_op(&b.op), current, rhs)),
@@ -373,8 +382,12 @@ impl Lowerer<'_> {
         match b.op {
             B::And(_) | B::Or(_) => {
                 let is_and = matches!(b.op, B::And(_));
-                let lhs = self.operand(&b.left, out)?;
                 let right = &b.right;
+                let Some(lhs) = self.operand(&b.left, out) else {
+                    // The right operand's own problems are reported too.
+                    self.operand(right, &mut Vec::new());
+                    return None;
+                };
 
                 self.if_node(
                     lhs,
@@ -406,12 +419,17 @@ impl Lowerer<'_> {
                     spine.push(inner);
                     leftmost = &inner.left;
                 }
-                let mut acc = self.operand(leftmost, out)?;
+                // Every operand is lowered, also after one failed, so that each problem is
+                // reported.
+                let mut acc = self.operand(leftmost, out);
                 for node in spine.into_iter().rev() {
-                    let rhs = self.operand(&node.right, out)?;
-                    acc = self.plain_binary(node, acc, rhs, out)?;
+                    let rhs = self.operand(&node.right, out);
+                    acc = match (acc, rhs) {
+                        (Some(a), Some(r)) => self.plain_binary(node, a, r, out),
+                        _ => None,
+                    };
                 }
-                Some(acc)
+                acc
             }
         }
     }

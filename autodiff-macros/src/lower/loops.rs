@@ -116,9 +116,13 @@ impl Lowerer<'_> {
             self.errors.at(&f.pat, "`&name` patterns are for loops over the elements of an array (`for &v in x.iter()`, `for &v in &x`); a range gives integers: write a name");
             return;
         }
-        let Some(range) = self.range_spec(&f.expr, out) else {
-            return;
-        };
+        // A refused range: the body is still lowered, for its own problems.
+        let range = self.range_spec(&f.expr, out).unwrap_or_else(|| RangeSpec {
+            lo: placeholder(),
+            hi: placeholder(),
+            inclusive: false,
+            adaptors: vec![],
+        });
         self.a_loop(LoopKind::Range(index_name, range), &f.body, out, f.span());
     }
 

@@ -19,7 +19,9 @@ use syn::visit::Visit;
 mod branches;
 mod calls;
 mod closures;
+mod debug_macros;
 mod exprs;
+mod f32_values;
 mod iterator_stream;
 mod iterators;
 mod local_arrays;
@@ -78,6 +80,15 @@ const CONSTANT_METHODS: &[&str] = &[
     "round_ties_even",
     "trunc",
 ];
+
+/// The float predicates and roundings (the constant methods from `is_nan` on), which generated
+/// code calls through the runtime's `FloatMethods`.
+pub(crate) fn is_float_method(name: &str) -> bool {
+    CONSTANT_METHODS
+        .iter()
+        .skip_while(|m| **m != "is_nan")
+        .any(|m| *m == name)
+}
 
 #[derive(Clone)]
 struct Binding {
@@ -204,6 +215,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         }
     };
     classify_local_arrays(&body, &mut lw.values, lw.errors);
+    f32_values::refuse_f32_math(&body, &ir_params, &lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
         return None;
     }

@@ -9,15 +9,9 @@ impl Lowerer<'_> {
         by_ref: bool,
         out: &mut Vec<Stmt>,
     ) -> Option<Operand> {
-        let arr = self.operand(&i.expr, out)?;
+        let arr = self.operand(&i.expr, out);
         let (idx, multi) = match strip_parens(&i.index) {
-            syn::Expr::Array(a) => {
-                let mut v = vec![];
-                for e in &a.elems {
-                    v.push(self.operand(e, out)?);
-                }
-                (v, true)
-            }
+            syn::Expr::Array(a) => (self.operands(&a.elems, out), true),
             syn::Expr::Range(r) => {
                 self.errors.at(
                     r,
@@ -25,8 +19,9 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-            other => (vec![self.operand(other, out)?], false),
+            other => (self.operand(other, out).map(|o| vec![o]), false),
         };
+        let (arr, idx) = (arr?, idx?);
         Some(self.emit(
             out,
             Op::Index {

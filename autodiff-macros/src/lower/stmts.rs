@@ -239,8 +239,8 @@ impl Lowerer<'_> {
                 None
             }
             syn::Stmt::Macro(m) => {
-                self.macro_refused(&m.mac);
-                None
+                let v = self.macro_call(&m.mac, out);
+                v.filter(|_| is_tail && m.semi_token.is_none())
             }
         }
     }

@@ -104,7 +104,9 @@ impl Gen<'_> {
             own("len"),
             own("segment"),
         );
+        self.rerun.set(true);
         let body = self.fwd_block(&l.body, Sweep::Record);
+        self.rerun.set(false);
         quote_spanned! {l.span=>
             let #all = #seq;
             let #total = #all.len();

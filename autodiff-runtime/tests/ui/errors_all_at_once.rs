@@ -4,7 +4,7 @@ use autodiff_runtime::differentiable;
 fn f(x: f64, y: f32) -> f64 {
     let z = x.fract();
     let a = x * "2".len() as f64;
-    println!("{z}");
+    let _ = format!("{z}");
     'outer: loop {
         break 'outer;
     }

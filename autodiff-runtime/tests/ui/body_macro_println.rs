@@ -1,9 +1,0 @@
-use autodiff_runtime::differentiable;
-
-#[differentiable]
-fn f(x: f64) -> f64 {
-    println!("x = {x}");
-    x * x
-}
-
-fn main() {}

@@ -297,7 +297,6 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
         func,
         ir,
         g: &g_jvp,
-        g_quiet: &g_all,
         an: &an_all,
         inputs: &inputs,
         lints: &lints,

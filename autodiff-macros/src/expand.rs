@@ -284,7 +284,7 @@ fn tape_doc(tape: &[String]) -> String {
 
 /// `{ forward; reverse; (value, adjoints) }` as one block expression. `wanted`: the parameters
 /// whose adjoints are returned (declared even when the output does not depend on them).
-fn sweep(
+pub(crate) fn sweep(
     g: &Gen,
     ir: &Func,
     seed: &TokenStream,

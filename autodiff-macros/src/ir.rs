@@ -231,12 +231,59 @@ pub enum Op {
     /// A new local array of zeros (or of one value): `Array1::zeros(n)`, `Array2::zeros((r, c))`,
     /// `vec![v; n]`. A constant until it is written.
     NewArray(NewArray),
+    /// `a.slice(s![...])`: a view of part of an ndarray array; the operands are `a`, then the
+    /// operands of `elems` in order.
+    Slice {
+        arr: Operand,
+        elems: Vec<SliceElem>,
+    },
+    /// `a.mapv(|e| body)` with a closure: the body is a function of its own.
+    MapClosure(Box<MapClosure>),
+}
+
+/// One element of `s![...]`.
+pub enum SliceElem {
+    /// `i`: that index (the axis disappears).
+    Index(Operand),
+    /// `lo..hi`, `lo..=hi`, `lo..`, `..hi`, `..`, each with an optional `;step`.
+    Range {
+        lo: Option<Operand>,
+        hi: Option<Operand>,
+        inclusive: bool,
+        step: Option<Operand>,
+    },
+}
+
+impl SliceElem {
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            SliceElem::Index(i) => vec![i],
+            SliceElem::Range { lo, hi, step, .. } => {
+                lo.iter().chain(hi.iter()).chain(step.iter()).collect()
+            }
+        }
+    }
+}
+
+/// `a.mapv(|e| body)`: the closure body lowered as a scalar function of the element and of
+/// the values it captures (`func`'s parameters: the element, then the captures). The forward
+/// sweep maps it over the elements; the reverse sweep runs its pullback per element, which
+/// gives the element's adjoint and adds to the captures' adjoints.
+pub struct MapClosure {
+    pub arr: Operand,
+    /// The enclosing function's values that the body reads, in `func.params[1..]` order.
+    pub captures: Vec<Operand>,
+    pub func: Func,
 }
 
 pub enum NewArray {
     Zeros1(Operand),
     Zeros2(Operand, Operand),
     Vec(Operand, Operand),
+    /// `Array1::from_elem(n, v)`: the value first.
+    FromElem1(Operand, Operand),
+    /// `Array2::from_elem((r, c), v)`: the value first.
+    FromElem2(Operand, Operand, Operand),
 }
 
 /// `arr[idx] = val` (or `+=` when `add`) on a local array.
@@ -263,6 +310,20 @@ pub enum ArrayMethod {
     Std,
     Dot,
     Mapv(MathFn),
+    /// `a.t()`: the transposed view.
+    T,
+    /// `a.view()`: the same elements, as a view.
+    View,
+    /// `a.to_owned()`: the same elements, owned.
+    ToOwned,
+    /// `a.sum_axis(Axis(k))`
+    SumAxis,
+    /// `a.mean_axis(Axis(k)).unwrap()`
+    MeanAxis,
+    /// `a.insert_axis(Axis(k))` (emitted as `a.view().insert_axis(..)`, which does not move `a`)
+    InsertAxis,
+    /// `Array1::from_vec(v)` (emitted on a copy, `v.to_vec()`)
+    FromVec,
     Len,
     Nrows,
     Ncols,

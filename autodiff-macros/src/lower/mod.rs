@@ -16,6 +16,7 @@ use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+mod array_methods;
 mod branches;
 mod calls;
 mod exprs;
@@ -258,11 +259,27 @@ impl Lowerer<'_> {
                 Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
                 _ => Kind::ScalarRef,
             },
-            Op::NewArray(NewArray::Zeros2(..)) => owned(2),
+            Op::NewArray(NewArray::Zeros2(..) | NewArray::FromElem2(..)) => owned(2),
             Op::NewArray(_) => owned(1),
+            Op::Slice { arr, elems } => {
+                let ranges = elems
+                    .iter()
+                    .filter(|e| matches!(e, SliceElem::Range { .. }))
+                    .count();
+                let rest = (k(arr).dims() as usize).saturating_sub(elems.len());
+                owned((ranges + rest) as u8)
+            }
+            Op::MapClosure(mc) => owned(k(&mc.arr).dims().max(1)),
             Op::Array(m, args) => match m {
-                ArrayMethod::Column | ArrayMethod::Row => owned(1),
+                ArrayMethod::Column | ArrayMethod::Row | ArrayMethod::FromVec => owned(1),
                 ArrayMethod::Mapv(_) => owned(k(&args[0]).dims().max(1)),
+                ArrayMethod::T | ArrayMethod::View | ArrayMethod::ToOwned => {
+                    owned(k(&args[0]).dims().max(1))
+                }
+                ArrayMethod::SumAxis | ArrayMethod::MeanAxis => {
+                    owned(k(&args[0]).dims().saturating_sub(1).max(1))
+                }
+                ArrayMethod::InsertAxis => owned(k(&args[0]).dims() + 1),
                 ArrayMethod::Dot => match (k(&args[0]).dims(), k(&args[1]).dims()) {
                     (2, 2) => owned(2),
                     (1, 1) => Kind::Scalar,
@@ -294,6 +311,7 @@ impl Lowerer<'_> {
                 m,
                 ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
             ),
+            Op::Slice { .. } | Op::MapClosure(_) => true,
             Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
         }
     }

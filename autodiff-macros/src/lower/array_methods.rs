@@ -1,0 +1,621 @@
+//! The everyday ndarray methods beyond the reductions of `calls.rs`: `t()`, `view()`,
+//! `to_owned()`, `sum_axis`/`mean_axis`/`insert_axis` with `Axis(k)`, `slice(s![..])`,
+//! `mapv` with a closure (the closure body lowered as a scalar function of its own), `fold`
+//! (a loop over the elements), `Array1::from_elem`/`Array2::from_elem`/`Array1::from_vec`, and
+//! the errors for array methods outside the contract.
+
+use super::*;
+
+/// What an error about an array method says is supported.
+pub(super) const ARRAY_METHODS: &str = "`sum()`, `mean().unwrap()`, `var(ddof)`, `std(ddof)`, \
+`dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `insert_axis(Axis(k))`, \
+`slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, \
+`fold(init, |acc, &e| ...)`, `view()`, `to_owned()`, `len()`, `nrows()`, `ncols()`, `shape()`";
+
+impl Lowerer<'_> {
+    /// The receiver of an array method, which must be an array (`what` names the method).
+    fn array_receiver(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Vec<Stmt>,
+        max_dims: u8,
+    ) -> Option<Operand> {
+        let a = self.operand(&m.receiver, out)?;
+        let dims = self.kind(&a).dims();
+        if dims == 0 {
+            self.errors.at(
+                &m.method,
+                format!(
+                    "`{}` applies to ndarray arrays; this receiver is not an array",
+                    m.method
+                ),
+            );
+            return None;
+        }
+        if dims > max_dims {
+            self.errors.at(
+                &m.method,
+                format!(
+                    "`{}` is supported on arrays of at most {max_dims} dimension(s) in a #[differentiable] function",
+                    m.method
+                ),
+            );
+            return None;
+        }
+        Some(a)
+    }
+
+    /// `Axis(k)` (or a path ending in `Axis`): the operand `k`.
+    fn axis_arg(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) -> Option<Operand> {
+        if let syn::Expr::Call(c) = strip_parens(e)
+            && let syn::Expr::Path(p) = strip_parens(&c.func)
+            && p.path.segments.last().is_some_and(|s| s.ident == "Axis")
+            && c.args.len() == 1
+        {
+            return self.operand(&c.args[0], out);
+        }
+        self.errors.at(e, "write the axis as `Axis(k)`");
+        None
+    }
+
+    /// `t()`, `view()`, `to_owned()`, `sum_axis(Axis(k))`, `insert_axis(Axis(k))`,
+    /// `mean_axis(Axis(k)).unwrap()` (`m` is the `mean_axis` call), `slice(s![..])`,
+    /// `mapv(|e| ..)`, `fold(init, |acc, &e| ..)`. `None` if `m` is none of these.
+    pub(super) fn more_array_methods(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Option<Operand>> {
+        use ArrayMethod as A;
+        let name = m.method.to_string();
+        let arity = |n: usize, lw: &mut Self| {
+            if m.args.len() != n {
+                lw.errors
+                    .at(&m.method, format!("`{name}` takes {n} argument(s)"));
+                false
+            } else {
+                true
+            }
+        };
+        let span = m.span();
+        Some(match name.as_str() {
+            "t" | "view" | "to_owned" => {
+                if !arity(0, self) {
+                    return Some(None);
+                }
+                let method = match name.as_str() {
+                    "t" => A::T,
+                    "view" => A::View,
+                    _ => A::ToOwned,
+                };
+                let a = self.array_receiver(m, out, 2);
+                a.map(|a| self.emit(out, Op::Array(method, vec![a]), span, None))
+            }
+            "sum_axis" | "insert_axis" => {
+                if !arity(1, self) {
+                    return Some(None);
+                }
+                let (method, max) = if name == "sum_axis" {
+                    (A::SumAxis, 2)
+                } else {
+                    (A::InsertAxis, 1)
+                };
+                let Some(a) = self.array_receiver(m, out, max) else {
+                    return Some(None);
+                };
+                if method == A::SumAxis && self.kind(&a).dims() == 1 {
+                    self.errors.at(
+                        &m.method,
+                        "`sum_axis` of a 1-D array is a 0-D array: write `.sum()`",
+                    );
+                    return Some(None);
+                }
+                let k = self.axis_arg(&m.args[0], out);
+                k.map(|k| self.emit(out, Op::Array(method, vec![a, k]), span, None))
+            }
+            "mean_axis" => {
+                self.errors.at(
+                    &m.method,
+                    "write `.mean_axis(Axis(k)).unwrap()`: `mean_axis` returns an Option",
+                );
+                None
+            }
+            "slice" => self.slice(m, out),
+            "mapv" => match m.args.first().map(strip_parens) {
+                Some(syn::Expr::Closure(c)) if m.args.len() == 1 => self.mapv_closure(m, c, out),
+                _ => return None,
+            },
+            "fold" => self.fold(m, out),
+            _ => return None,
+        })
+    }
+
+    /// `recv.unwrap()`: supported after `mean()` and `mean_axis(Axis(k))`; otherwise the error
+    /// is on the method at fault.
+    pub(super) fn unwrap(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        let span = m.span();
+        if !m.args.is_empty() {
+            self.errors.at(&m.method, "`unwrap` takes no arguments");
+            return None;
+        }
+        let syn::Expr::MethodCall(inner) = strip_parens(&m.receiver) else {
+            self.errors.at(
+                &m.method,
+                "`unwrap` is supported only as `.mean().unwrap()` or `.mean_axis(Axis(k)).unwrap()` in a #[differentiable] function",
+            );
+            return None;
+        };
+        match inner.method.to_string().as_str() {
+            "mean" if inner.args.is_empty() => {
+                let a = self.operand(&inner.receiver, out)?;
+                Some(self.emit(out, Op::Array(ArrayMethod::Mean, vec![a]), span, None))
+            }
+            "mean_axis" if inner.args.len() == 1 => {
+                let a = self.array_receiver(inner, out, 2)?;
+                if self.kind(&a).dims() == 1 {
+                    self.errors.at(
+                        &inner.method,
+                        "`mean_axis` of a 1-D array is a 0-D array: write `.mean().unwrap()`",
+                    );
+                    return None;
+                }
+                let k = self.axis_arg(&inner.args[0], out)?;
+                Some(self.emit(
+                    out,
+                    Op::Array(ArrayMethod::MeanAxis, vec![a, k]),
+                    span,
+                    None,
+                ))
+            }
+            name => {
+                // The inner method reports its own error if it is not supported; if it is,
+                // it returns no Option.
+                self.method_call(inner, out)?;
+                self.errors.at(
+                    &m.method,
+                    format!("`{name}` does not return an Option here: remove `.unwrap()`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An error for a method that no rule covers, on an array receiver: what is supported.
+    pub(super) fn array_method_refused(&mut self, m: &syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let hint = match name.as_str() {
+            "max" | "min" => format!(
+                "; for the largest or smallest element write `x.fold(f64::{}, |m, &e| m.{name}(e))`",
+                if name == "max" {
+                    "NEG_INFINITY"
+                } else {
+                    "INFINITY"
+                }
+            ),
+            "map" => "; write `mapv(|e| ...)`, whose closure takes the element by value".to_owned(),
+            "product" | "sum_axis" | "mean_axis" => String::new(),
+            _ => "; for anything else, loop over the elements (`for i in 0..x.len()`)".to_owned(),
+        };
+        self.errors.at(
+            &m.method,
+            format!(
+                "method `{name}` is not supported on an array in a #[differentiable] function; the supported array methods are {ARRAY_METHODS}{hint}"
+            ),
+        );
+    }
+
+    /// `a.slice(s![...])`: a view. Indices and range bounds are constants or integer values.
+    fn slice(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let refuse = |lw: &mut Self| {
+            lw.errors.at(
+                &m.args,
+                "`slice` takes `s![...]` with indices and ranges (`s![1..]`, `s![.., j]`, `s![a..b;2]`)",
+            );
+            None
+        };
+        let Some(syn::Expr::Macro(mac)) = m.args.first().map(strip_parens) else {
+            return refuse(self);
+        };
+        if m.args.len() != 1 || mac.mac.path.segments.last().is_none_or(|s| s.ident != "s") {
+            return refuse(self);
+        }
+        let parsed = mac.mac.parse_body_with(|input: syn::parse::ParseStream| {
+            let mut elems: Vec<(syn::Expr, Option<syn::Expr>)> = vec![];
+            while !input.is_empty() {
+                let e: syn::Expr = input.parse()?;
+                let step = if input.peek(syn::Token![;]) {
+                    let _: syn::Token![;] = input.parse()?;
+                    Some(input.parse()?)
+                } else {
+                    None
+                };
+                elems.push((e, step));
+                if input.is_empty() {
+                    break;
+                }
+                let _: syn::Token![,] = input.parse()?;
+            }
+            Ok(elems)
+        });
+        let Ok(parsed) = parsed else {
+            return refuse(self);
+        };
+        let a = self.array_receiver(m, out, 2)?;
+        let dims = self.kind(&a).dims() as usize;
+        if parsed.len() > dims {
+            self.errors.at(
+                &mac.mac,
+                format!(
+                    "`s![...]` has {} elements for an array of {dims} dimension(s)",
+                    parsed.len()
+                ),
+            );
+            return None;
+        }
+        let mut elems = vec![];
+        for (e, step) in &parsed {
+            if let syn::Expr::Path(p) = strip_parens(e)
+                && p.path.segments.last().is_some_and(|s| s.ident == "NewAxis")
+            {
+                self.errors.at(
+                    e,
+                    "`NewAxis` in `s![...]` is not supported in a #[differentiable] function; use `insert_axis(Axis(k))`",
+                );
+                return None;
+            }
+            let step = match step {
+                Some(s) => Some(self.operand(s, out)?),
+                None => None,
+            };
+            match strip_parens(e) {
+                syn::Expr::Range(r) => {
+                    let lo = match &r.start {
+                        Some(x) => Some(self.operand(x, out)?),
+                        None => None,
+                    };
+                    let hi = match &r.end {
+                        Some(x) => Some(self.operand(x, out)?),
+                        None => None,
+                    };
+                    elems.push(SliceElem::Range {
+                        lo,
+                        hi,
+                        inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
+                        step,
+                    });
+                }
+                other => {
+                    if step.is_some() {
+                        self.errors.at(e, "a step (`;k`) applies to a range");
+                        return None;
+                    }
+                    elems.push(SliceElem::Index(self.operand(other, out)?));
+                }
+            }
+        }
+        let ranges = elems
+            .iter()
+            .filter(|e| matches!(e, SliceElem::Range { .. }))
+            .count();
+        if ranges + (dims - elems.len()) == 0 {
+            self.errors.at(
+                &mac.mac,
+                "this slice is a single element: read it with `x[i]` or `m[[i, j]]`",
+            );
+            return None;
+        }
+        Some(self.emit(out, Op::Slice { arr: a, elems }, m.span(), None))
+    }
+
+    /// `a.fold(init, |acc, &e| body)` over a 1-D array: the loop
+    /// `{ let mut acc = init; for &e in a.iter() { acc = body; } acc }`.
+    fn fold(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) -> Option<Operand> {
+        let refuse = |lw: &mut Self, at: &dyn ToTokens| {
+            lw.errors.at(
+                at,
+                "`fold` takes an initial value and a closure of two parameters, `x.fold(init, |acc, &e| ...)`",
+            );
+            None
+        };
+        if m.args.len() != 2 {
+            return refuse(self, &m.method);
+        }
+        let syn::Expr::Closure(c) = strip_parens(&m.args[1]) else {
+            return refuse(self, &m.args[1]);
+        };
+        if c.inputs.len() != 2 {
+            return refuse(self, &c.inputs);
+        }
+        let untyped = |p: &syn::Pat| match p {
+            syn::Pat::Type(t) => (*t.pat).clone(),
+            other => other.clone(),
+        };
+        let acc = untyped(&c.inputs[0]);
+        let elem = untyped(&c.inputs[1]);
+        let syn::Pat::Ident(acc_id) = &acc else {
+            return refuse(self, &c.inputs[0]);
+        };
+        let acc_id = &acc_id.ident;
+        let (recv, init, body) = (&m.receiver, &m.args[0], &c.body);
+        let lowered: syn::Expr = syn::parse_quote_spanned! {m.method.span()=>
+            {
+                let mut #acc_id = #init;
+                for #elem in (#recv).iter() {
+                    #acc_id = #body;
+                }
+                #acc_id
+            }
+        };
+        self.expr(&lowered, out)
+    }
+
+    /// `a.mapv(|e| body)`: the body is lowered as a scalar function of `e` and of the values it
+    /// captures (f64 values of the enclosing function; not arrays).
+    fn mapv_closure(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        c: &syn::ExprClosure,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        let elem = match c.inputs.first() {
+            Some(syn::Pat::Ident(pi)) if c.inputs.len() == 1 && pi.subpat.is_none() => {
+                pi.ident.clone()
+            }
+            Some(syn::Pat::Type(pt)) if c.inputs.len() == 1 => {
+                match &*pt.pat {
+                    syn::Pat::Ident(pi) if pi.subpat.is_none() => pi.ident.clone(),
+                    other => {
+                        self.errors.at(other, "the closure of `mapv` takes the element by value, as a name: `|e| ...`");
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                self.errors.at(
+                    &c.inputs,
+                    "the closure of `mapv` takes one parameter, the element by value: `|e| ...`",
+                );
+                return None;
+            }
+        };
+        if let Some(a) = &c.asyncness {
+            self.errors.at(a, "`async` closures are not supported");
+            return None;
+        }
+        let a = self.array_receiver(m, out, 2)?;
+        // The names the body reads that are bound outside it.
+        let elem_name = name_of(&elem);
+        let mut names: Vec<syn::Ident> = vec![];
+        {
+            struct Paths<'n>(&'n mut Vec<syn::Ident>);
+            impl<'ast> Visit<'ast> for Paths<'_> {
+                fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+                    if p.qself.is_none()
+                        && let Some(i) = p.path.get_ident()
+                    {
+                        self.0.push(i.clone());
+                    }
+                }
+                fn visit_item(&mut self, _: &'ast syn::Item) {}
+            }
+            Paths(&mut names).visit_expr(&c.body);
+        }
+        let mut captures: Vec<(String, Operand)> = vec![];
+        for ident in &names {
+            let name = name_of(ident);
+            if name == elem_name || captures.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            let Some(b) = self.lookup(&name) else {
+                continue;
+            };
+            if self.kind(&b.op).is_array() {
+                self.errors.at(
+                    ident,
+                    format!(
+                        "the closure of `mapv` may read f64 values of the function, not arrays (`{name}`); read the elements you need into f64 variables before the closure (`let x0 = x[0];`), or write a loop over the indices"
+                    ),
+                );
+                return None;
+            }
+            captures.push((name, b.op));
+        }
+        let func = self.lower_closure(&elem, &captures, &c.body, c)?;
+        let op = Op::MapClosure(Box::new(MapClosure {
+            arr: a,
+            captures: captures.into_iter().map(|(_, o)| o).collect(),
+            func,
+        }));
+        Some(self.emit(out, op, m.span(), None))
+    }
+
+    /// The body of a `mapv` closure as a function of its own: parameters the element, then the
+    /// captures, all f64. Its values are numbered after this function's, so that its names
+    /// never shadow one that binding the captures reads.
+    fn lower_closure(
+        &mut self,
+        elem: &syn::Ident,
+        captures: &[(String, Operand)],
+        body: &syn::Expr,
+        closure: &syn::ExprClosure,
+    ) -> Option<Func> {
+        let block = syn::Block {
+            brace_token: Default::default(),
+            stmts: vec![syn::Stmt::Expr(body.clone(), None)],
+        };
+        let saved_values = std::mem::take(&mut self.values);
+        let saved_scopes = std::mem::replace(&mut self.scopes, vec![Scope::default()]);
+        let saved_depth = std::mem::replace(&mut self.loop_depth, 0);
+        let saved_return = std::mem::replace(&mut self.has_return, contains_return(&block));
+        let outer_float: Vec<bool> = captures
+            .iter()
+            .map(|(_, o)| match o {
+                Operand::Val(v) => {
+                    saved_values[*v].float || saved_values[*v].kind == Kind::ScalarRef
+                }
+                Operand::Const(t) => const_is_float(t),
+            })
+            .collect();
+        for _ in 0..saved_values.len() {
+            let id = self.values.len();
+            self.values.push(ValueInfo {
+                ident: self.namer.value("unused", id),
+                stem: self.namer.stem("unused", id),
+                user_name: None,
+                kind: Kind::Scalar,
+                mutable: false,
+                restore: false,
+                float: false,
+            });
+        }
+        let mut params = vec![];
+        let names = std::iter::once((name_of(elem), true)).chain(
+            captures
+                .iter()
+                .zip(&outer_float)
+                .map(|((n, _), f)| (n.clone(), *f)),
+        );
+        for (name, float) in names {
+            let val = self.values.len();
+            let ident = self.namer.value(&name, val);
+            self.values.push(ValueInfo {
+                ident: ident.clone(),
+                stem: self.namer.stem(&name, val),
+                user_name: Some(name.clone()),
+                kind: Kind::Scalar,
+                mutable: false,
+                restore: false,
+                float,
+            });
+            self.bind_new(&name, Operand::Val(val), None);
+            params.push(Param {
+                ident,
+                ty: Box::new(syn::parse_quote!(f64)),
+                kind: ParamKind::Scalar,
+                val,
+            });
+        }
+        let before = self.errors.is_empty();
+        let mut stmts = Vec::new();
+        let result = if self.has_return {
+            self.bind_new(RET, konst(false), Some(false));
+            self.bind_new(RETVAL, Operand::Const(quote!(0.0_f64)), None);
+            self.fn_body_with_returns(&block.stmts, &mut stmts);
+            Some(self.lookup(RETVAL).map(|b| b.op).unwrap_or(konst(false)))
+        } else {
+            self.stmts(&block.stmts, &mut stmts, true)
+        };
+        if let Some(r) = &result
+            && self.kind(r).is_array()
+        {
+            self.errors.at(
+                &closure.body,
+                "the closure of `mapv` must compute an f64 from the element",
+            );
+        }
+        classify_local_arrays(&stmts, &mut self.values, self.errors);
+        let values = std::mem::replace(&mut self.values, saved_values);
+        self.scopes = saved_scopes;
+        self.loop_depth = saved_depth;
+        self.has_return = saved_return;
+        let result = result?;
+        if !before || !self.errors.is_empty() {
+            return None;
+        }
+        Some(Func {
+            namer: self.namer.clone(),
+            params,
+            body: Block { stmts },
+            result,
+            values,
+        })
+    }
+
+    /// `Array1::from_elem(n, v)`, `Array2::from_elem((r, c), v)`, `Array::from_elem(..)`: a new
+    /// local array (like `Array1::zeros`) whose elements carry `v`'s derivative;
+    /// `Array1::from_vec(v)`: the elements of `v`. `None` if `c` is none of these.
+    pub(super) fn array_constructor(
+        &mut self,
+        c: &syn::ExprCall,
+        segs: &[String],
+        out: &mut Vec<Stmt>,
+    ) -> Option<Option<Operand>> {
+        let [.., ty, f] = segs else {
+            return None;
+        };
+        if !matches!(ty.as_str(), "Array" | "Array1" | "Array2") {
+            return None;
+        }
+        let span = c.span();
+        match f.as_str() {
+            "from_elem" => {
+                if c.args.len() != 2 {
+                    self.errors.at(
+                        c,
+                        "`from_elem` takes a shape and a value: `Array1::from_elem(n, v)`",
+                    );
+                    return Some(None);
+                }
+                let shape = strip_parens(&c.args[0]);
+                let pair = match shape {
+                    syn::Expr::Tuple(t) if t.elems.len() == 2 => Some(t),
+                    _ => None,
+                };
+                let two = match (ty.as_str(), pair) {
+                    ("Array1", None) | ("Array", None) => false,
+                    ("Array2", Some(_)) | ("Array", Some(_)) => true,
+                    _ => {
+                        self.errors.at(
+                            &c.args[0],
+                            "write the shape as `n` for `Array1::from_elem(n, v)` and as a pair for `Array2::from_elem((rows, cols), v)`",
+                        );
+                        return Some(None);
+                    }
+                };
+                let v = self.operand(&c.args[1], out);
+                let op = if let Some(t) = pair.filter(|_| two) {
+                    let r = self.operand(&t.elems[0], out);
+                    let k = self.operand(&t.elems[1], out);
+                    match (v, r, k) {
+                        (Some(v), Some(r), Some(k)) => NewArray::FromElem2(v, r, k),
+                        _ => return Some(None),
+                    }
+                } else {
+                    let n = self.operand(shape, out);
+                    match (v, n) {
+                        (Some(v), Some(n)) => NewArray::FromElem1(v, n),
+                        _ => return Some(None),
+                    }
+                };
+                Some(Some(self.emit(out, Op::NewArray(op), span, None)))
+            }
+            "from_vec" if ty != "Array2" => {
+                if c.args.len() != 1 {
+                    self.errors.at(c, "`from_vec` takes one Vec");
+                    return Some(None);
+                }
+                let Some(v) = self.operand(&c.args[0], out) else {
+                    return Some(None);
+                };
+                if self.kind(&v).dims() != 1 {
+                    self.errors.at(
+                        &c.args[0],
+                        "`Array1::from_vec` takes a 1-D array of f64 (a `Vec<f64>`, `vec![v; n]`)",
+                    );
+                    return Some(None);
+                }
+                Some(Some(self.emit(
+                    out,
+                    Op::Array(ArrayMethod::FromVec, vec![v]),
+                    span,
+                    None,
+                )))
+            }
+            _ => None,
+        }
+    }
+}

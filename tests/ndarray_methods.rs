@@ -1,0 +1,448 @@
+//! Everyday ndarray methods: `t()`, `sum_axis`/`mean_axis`/`insert_axis` with `Axis(k)`,
+//! `slice(s![..])`, `mapv` with a closure, `fold`, `from_elem`/`from_vec`, `view()`/`to_owned()`
+//! and `len()` on views, alone and combined (an MLP layer, a softmax cross-entropy), checked
+//! against central finite differences at many points.
+#![allow(clippy::all)]
+
+mod common;
+
+use autodiff_runtime::differentiable;
+use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use common::check;
+use proptest::prelude::*;
+
+fn mat(v: &[f64], r: usize, c: usize) -> Array2<f64> {
+    Array2::from_shape_vec((r, c), v.to_vec()).unwrap()
+}
+
+fn vec1(v: &[f64]) -> Array1<f64> {
+    Array1::from(v.to_vec())
+}
+
+/// The gradients' elements, in order, as one vector.
+fn flat<'a>(parts: impl IntoIterator<Item = &'a [f64]>) -> Vec<f64> {
+    parts.into_iter().flatten().copied().collect()
+}
+
+// ----- t() -----
+
+#[differentiable]
+fn transposes(m: ArrayView2<f64>, w: ArrayView2<f64>, x: ArrayView1<f64>) -> f64 {
+    // m: 2×3, w: 4×3, x: 4
+    let a = m.dot(&w.t());
+    let b = w.t().dot(&x);
+    let c = m.t();
+    let d = x.t();
+    (&a * &a).sum() + b.dot(&b.mapv(f64::sin)) + c.dot(&m).sum() + d.dot(&x) + c[[2, 1]]
+}
+
+// ----- sum_axis, mean_axis, insert_axis -----
+
+#[differentiable]
+fn axes(m: ArrayView2<f64>, s: f64) -> f64 {
+    // m: 3×4
+    let r = m.sum_axis(Axis(0));
+    let c = m.mean_axis(Axis(1)).unwrap();
+    let q = (&m * s).mean_axis(Axis(0)).unwrap();
+    let col = c.view().insert_axis(Axis(1));
+    let row = r.view().insert_axis(Axis(0));
+    let centred = &m - &col;
+    r.dot(&q)
+        + (&c * &c).sum() * s
+        + m.t().sum_axis(Axis(0)).mapv(f64::exp).sum()
+        + (&centred * &row).sum()
+        + centred.sum_axis(Axis(1)).sum()
+}
+
+// ----- mapv with a closure -----
+
+#[differentiable]
+fn closures(x: ArrayView1<f64>, a: f64, b: f64) -> f64 {
+    let k = 3;
+    let y = x.mapv(|e| e * e);
+    let z = x.mapv(|e| (a * e).sin() + b / (1.0 + e * e) + k as f64);
+    let w = y.mapv(|v| v.max(0.5));
+    let u = x.mapv(|e| if e > a { e * b } else { e.exp() - a });
+    let c = 2.0 * a;
+    let t = x.mapv(|e: f64| {
+        let sq = e * c;
+        sq.tanh() * b
+    });
+    // Only captured values active: the element is a constant array.
+    let ones = Array1::from_elem(x.len(), 1.0);
+    let p = ones.mapv(|o| o * a * b);
+    y.sum() + z.dot(&w) + u.sum() * a + t.sum() + p.sum()
+}
+
+#[differentiable]
+fn closure_on_matrix(m: ArrayView2<f64>, s: f64) -> f64 {
+    let e = m.mapv(|v| (v * s).exp());
+    let r = m.mapv(|v| v.max(0.0) * s);
+    e.sum() + r.sum() + e.mapv(|v| v.ln_1p()).mean().unwrap()
+}
+
+#[differentiable]
+fn soft_sq(t: f64, k: f64) -> f64 {
+    (t * k).tanh() * t
+}
+
+/// A closure that captures a value carried by a loop (recorded for the reverse sweep), reads a
+/// `&f64` element, and calls another differentiable function.
+#[differentiable]
+fn closures_in_loops(x: ArrayView1<f64>, y: &[f64], a: f64) -> f64 {
+    let mut s = a;
+    for _ in 0..3 {
+        s = 0.5 * s + x.mapv(|e| (e * s).sin()).mean().unwrap();
+    }
+    let mut t = 0.0;
+    for v in y.iter() {
+        t += x.mapv(|e| e * v + soft_sq(e, a)).sum();
+    }
+    s + t
+}
+
+// ----- slice -----
+
+#[differentiable]
+fn slices(x: ArrayView1<f64>, m: ArrayView2<f64>) -> f64 {
+    // x: 5, m: 3×3
+    let n = x.len();
+    let d = &x.slice(s![1..]) - &x.slice(s![..n - 1]);
+    let col: ArrayView1<f64> = m.slice(s![.., 1]);
+    let blk = m.slice(s![1.., ..2]);
+    let ev = x.slice(s![..;2]);
+    let last = x.slice(s![-2..]);
+    d.mapv(|v| v * v).sum()
+        + col.dot(&col)
+        + blk.sum() * ev.sum()
+        + x.slice(s![1..=3]).dot(&col)
+        + last.dot(&last)
+        + m.slice(s![2usize, ..]).sum()
+}
+
+// ----- from_elem, from_vec, view, to_owned, len -----
+
+#[differentiable]
+fn constructors(x: ArrayView1<f64>, c: f64) -> f64 {
+    let n = x.len();
+    let mut y = Array1::from_elem(n, c);
+    for i in 1..n {
+        y[i] = y[i - 1] * 0.5 + x[i] * c;
+    }
+    let b = Array2::from_elem((2, n), c * c);
+    let v = x.view();
+    let o = x.to_owned();
+    let mut h = vec![0.0; n];
+    for i in 0..n {
+        h[i] = x[i].sin();
+    }
+    let hv = Array1::from_vec(h);
+    y.sum() + b.dot(&x).sum() + v.len() as f64 * o.dot(&y) + hv.dot(&v) + x.t().len() as f64
+}
+
+// ----- fold -----
+
+#[differentiable]
+fn folds(x: ArrayView1<f64>, s: f64) -> f64 {
+    let mx = x.fold(f64::NEG_INFINITY, |m, &e| m.max(e));
+    let mn = x.fold(f64::INFINITY, |m, e| m.min(e * s));
+    // log-sum-exp, shifted by the largest element (a captured active value)
+    let lse = x.mapv(|e| (e - mx).exp()).sum().ln() + mx;
+    mx * s + mn + lse
+}
+
+// ----- combinations -----
+
+/// One hidden ReLU layer and a squared loss: x is n×d, w1 h×d, b1 h, w2 h.
+#[differentiable]
+fn mlp(
+    w1: ArrayView2<f64>,
+    b1: ArrayView1<f64>,
+    w2: ArrayView1<f64>,
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+) -> f64 {
+    let h = (x.dot(&w1.t()) + &b1).mapv(|v| v.max(0.0));
+    let pred = h.dot(&w2);
+    let err = &pred - &y;
+    err.mapv(|e| e * e).mean().unwrap()
+}
+
+/// Softmax cross-entropy of a linear model: x is n×d, w d×k, labels n×k (one-hot).
+#[differentiable]
+fn softmax_ce(w: ArrayView2<f64>, x: ArrayView2<f64>, labels: ArrayView2<f64>) -> f64 {
+    let z = x.dot(&w);
+    let e = z.mapv(f64::exp);
+    let total = e.sum_axis(Axis(1));
+    let p = &e / &total.insert_axis(Axis(1));
+    -(&labels * &p.mapv(|q| q.ln()))
+        .sum_axis(Axis(1))
+        .mean()
+        .unwrap()
+}
+
+/// Logistic regression with an L2 penalty written with `t()` and a closure.
+#[differentiable]
+fn logistic(w: ArrayView1<f64>, x: ArrayView2<f64>, y: ArrayView1<f64>, lambda: f64) -> f64 {
+    let z = x.t().t().dot(&w);
+    let p = z.mapv(|v| 1.0 / (1.0 + (-v).exp()));
+    let ll = &y * &p.mapv(f64::ln) + &y.mapv(|t| 1.0 - t) * &p.mapv(|q| (1.0 - q).ln());
+    -ll.mean().unwrap() + lambda * w.mapv(|v| v * v).sum()
+}
+
+// ----- the checks, one per function: false where the point is on a kink -----
+
+fn case_transposes(v: &[f64]) -> bool {
+    let f = |u: &[f64]| {
+        transposes(
+            mat(&u[..6], 2, 3).view(),
+            mat(&u[6..18], 4, 3).view(),
+            vec1(&u[18..22]).view(),
+        )
+    };
+    let (gm, gw, gx) = grad_transposes(
+        mat(&v[..6], 2, 3).view(),
+        mat(&v[6..18], 4, 3).view(),
+        vec1(&v[18..22]).view(),
+    );
+    assert_eq!(gm.shape(), &[2, 3]);
+    assert_eq!(gw.shape(), &[4, 3]);
+    let g = flat([
+        gm.as_slice().unwrap(),
+        gw.as_slice().unwrap(),
+        gx.as_slice().unwrap(),
+    ]);
+    check("transposes", &f, &g, &v[..22])
+}
+
+fn case_axes(v: &[f64]) -> bool {
+    let f = |u: &[f64]| axes(mat(&u[..12], 3, 4).view(), u[12]);
+    let (gm, gs) = grad_axes(mat(&v[..12], 3, 4).view(), v[12]);
+    check(
+        "axes",
+        &f,
+        &flat([gm.as_slice().unwrap(), &[gs][..]]),
+        &v[..13],
+    )
+}
+
+fn case_closures(v: &[f64]) -> bool {
+    let f = |u: &[f64]| closures(vec1(&u[..4]).view(), u[4], u[5]);
+    let (gx, ga, gb) = grad_closures(vec1(&v[..4]).view(), v[4], v[5]);
+    check(
+        "closures",
+        &f,
+        &flat([gx.as_slice().unwrap(), &[ga, gb][..]]),
+        &v[..6],
+    )
+}
+
+fn case_closure_on_matrix(v: &[f64]) -> bool {
+    let f = |u: &[f64]| closure_on_matrix(mat(&u[..4], 2, 2).view(), u[4]);
+    let (gm, gs) = grad_closure_on_matrix(mat(&v[..4], 2, 2).view(), v[4]);
+    check(
+        "closure_on_matrix",
+        &f,
+        &flat([gm.as_slice().unwrap(), &[gs][..]]),
+        &v[..5],
+    )
+}
+
+fn case_closures_in_loops(v: &[f64]) -> bool {
+    let f = |u: &[f64]| closures_in_loops(vec1(&u[..3]).view(), &u[3..5], u[5]);
+    let (gx, gy, ga) = grad_closures_in_loops(vec1(&v[..3]).view(), &v[3..5], v[5]);
+    check(
+        "closures_in_loops",
+        &f,
+        &flat([gx.as_slice().unwrap(), &gy[..], &[ga][..]]),
+        &v[..6],
+    )
+}
+
+fn case_slices(v: &[f64]) -> bool {
+    let f = |u: &[f64]| slices(vec1(&u[..5]).view(), mat(&u[5..14], 3, 3).view());
+    let (gx, gm) = grad_slices(vec1(&v[..5]).view(), mat(&v[5..14], 3, 3).view());
+    check(
+        "slices",
+        &f,
+        &flat([gx.as_slice().unwrap(), gm.as_slice().unwrap()]),
+        &v[..14],
+    )
+}
+
+fn case_constructors(v: &[f64]) -> bool {
+    let f = |u: &[f64]| constructors(vec1(&u[..4]).view(), u[4]);
+    let (gx, gc) = grad_constructors(vec1(&v[..4]).view(), v[4]);
+    check(
+        "constructors",
+        &f,
+        &flat([gx.as_slice().unwrap(), &[gc][..]]),
+        &v[..5],
+    )
+}
+
+fn case_folds(v: &[f64]) -> bool {
+    let f = |u: &[f64]| folds(vec1(&u[..5]).view(), u[5]);
+    let (gx, gs) = grad_folds(vec1(&v[..5]).view(), v[5]);
+    check(
+        "folds",
+        &f,
+        &flat([gx.as_slice().unwrap(), &[gs][..]]),
+        &v[..6],
+    )
+}
+
+fn case_mlp(v: &[f64]) -> bool {
+    // w1 3×2, b1 3, w2 3, x 4×2, y 4
+    let split = |u: &[f64]| {
+        (
+            mat(&u[..6], 3, 2),
+            vec1(&u[6..9]),
+            vec1(&u[9..12]),
+            mat(&u[12..20], 4, 2),
+            vec1(&u[20..24]),
+        )
+    };
+    let f = |u: &[f64]| {
+        let (a, b, c, d, e) = split(u);
+        mlp(a.view(), b.view(), c.view(), d.view(), e.view())
+    };
+    let (a, b, c, d, e) = split(v);
+    let (g1, gb, g2, gx, gy) = grad_mlp(a.view(), b.view(), c.view(), d.view(), e.view());
+    let g = flat([
+        g1.as_slice().unwrap(),
+        gb.as_slice().unwrap(),
+        g2.as_slice().unwrap(),
+        gx.as_slice().unwrap(),
+        gy.as_slice().unwrap(),
+    ]);
+    check("mlp", &f, &g, &v[..24])
+}
+
+fn case_softmax(v: &[f64], c: usize) -> bool {
+    // w 2×3, x 4×2, labels 4×3 one-hot (class (i + c) % 3)
+    let mut labels = Array2::zeros((4, 3));
+    for i in 0..4 {
+        labels[[i, (i + c) % 3]] = 1.0;
+    }
+    let f = |u: &[f64]| {
+        softmax_ce(
+            mat(&u[..6], 2, 3).view(),
+            mat(&u[6..14], 4, 2).view(),
+            labels.view(),
+        )
+    };
+    let (gw, gx, _) = grad_softmax_ce(
+        mat(&v[..6], 2, 3).view(),
+        mat(&v[6..14], 4, 2).view(),
+        labels.view(),
+    );
+    check(
+        "softmax_ce",
+        &f,
+        &flat([gw.as_slice().unwrap(), gx.as_slice().unwrap()]),
+        &v[..14],
+    )
+}
+
+fn case_logistic(v: &[f64]) -> bool {
+    // w 2, x 4×2, y 4 in {0, 1}, lambda ≥ 0
+    let y = vec1(&[0.0, 1.0, 1.0, 0.0]);
+    let pt: Vec<f64> = v[..10].iter().copied().chain([v[10].abs()]).collect();
+    let f = |u: &[f64]| {
+        logistic(
+            vec1(&u[..2]).view(),
+            mat(&u[2..10], 4, 2).view(),
+            y.view(),
+            u[10],
+        )
+    };
+    let (gw, gx, _, gl) = grad_logistic(
+        vec1(&pt[..2]).view(),
+        mat(&pt[2..10], 4, 2).view(),
+        y.view(),
+        pt[10],
+    );
+    check(
+        "logistic",
+        &f,
+        &flat([gw.as_slice().unwrap(), gx.as_slice().unwrap(), &[gl][..]]),
+        &pt,
+    )
+}
+
+/// Every case at `n` deterministic points in [-1.5, 1.5]; each must be checked (not on a kink)
+/// at 80 % of them or more.
+#[test]
+fn every_construct_matches_finite_differences_at_many_points() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 * 3.0 - 1.5
+    };
+    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 12] = [
+        ("closures_in_loops", &case_closures_in_loops),
+        ("transposes", &case_transposes),
+        ("axes", &case_axes),
+        ("closures", &case_closures),
+        ("closure_on_matrix", &case_closure_on_matrix),
+        ("slices", &case_slices),
+        ("constructors", &case_constructors),
+        ("folds", &case_folds),
+        ("mlp", &case_mlp),
+        ("softmax_ce", &|v: &[f64]| case_softmax(v, 1)),
+        ("logistic", &case_logistic),
+        ("softmax_ce (other labels)", &|v: &[f64]| case_softmax(v, 2)),
+    ];
+    let n = 40;
+    for (name, case) in cases {
+        let checked = (0..n)
+            .filter(|_| {
+                let v: Vec<f64> = (0..24).map(|_| next()).collect();
+                case(&v)
+            })
+            .count();
+        assert!(
+            checked * 5 >= n * 4,
+            "{name}: only {checked} of {n} points were smooth"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn random_points_match(v in proptest::collection::vec(-1.5f64..1.5, 24), c in 0usize..3) {
+        case_transposes(&v);
+        case_axes(&v);
+        case_closures(&v);
+        case_closure_on_matrix(&v);
+        case_closures_in_loops(&v);
+        case_slices(&v);
+        case_constructors(&v);
+        case_folds(&v);
+        case_mlp(&v);
+        case_softmax(&v, c);
+        case_logistic(&v);
+    }
+}
+
+/// The values are those of the function itself, bit for bit.
+#[test]
+fn values_are_the_functions() {
+    let m = mat(
+        &[
+            0.3, -0.2, 0.9, 1.1, -0.7, 0.4, 0.25, 0.5, -1.0, 0.8, 0.6, -0.3,
+        ],
+        3,
+        4,
+    );
+    let (v, _) = value_and_grad_axes(m.view(), 0.7);
+    assert_eq!(v.to_bits(), axes(m.view(), 0.7).to_bits());
+    let x = vec1(&[0.3, -0.9, 1.2, 0.1]);
+    let (v, _) = value_and_grad_closures(x.view(), 0.4, -0.6);
+    assert_eq!(v.to_bits(), closures(x.view(), 0.4, -0.6).to_bits());
+}

@@ -140,6 +140,20 @@ fn constructors(x: ArrayView1<f64>, c: f64) -> f64 {
     y.sum() + b.dot(&x).sum() + v.len() as f64 * o.dot(&y) + hv.dot(&v) + x.t().len() as f64
 }
 
+// ----- broadcast, len_of -----
+
+#[differentiable]
+fn broadcasts(x: ArrayView1<f64>, m: ArrayView2<f64>, s: f64) -> f64 {
+    // x: 3, m: 2×3
+    let rows = m.len_of(Axis(0));
+    let b = x.broadcast((rows, 3)).unwrap();
+    let xs = &x * s;
+    let c = xs.broadcast((2, x.len())).unwrap();
+    let col = m.sum_axis(Axis(1)).insert_axis(Axis(1));
+    let wide = col.broadcast((2, 3)).unwrap();
+    (&b * &m).sum() + (&c * &c).sum() + (&wide * &b).sum() + m.len_of(Axis(1)) as f64 * s
+}
+
 // ----- fold -----
 
 #[differentiable]
@@ -270,6 +284,17 @@ fn case_slices(v: &[f64]) -> bool {
     )
 }
 
+fn case_broadcasts(v: &[f64]) -> bool {
+    let f = |u: &[f64]| broadcasts(vec1(&u[..3]).view(), mat(&u[3..9], 2, 3).view(), u[9]);
+    let (gx, gm, gs) = grad_broadcasts(vec1(&v[..3]).view(), mat(&v[3..9], 2, 3).view(), v[9]);
+    check(
+        "broadcasts",
+        &f,
+        &flat([gx.as_slice().unwrap(), gm.as_slice().unwrap(), &[gs][..]]),
+        &v[..10],
+    )
+}
+
 fn case_constructors(v: &[f64]) -> bool {
     let f = |u: &[f64]| constructors(vec1(&u[..4]).view(), u[4]);
     let (gx, gc) = grad_constructors(vec1(&v[..4]).view(), v[4]);
@@ -382,7 +407,8 @@ fn every_construct_matches_finite_differences_at_many_points() {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64 * 3.0 - 1.5
     };
-    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 12] = [
+    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 13] = [
+        ("broadcasts", &case_broadcasts),
         ("closures_in_loops", &case_closures_in_loops),
         ("transposes", &case_transposes),
         ("axes", &case_axes),
@@ -423,6 +449,7 @@ proptest! {
         case_closures_in_loops(&v);
         case_slices(&v);
         case_constructors(&v);
+        case_broadcasts(&v);
         case_folds(&v);
         case_mlp(&v);
         case_softmax(&v, c);

@@ -357,9 +357,7 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::MapClosure(mc) => std::iter::once(&mc.arr).chain(&mc.captures).collect(),
         Op::Array(m, args) => match m {
             ArrayMethod::Dot => vec![&args[0], &args[1]],
-            ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape => {
-                vec![]
-            }
+            m if m.is_shape() => vec![],
             _ => vec![&args[0]],
         },
     }

@@ -324,10 +324,29 @@ pub enum ArrayMethod {
     InsertAxis,
     /// `Array1::from_vec(v)` (emitted on a copy, `v.to_vec()`)
     FromVec,
+    /// `a.broadcast(shape).unwrap()`: a view of `a` repeated to `shape` (the operands after `a`:
+    /// one length, or rows and columns).
+    Broadcast,
+    /// `a.len_of(Axis(k))`: a constant, like `len`.
+    LenOf,
     Len,
     Nrows,
     Ncols,
     Shape,
+}
+
+impl ArrayMethod {
+    /// A method of the array's shape (a constant, whatever the elements).
+    pub fn is_shape(self) -> bool {
+        matches!(
+            self,
+            ArrayMethod::Len
+                | ArrayMethod::LenOf
+                | ArrayMethod::Nrows
+                | ArrayMethod::Ncols
+                | ArrayMethod::Shape
+        )
+    }
 }
 
 pub enum InactiveOp {

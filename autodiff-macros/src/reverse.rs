@@ -36,6 +36,8 @@ fn array_method_name(m: ArrayMethod) -> &'static str {
         ArrayMethod::MeanAxis => "mean_axis",
         ArrayMethod::InsertAxis => "insert_axis",
         ArrayMethod::FromVec => "from_vec",
+        ArrayMethod::Broadcast => "broadcast",
+        ArrayMethod::LenOf => "len_of",
         ArrayMethod::Len => "len",
         ArrayMethod::Nrows => "nrows",
         ArrayMethod::Ncols => "ncols",
@@ -580,6 +582,18 @@ impl<'a> Gen<'a> {
                     ArrayMethod::InsertAxis => {
                         let k = &rest[0];
                         quote_spanned!(sp=> #a.view().insert_axis(#nd::Axis(#k)))
+                    }
+                    ArrayMethod::Broadcast => {
+                        if rest.len() == 1 {
+                            let n = &rest[0];
+                            quote_spanned!(sp=> #a.broadcast(#n).unwrap())
+                        } else {
+                            quote_spanned!(sp=> #a.broadcast((#(#rest),*)).unwrap())
+                        }
+                    }
+                    ArrayMethod::LenOf => {
+                        let k = &rest[0];
+                        quote_spanned!(sp=> #a.len_of(#nd::Axis(#k)))
                     }
                     ArrayMethod::FromVec => {
                         quote_spanned!(sp=> #nd::Array1::<f64>::from_vec(#a.to_vec()))

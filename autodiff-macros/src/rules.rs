@@ -276,7 +276,9 @@ fn array_rule(m: ArrayMethod, i: usize, e: &Env, rt: &TokenStream) -> Option<Con
             let k = e.a(1);
             Contrib::Add(quote!(#rt::insert_axis_da(&#g, #k)))
         }
-        A::Len | A::Nrows | A::Ncols | A::Shape => return None,
+        // v = a.broadcast(shape): ā += g, summed back to a's shape by the runtime
+        A::Broadcast => Contrib::Add(g),
+        A::Len | A::LenOf | A::Nrows | A::Ncols | A::Shape => return None,
     })
 }
 

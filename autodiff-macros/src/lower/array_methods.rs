@@ -10,7 +10,8 @@ use super::*;
 pub(super) const ARRAY_METHODS: &str = "`sum()`, `mean().unwrap()`, `var(ddof)`, `std(ddof)`, \
 `dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `insert_axis(Axis(k))`, \
 `slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, \
-`fold(init, |acc, &e| ...)`, `view()`, `to_owned()`, `len()`, `nrows()`, `ncols()`, `shape()`";
+`fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `len()`, \
+`len_of(Axis(k))`, `nrows()`, `ncols()`, `shape()`";
 
 impl Lowerer<'_> {
     /// The receiver of an array method, which must be an array (`what` names the method).
@@ -113,12 +114,27 @@ impl Lowerer<'_> {
                 let k = self.axis_arg(&m.args[0], out);
                 k.map(|k| self.emit(out, Op::Array(method, vec![a, k]), span, None))
             }
-            "mean_axis" => {
+            "mean_axis" | "broadcast" => {
+                let example = if name == "mean_axis" {
+                    "mean_axis(Axis(k))"
+                } else {
+                    "broadcast((rows, cols))"
+                };
                 self.errors.at(
                     &m.method,
-                    "write `.mean_axis(Axis(k)).unwrap()`: `mean_axis` returns an Option",
+                    format!("write `.{example}.unwrap()`: `{name}` returns an Option"),
                 );
                 None
+            }
+            "len_of" => {
+                if !arity(1, self) {
+                    return Some(None);
+                }
+                let Some(a) = self.array_receiver(m, out, 2) else {
+                    return Some(None);
+                };
+                let k = self.axis_arg(&m.args[0], out);
+                k.map(|k| self.emit(out, Op::Array(A::LenOf, vec![a, k]), span, None))
             }
             "slice" => self.slice(m, out),
             "mapv" => match m.args.first().map(strip_parens) {
@@ -145,7 +161,7 @@ impl Lowerer<'_> {
         let syn::Expr::MethodCall(inner) = strip_parens(&m.receiver) else {
             self.errors.at(
                 &m.method,
-                "`unwrap` is supported only as `.mean().unwrap()` or `.mean_axis(Axis(k)).unwrap()` in a #[differentiable] function",
+                "`unwrap` is supported only after `.mean()`, `.mean_axis(Axis(k))` and `.broadcast(shape)` in a #[differentiable] function",
             );
             return None;
         };
@@ -170,6 +186,33 @@ impl Lowerer<'_> {
                     span,
                     None,
                 ))
+            }
+            "broadcast" if inner.args.len() == 1 => {
+                let a = self.array_receiver(inner, out, 2)?;
+                let mut ops = vec![a];
+                match strip_parens(&inner.args[0]) {
+                    syn::Expr::Tuple(t) if (1..=2).contains(&t.elems.len()) => {
+                        for e in &t.elems {
+                            ops.push(self.operand(e, out)?);
+                        }
+                    }
+                    syn::Expr::Tuple(t) => {
+                        self.errors.at(
+                            t,
+                            "`broadcast` to at most 2 dimensions is supported: `(rows, cols)`",
+                        );
+                        return None;
+                    }
+                    n => ops.push(self.operand(n, out)?),
+                }
+                if ops.len() - 1 < self.kind(&ops[0]).dims() as usize {
+                    self.errors.at(
+                        &inner.args[0],
+                        "`broadcast` gives the array at least as many dimensions as it has",
+                    );
+                    return None;
+                }
+                Some(self.emit(out, Op::Array(ArrayMethod::Broadcast, ops), span, None))
             }
             name => {
                 // The inner method reports its own error if it is not supported; if it is,

@@ -280,6 +280,7 @@ impl Lowerer<'_> {
                     owned(k(&args[0]).dims().saturating_sub(1).max(1))
                 }
                 ArrayMethod::InsertAxis => owned(k(&args[0]).dims() + 1),
+                ArrayMethod::Broadcast => owned(args.len().saturating_sub(1).max(1) as u8),
                 ArrayMethod::Dot => match (k(&args[0]).dims(), k(&args[1]).dims()) {
                     (2, 2) => owned(2),
                     (1, 1) => Kind::Scalar,
@@ -307,10 +308,7 @@ impl Lowerer<'_> {
             Op::Math(m, args) => !m.also_on_integers() || f(&args[0]),
             Op::CastFloat(_) | Op::Call { .. } => true,
             Op::Index { arr, .. } => self.kind(arr).is_array(),
-            Op::Array(m, _) => !matches!(
-                m,
-                ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
-            ),
+            Op::Array(m, _) => !m.is_shape(),
             Op::Slice { .. } | Op::MapClosure(_) => true,
             Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
         }

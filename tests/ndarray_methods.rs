@@ -71,7 +71,10 @@ fn closures(x: ArrayView1<f64>, a: f64, b: f64) -> f64 {
     // Only captured values active: the element is a constant array.
     let ones = Array1::from_elem(x.len(), 1.0);
     let p = ones.mapv(|o| o * a * b);
-    y.sum() + z.dot(&w) + u.sum() * a + t.sum() + p.sum()
+    // `map` takes the element by reference.
+    let m1 = x.map(|v| v * a + v.sin());
+    let m2 = x.map(|&v| v.powi(2) * b);
+    y.sum() + z.dot(&w) + u.sum() * a + t.sum() + p.sum() + m1.dot(&m2)
 }
 
 #[differentiable]

@@ -273,6 +273,8 @@ pub struct MapClosure {
     pub arr: Operand,
     /// The enclosing function's values that the body reads, in `func.params[1..]` order.
     pub captures: Vec<Operand>,
+    /// `map(|e| ..)`: the body's element is a `&f64` (`func.params[0]` is a `ScalarRef`).
+    pub by_ref: bool,
     pub func: Func,
 }
 

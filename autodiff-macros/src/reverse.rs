@@ -1116,9 +1116,22 @@ impl<'a> Gen<'a> {
         let tapes = g.declare_tapes(&f.body);
         let fwd = g.fwd_block(&f.body, true);
         let result = g.opnd(&f.result);
-        let elem = &f.params[0].ident;
+        let (elem, bind_elem) = self.closure_elem(mc);
         let bind = self.bind_captures(mc);
-        quote!(|#elem: f64| -> f64 { #bind #tapes #fwd #result })
+        quote!(|#elem: f64| -> f64 { #bind_elem #bind #tapes #fwd #result })
+    }
+
+    /// The closure's parameter for the element, and its binding to the body's parameter:
+    /// itself for `mapv`, a reference to it for `map(|e| ..)`.
+    fn closure_elem(&self, mc: &MapClosure) -> (Ident, TokenStream) {
+        let p = &mc.func.params[0].ident;
+        if mc.by_ref {
+            let e = mc.func.namer.own("elem");
+            let bind = quote!(let #p = &#e;);
+            (e, bind)
+        } else {
+            (p.clone(), TokenStream::new())
+        }
     }
 
     /// `let (c1, c2, ..) = (outer1, outer2, ..);`: the closure's parameters for the captured
@@ -1158,8 +1171,9 @@ impl<'a> Gen<'a> {
             .collect();
         let adjs: Vec<Ident> = params.iter().map(|v| g.adj(*v)).collect();
         let sweep = crate::expand::sweep(&g, f, &quote!(#seed), &params, quote!((#(#adjs,)*)));
-        let elem = &f.params[0].ident;
+        let (elem, bind_elem) = self.closure_elem(mc);
         let bind = self.bind_captures(mc);
+        let bind = quote!(#bind_elem #bind);
         let active_caps: Vec<(usize, &Operand)> = mc
             .captures
             .iter()

@@ -1,20 +1,21 @@
 //! The everyday ndarray methods beyond the reductions of `calls.rs`: `t()`, `view()`,
-//! `to_owned()`, `sum_axis`/`mean_axis`/`insert_axis` with `Axis(k)`, `slice(s![..])`,
-//! `mapv` with a closure (the closure body lowered as a scalar function of its own), `fold`
-//! (a loop over the elements), `Array1::from_elem`/`Array2::from_elem`/`Array1::from_vec`, and
-//! the errors for array methods outside the contract.
+//! `to_owned()`, `sum_axis`/`mean_axis`/`insert_axis`/`len_of` with `Axis(k)`,
+//! `broadcast(..).unwrap()`, `slice(s![..])`, `mapv` and `map` with a closure (the closure body
+//! lowered as a scalar function of its own), `fold` (a loop over the elements),
+//! `Array1::from_elem`/`Array2::from_elem`/`Array1::from_vec`, and the errors for array methods
+//! outside the contract.
 
 use super::*;
 
 /// What an error about an array method says is supported.
 pub(super) const ARRAY_METHODS: &str = "`sum()`, `mean().unwrap()`, `var(ddof)`, `std(ddof)`, \
 `dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `insert_axis(Axis(k))`, \
-`slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, \
+`slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, `map(|&e| ...)`, \
 `fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `len()`, \
 `len_of(Axis(k))`, `nrows()`, `ncols()`, `shape()`";
 
 impl Lowerer<'_> {
-    /// The receiver of an array method, which must be an array (`what` names the method).
+    /// The receiver of method call `m`, which must be an array of at most `max_dims` dimensions.
     fn array_receiver(
         &mut self,
         m: &syn::ExprMethodCall,
@@ -137,8 +138,15 @@ impl Lowerer<'_> {
                 k.map(|k| self.emit(out, Op::Array(A::LenOf, vec![a, k]), span, None))
             }
             "slice" => self.slice(m, out),
-            "mapv" => match m.args.first().map(strip_parens) {
+            "mapv" | "map" => match m.args.first().map(strip_parens) {
                 Some(syn::Expr::Closure(c)) if m.args.len() == 1 => self.mapv_closure(m, c, out),
+                _ if name == "map" => {
+                    self.errors.at(
+                        &m.args,
+                        "`map` takes a closure of the element, `map(|e| ...)` or `map(|&e| ...)`",
+                    );
+                    None
+                }
                 _ => return None,
             },
             "fold" => self.fold(m, out),
@@ -239,7 +247,6 @@ impl Lowerer<'_> {
                     "INFINITY"
                 }
             ),
-            "map" => "; write `mapv(|e| ...)`, whose closure takes the element by value".to_owned(),
             "product" | "sum_axis" | "mean_axis" => String::new(),
             _ => "; for anything else, loop over the elements (`for i in 0..x.len()`)".to_owned(),
         };
@@ -404,24 +411,31 @@ impl Lowerer<'_> {
         c: &syn::ExprClosure,
         out: &mut Vec<Stmt>,
     ) -> Option<Operand> {
-        let elem = match c.inputs.first() {
+        // `mapv` passes the element by value; `map` by reference (`|e|` binds a `&f64`, `|&e|`
+        // an f64).
+        let by_ref_method = m.method == "map";
+        let what = if by_ref_method {
+            "the closure of `map` takes one parameter, the element by reference: `|e| ...` or `|&e| ...`"
+        } else {
+            "the closure of `mapv` takes one parameter, the element by value: `|e| ...`"
+        };
+        let pat = match c.inputs.first() {
+            Some(syn::Pat::Type(pt)) => Some(&*pt.pat),
+            other => other,
+        };
+        let (elem, by_ref) = match pat {
             Some(syn::Pat::Ident(pi)) if c.inputs.len() == 1 && pi.subpat.is_none() => {
-                pi.ident.clone()
+                (pi.ident.clone(), by_ref_method)
             }
-            Some(syn::Pat::Type(pt)) if c.inputs.len() == 1 => {
-                match &*pt.pat {
-                    syn::Pat::Ident(pi) if pi.subpat.is_none() => pi.ident.clone(),
-                    other => {
-                        self.errors.at(other, "the closure of `mapv` takes the element by value, as a name: `|e| ...`");
-                        return None;
-                    }
+            Some(syn::Pat::Reference(r)) if c.inputs.len() == 1 && by_ref_method => match &*r.pat {
+                syn::Pat::Ident(pi) if pi.subpat.is_none() => (pi.ident.clone(), false),
+                _ => {
+                    self.errors.at(&c.inputs, what);
+                    return None;
                 }
-            }
+            },
             _ => {
-                self.errors.at(
-                    &c.inputs,
-                    "the closure of `mapv` takes one parameter, the element by value: `|e| ...`",
-                );
+                self.errors.at(&c.inputs, what);
                 return None;
             }
         };
@@ -467,10 +481,11 @@ impl Lowerer<'_> {
             }
             captures.push((name, b.op));
         }
-        let func = self.lower_closure(&elem, &captures, &c.body, c)?;
+        let func = self.lower_closure(&elem, by_ref, &captures, &c.body, c)?;
         let op = Op::MapClosure(Box::new(MapClosure {
             arr: a,
             captures: captures.into_iter().map(|(_, o)| o).collect(),
+            by_ref,
             func,
         }));
         Some(self.emit(out, op, m.span(), None))
@@ -482,6 +497,7 @@ impl Lowerer<'_> {
     fn lower_closure(
         &mut self,
         elem: &syn::Ident,
+        by_ref: bool,
         captures: &[(String, Operand)],
         body: &syn::Expr,
         closure: &syn::ExprClosure,
@@ -522,14 +538,19 @@ impl Lowerer<'_> {
                 .zip(&outer_float)
                 .map(|((n, _), f)| (n.clone(), *f)),
         );
-        for (name, float) in names {
+        for (k, (name, float)) in names.enumerate() {
+            let kind = if k == 0 && by_ref {
+                ParamKind::ScalarRef
+            } else {
+                ParamKind::Scalar
+            };
             let val = self.values.len();
             let ident = self.namer.value(&name, val);
             self.values.push(ValueInfo {
                 ident: ident.clone(),
                 stem: self.namer.stem(&name, val),
                 user_name: Some(name.clone()),
-                kind: Kind::Scalar,
+                kind: kind.value_kind(),
                 mutable: false,
                 restore: false,
                 float,
@@ -538,7 +559,7 @@ impl Lowerer<'_> {
             params.push(Param {
                 ident,
                 ty: Box::new(syn::parse_quote!(f64)),
-                kind: ParamKind::Scalar,
+                kind,
                 val,
             });
         }

@@ -39,7 +39,9 @@ use proc_macro::TokenStream;
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
 /// values), `for` over ranges (`.rev()`, `.step_by(k)`) and over `x.iter()`, `while`, `loop`,
 /// `break`, `continue`, `return`, the `f64` math methods, casts, constants, calls to other
-/// `#[differentiable]` functions, and the ndarray operations listed in the README. Anything else
+/// `#[differentiable]` functions, and the ndarray operations listed in the README (arithmetic with
+/// broadcasting, `sum`, `mean`, `var`, `std`, `dot`, `t()`, `sum_axis`/`mean_axis`, `slice(s![..])`,
+/// `mapv(f64::exp)` and `mapv(|e| ..)` with a closure, `fold`, `from_elem`, ...). Anything else
 /// is a compile error on the offending tokens that says what to write instead.
 ///
 /// `AUTODIFF_EXPAND=f cargo build` (after touching the file) prints the generated code for `f`.

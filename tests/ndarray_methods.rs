@@ -168,6 +168,33 @@ fn folds(x: ArrayView1<f64>, s: f64) -> f64 {
     mx * s + mn + lse
 }
 
+/// Forms a user writes: a closure that returns early, one that captures an integer, a bool and
+/// a constant, one whose `let` shadows a captured name; folds whose accumulator is named like
+/// the receiver, over an expression, with the element by reference.
+#[differentiable]
+fn closure_and_fold_forms(x: ArrayView1<f64>, s: f64) -> f64 {
+    let k = 2;
+    let flip = s > 0.0;
+    let clipped = x.mapv(|e| {
+        if e < -1.0 {
+            return -1.0;
+        }
+        e * s
+    });
+    let powered = x.mapv(|e| {
+        let v = if flip { e.powi(k) } else { -e } * std::f64::consts::PI;
+        v + (k + 1) as f64 * e
+    });
+    let shadow = x.mapv(|e| {
+        let s = e * 3.0;
+        s * s
+    });
+    let m = &x * s;
+    let big = m.fold(f64::NEG_INFINITY, |m, &e| m.max(e));
+    let total = (&x + 1.0).fold(0.0, |acc, e| acc + e * s);
+    clipped.sum() + powered.sum() + shadow.sum() * s + big + total
+}
+
 // ----- combinations -----
 
 /// One hidden ReLU layer and a squared loss: x is n×d, w1 h×d, b1 h, w2 h.
@@ -320,6 +347,17 @@ fn case_folds(v: &[f64]) -> bool {
     )
 }
 
+fn case_closure_and_fold_forms(v: &[f64]) -> bool {
+    let f = |u: &[f64]| closure_and_fold_forms(vec1(&u[..4]).view(), u[4]);
+    let (gx, gs) = grad_closure_and_fold_forms(vec1(&v[..4]).view(), v[4]);
+    check(
+        "closure_and_fold_forms",
+        &f,
+        &flat([gx.as_slice().unwrap(), &[gs][..]]),
+        &v[..5],
+    )
+}
+
 fn case_mlp(v: &[f64]) -> bool {
     // w1 3×2, b1 3, w2 3, x 4×2, y 4
     let split = |u: &[f64]| {
@@ -410,7 +448,8 @@ fn every_construct_matches_finite_differences_at_many_points() {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64 * 3.0 - 1.5
     };
-    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 13] = [
+    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 14] = [
+        ("closure_and_fold_forms", &case_closure_and_fold_forms),
         ("broadcasts", &case_broadcasts),
         ("closures_in_loops", &case_closures_in_loops),
         ("transposes", &case_transposes),
@@ -454,6 +493,7 @@ proptest! {
         case_constructors(&v);
         case_broadcasts(&v);
         case_folds(&v);
+        case_closure_and_fold_forms(&v);
         case_mlp(&v);
         case_softmax(&v, c);
         case_logistic(&v);

@@ -390,17 +390,32 @@ impl Lowerer<'_> {
             return refuse(self, &c.inputs[0]);
         };
         let acc_id = &acc_id.ident;
-        let (recv, init, body) = (&m.receiver, &m.args[0], &c.body);
+        // The receiver first (as Rust evaluates it), under a name no user name can be, so that
+        // the closure's parameters cannot shadow what it reads (`m.fold(0.0, |m, &e| ..)`).
+        let a = self.operand(&m.receiver, out)?;
+        if self.kind(&a).dims() != 1 {
+            self.errors.at(
+                &m.receiver,
+                "`fold` is supported over a 1-D array or slice; for a 2-D array fold its rows or columns (`m.row(i).fold(..)`) in a loop",
+            );
+            return None;
+        }
+        let hidden = self.namer.own("fold");
+        let (init, body) = (&m.args[0], &c.body);
         let lowered: syn::Expr = syn::parse_quote_spanned! {m.method.span()=>
             {
                 let mut #acc_id = #init;
-                for #elem in (#recv).iter() {
+                for #elem in #hidden.iter() {
                     #acc_id = #body;
                 }
                 #acc_id
             }
         };
-        self.expr(&lowered, out)
+        self.scopes.push(Scope::default());
+        self.bind_new(&hidden.to_string(), a, None);
+        let v = self.expr(&lowered, out);
+        self.scopes.pop();
+        v
     }
 
     /// `a.mapv(|e| body)`: the body is lowered as a scalar function of `e` and of the values it

@@ -294,6 +294,17 @@ impl Lowerer<'_> {
         let Ok(parsed) = parsed else {
             return refuse(self);
         };
+        for (e, _) in &parsed {
+            if let syn::Expr::Path(p) = strip_parens(e)
+                && p.path.segments.last().is_some_and(|s| s.ident == "NewAxis")
+            {
+                self.errors.at(
+                    e,
+                    "`NewAxis` in `s![...]` is not supported in a #[differentiable] function; use `insert_axis(Axis(k))`",
+                );
+                return None;
+            }
+        }
         let a = self.array_receiver(m, out, 2)?;
         let dims = self.kind(&a).dims() as usize;
         if parsed.len() > dims {
@@ -308,15 +319,6 @@ impl Lowerer<'_> {
         }
         let mut elems = vec![];
         for (e, step) in &parsed {
-            if let syn::Expr::Path(p) = strip_parens(e)
-                && p.path.segments.last().is_some_and(|s| s.ident == "NewAxis")
-            {
-                self.errors.at(
-                    e,
-                    "`NewAxis` in `s![...]` is not supported in a #[differentiable] function; use `insert_axis(Axis(k))`",
-                );
-                return None;
-            }
             let step = match step {
                 Some(s) => Some(self.operand(s, out)?),
                 None => None,

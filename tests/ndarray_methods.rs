@@ -192,7 +192,23 @@ fn closure_and_fold_forms(x: ArrayView1<f64>, s: f64) -> f64 {
     let m = &x * s;
     let big = m.fold(f64::NEG_INFINITY, |m, &e| m.max(e));
     let total = (&x + 1.0).fold(0.0, |acc, e| acc + e * s);
-    clipped.sum() + powered.sum() + shadow.sum() * s + big + total
+    // A matrix folds in row-major order.
+    let outer = Array2::from_elem((2, 2), s) * &x.slice(s![..2]);
+    let mat_max = outer.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let mat_sum = outer.fold(0.0, |a, b| a + b * b);
+    // A new array from f64 values.
+    let v = Array1::from_vec(vec![s, x[0] * s, big]);
+    let mut w = Array1::from_vec(vec![1.0, s]);
+    w[0] = w[1] * x[1];
+    clipped.sum()
+        + powered.sum()
+        + shadow.sum() * s
+        + big
+        + total
+        + mat_max
+        + mat_sum
+        + v.dot(&v)
+        + w.sum()
 }
 
 // ----- combinations -----

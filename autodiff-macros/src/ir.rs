@@ -286,6 +286,8 @@ pub enum NewArray {
     FromElem1(Operand, Operand),
     /// `Array2::from_elem((r, c), v)`: the value first.
     FromElem2(Operand, Operand, Operand),
+    /// `Array1::from_vec(vec![a, b, ...])`: one element per operand.
+    FromElems(Vec<Operand>),
 }
 
 /// `arr[idx] = val` (or `+=` when `add`) on a local array.

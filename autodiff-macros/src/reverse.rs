@@ -440,6 +440,10 @@ impl<'a> Gen<'a> {
                     let (v, n) = (self.opnd(v), self.opnd(n));
                     quote_spanned!(sp=> #nd::Array1::<f64>::from_elem(#n, #v))
                 }
+                NewArray::FromElems(elems) => {
+                    let elems: Vec<TokenStream> = elems.iter().map(|e| self.opnd(e)).collect();
+                    quote_spanned!(sp=> #nd::Array1::<f64>::from_vec(::std::vec![#(#elems),*]))
+                }
                 NewArray::FromElem2(v, r, c) => {
                     let (v, r, c) = (self.opnd(v), self.opnd(r), self.opnd(c));
                     quote_spanned!(sp=> #nd::Array2::<f64>::from_elem((#r, #c), #v))

@@ -294,6 +294,8 @@ fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<Toke
             | crate::ir::NewArray::FromElem1(..)
             | crate::ir::NewArray::FromElem2(..),
         ) if i == 0 => g,
+        // v = Array1::from_vec(vec![a0, a1, ...]): āᵢ += v̄[i]
+        Op::NewArray(crate::ir::NewArray::FromElems(_)) => quote!(#g[#i]),
         Op::Neg(_) => quote!(#rt::neg(&#g)),
         // The scalar rules' formulas; a scalar operand's contribution is reduced as it is formed.
         Op::Arith(a, _, _) => match (a, i) {

@@ -363,8 +363,8 @@ impl Lowerer<'_> {
         Some(self.emit(out, Op::Slice { arr: a, elems }, m.span(), None))
     }
 
-    /// `a.fold(init, |acc, &e| body)` over a 1-D array: the loop
-    /// `{ let mut acc = init; for &e in a.iter() { acc = body; } acc }`.
+    /// `a.fold(init, |acc, &e| body)`: the loop `{ let mut acc = init; for &e in a.iter() { acc
+    /// = body; } acc }` over a 1-D array; over a matrix, two index loops in row-major order.
     fn fold(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) -> Option<Operand> {
         let refuse = |lw: &mut Self, at: &dyn ToTokens| {
             lw.errors.at(
@@ -395,22 +395,47 @@ impl Lowerer<'_> {
         // The receiver first (as Rust evaluates it), under a name no user name can be, so that
         // the closure's parameters cannot shadow what it reads (`m.fold(0.0, |m, &e| ..)`).
         let a = self.operand(&m.receiver, out)?;
-        if self.kind(&a).dims() != 1 {
-            self.errors.at(
-                &m.receiver,
-                "`fold` is supported over a 1-D array or slice; for a 2-D array fold its rows or columns (`m.row(i).fold(..)`) in a loop",
-            );
-            return None;
-        }
         let hidden = self.namer.own("fold");
         let (init, body) = (&m.args[0], &c.body);
-        let lowered: syn::Expr = syn::parse_quote_spanned! {m.method.span()=>
-            {
-                let mut #acc_id = #init;
-                for #elem in #hidden.iter() {
-                    #acc_id = #body;
+        let lowered: syn::Expr = match self.kind(&a).dims() {
+            1 => syn::parse_quote_spanned! {m.method.span()=>
+                {
+                    let mut #acc_id = #init;
+                    for #elem in #hidden.iter() {
+                        #acc_id = #body;
+                    }
+                    #acc_id
                 }
-                #acc_id
+            },
+            // A matrix: its elements in row-major order, by index.
+            2 => {
+                let (i, j) = (self.namer.own("fold_i"), self.namer.own("fold_j"));
+                let read: syn::Stmt = match &elem {
+                    syn::Pat::Reference(r) if r.mutability.is_none() => {
+                        let p = &r.pat;
+                        syn::parse_quote!(let #p = #hidden[[#i, #j]];)
+                    }
+                    syn::Pat::Ident(_) | syn::Pat::Wild(_) => {
+                        syn::parse_quote!(let #elem = &#hidden[[#i, #j]];)
+                    }
+                    _ => return refuse(self, &c.inputs[1]),
+                };
+                syn::parse_quote_spanned! {m.method.span()=>
+                    {
+                        let mut #acc_id = #init;
+                        for #i in 0..#hidden.nrows() {
+                            for #j in 0..#hidden.ncols() {
+                                #read
+                                #acc_id = #body;
+                            }
+                        }
+                        #acc_id
+                    }
+                }
+            }
+            _ => {
+                self.errors.at(&m.receiver, "`fold` applies to arrays");
+                return None;
             }
         };
         self.scopes.push(Scope::default());
@@ -678,6 +703,33 @@ impl Lowerer<'_> {
                 if c.args.len() != 1 {
                     self.errors.at(c, "`from_vec` takes one Vec");
                     return Some(None);
+                }
+                // `Array1::from_vec(vec![a, b, ...])`: a new local array of those elements.
+                if let syn::Expr::Macro(mm) = strip_parens(&c.args[0])
+                    && mm.mac.path.is_ident("vec")
+                    && let Ok(list) = mm.mac.parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    && !list.is_empty()
+                {
+                    let mut elems = vec![];
+                    for e in &list {
+                        elems.push(self.operand(e, out));
+                    }
+                    let Some(elems) = elems.into_iter().collect::<Option<Vec<_>>>() else {
+                        return Some(None);
+                    };
+                    if let Some(k) = elems.iter().position(|e| self.kind(e).is_array()) {
+                        self.errors
+                            .at(&list[k], "the elements of `vec![..]` must be f64 values");
+                        return Some(None);
+                    }
+                    return Some(Some(self.emit(
+                        out,
+                        Op::NewArray(NewArray::FromElems(elems)),
+                        span,
+                        None,
+                    )));
                 }
                 let Some(v) = self.operand(&c.args[0], out) else {
                     return Some(None);

@@ -8,6 +8,7 @@ mod common;
 
 use autodiff_runtime::differentiable;
 use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+// Programs are written as users write them (`powi(2)`, `1.0 - v`, ...).
 use common::check;
 use proptest::prelude::*;
 
@@ -250,6 +251,67 @@ fn logistic(w: ArrayView1<f64>, x: ArrayView2<f64>, y: ArrayView1<f64>, lambda: 
     -ll.mean().unwrap() + lambda * w.mapv(|v| v * v).sum()
 }
 
+// ----- programs as a user writes them -----
+
+#[differentiable]
+fn gauss_nll(mu: f64, log_sigma: f64, data: ArrayView1<f64>) -> f64 {
+    let sigma = log_sigma.exp();
+    let n = data.len() as f64;
+    let z = data.mapv(|x| (x - mu) / sigma);
+    0.5 * z.mapv(|v| v * v).sum() + n * log_sigma + 0.5 * n * (2.0 * std::f64::consts::PI).ln()
+}
+
+#[differentiable]
+fn linreg(w: ArrayView1<f64>, b: f64, x: ArrayView2<f64>, y: ArrayView1<f64>) -> f64 {
+    let pred = x.dot(&w) + b;
+    let resid = &pred - &y;
+    resid.mapv(|r| r.powi(2)).mean().unwrap() + 0.01 * w.dot(&w)
+}
+
+#[differentiable]
+fn softmax_stable(w: ArrayView2<f64>, x: ArrayView2<f64>, labels: ArrayView1<f64>) -> f64 {
+    let logits = x.dot(&w);
+    let mx = logits.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let e = logits.mapv(|z| (z - mx).exp());
+    let denom = e.sum_axis(Axis(1));
+    let logp = &logits - mx - &denom.mapv(f64::ln).insert_axis(Axis(1));
+    let mut loss = 0.0;
+    for i in 0..labels.len() {
+        let k = labels[i] as usize;
+        loss -= logp[[i, k]];
+    }
+    loss / labels.len() as f64
+}
+
+#[differentiable]
+fn rosen(x: ArrayView1<f64>) -> f64 {
+    let a = x.slice(s![..-1]);
+    let b = x.slice(s![1..]);
+    let t1 = (&b - &a.mapv(|v| v * v)).mapv(|v| 100.0 * v * v);
+    let t2 = a.mapv(|v| (1.0 - v).powi(2));
+    t1.sum() + t2.sum()
+}
+
+#[differentiable]
+fn attention(q: ArrayView2<f64>, k: ArrayView2<f64>, v: ArrayView2<f64>) -> f64 {
+    let d = q.ncols() as f64;
+    let scores = q.dot(&k.t()) / d.sqrt();
+    let e = scores.mapv(f64::exp);
+    let p = &e / &e.sum_axis(Axis(1)).insert_axis(Axis(1));
+    let out = p.dot(&v);
+    out.mapv(|o| o * o).sum()
+}
+
+#[differentiable]
+fn batchnorm(x: ArrayView2<f64>, gamma: f64, beta: f64) -> f64 {
+    let mu = x.mean_axis(Axis(0)).unwrap();
+    let centered = &x - &mu;
+    let var = centered.mapv(|c| c * c).mean_axis(Axis(0)).unwrap();
+    let xhat = &centered / &var.mapv(|v| (v + 1e-5).sqrt());
+    let y = xhat.mapv(|h| gamma * h + beta);
+    y.mapv(|t| t.tanh()).sum()
+}
+
 // ----- the checks, one per function: false where the point is on a kink -----
 
 fn case_transposes(v: &[f64]) -> bool {
@@ -453,6 +515,93 @@ fn case_logistic(v: &[f64]) -> bool {
     )
 }
 
+fn case_user_programs(v: &[f64]) -> bool {
+    let mut all = true;
+    let f = |u: &[f64]| gauss_nll(u[0], u[1], vec1(&u[2..8]).view());
+    let (gm, gs, gd) = grad_gauss_nll(v[0], v[1], vec1(&v[2..8]).view());
+    all &= check(
+        "gauss_nll",
+        &f,
+        &flat([&[gm, gs][..], gd.as_slice().unwrap()]),
+        &v[..8],
+    );
+
+    let f = |u: &[f64]| {
+        linreg(
+            vec1(&u[..2]).view(),
+            u[2],
+            mat(&u[3..11], 4, 2).view(),
+            vec1(&u[11..15]).view(),
+        )
+    };
+    let (gw, gb, gx, gy) = grad_linreg(
+        vec1(&v[..2]).view(),
+        v[2],
+        mat(&v[3..11], 4, 2).view(),
+        vec1(&v[11..15]).view(),
+    );
+    let g = flat([
+        gw.as_slice().unwrap(),
+        &[gb][..],
+        gx.as_slice().unwrap(),
+        gy.as_slice().unwrap(),
+    ]);
+    all &= check("linreg", &f, &g, &v[..15]);
+
+    let labels = vec1(&[0.0, 1.0, 1.0, 0.0]);
+    let f = |u: &[f64]| {
+        softmax_stable(
+            mat(&u[..6], 3, 2).view(),
+            mat(&u[6..18], 4, 3).view(),
+            labels.view(),
+        )
+    };
+    let (gw, gx, _) = grad_softmax_stable(
+        mat(&v[..6], 3, 2).view(),
+        mat(&v[6..18], 4, 3).view(),
+        labels.view(),
+    );
+    all &= check(
+        "softmax_stable",
+        &f,
+        &flat([gw.as_slice().unwrap(), gx.as_slice().unwrap()]),
+        &v[..18],
+    );
+
+    let f = |u: &[f64]| rosen(vec1(&u[..5]).view());
+    let g = grad_rosen(vec1(&v[..5]).view());
+    all &= check("rosen", &f, g.as_slice().unwrap(), &v[..5]);
+
+    let f = |u: &[f64]| {
+        attention(
+            mat(&u[..6], 3, 2).view(),
+            mat(&u[6..14], 4, 2).view(),
+            mat(&u[14..22], 4, 2).view(),
+        )
+    };
+    let (gq, gk, gv) = grad_attention(
+        mat(&v[..6], 3, 2).view(),
+        mat(&v[6..14], 4, 2).view(),
+        mat(&v[14..22], 4, 2).view(),
+    );
+    let g = flat([
+        gq.as_slice().unwrap(),
+        gk.as_slice().unwrap(),
+        gv.as_slice().unwrap(),
+    ]);
+    all &= check("attention", &f, &g, &v[..22]);
+
+    let f = |u: &[f64]| batchnorm(mat(&u[..6], 3, 2).view(), u[6], u[7]);
+    let (gx, gg, gb) = grad_batchnorm(mat(&v[..6], 3, 2).view(), v[6], v[7]);
+    all &= check(
+        "batchnorm",
+        &f,
+        &flat([gx.as_slice().unwrap(), &[gg, gb][..]]),
+        &v[..8],
+    );
+    all
+}
+
 /// Every case at `n` deterministic points in [-1.5, 1.5]; each must be checked (not on a kink)
 /// at 80 % of them or more.
 #[test]
@@ -464,7 +613,8 @@ fn every_construct_matches_finite_differences_at_many_points() {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64 * 3.0 - 1.5
     };
-    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 14] = [
+    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 15] = [
+        ("user programs", &case_user_programs),
         ("closure_and_fold_forms", &case_closure_and_fold_forms),
         ("broadcasts", &case_broadcasts),
         ("closures_in_loops", &case_closures_in_loops),
@@ -510,6 +660,7 @@ proptest! {
         case_broadcasts(&v);
         case_folds(&v);
         case_closure_and_fold_forms(&v);
+        case_user_programs(&v);
         case_mlp(&v);
         case_softmax(&v, c);
         case_logistic(&v);

@@ -683,3 +683,57 @@ fn values_are_the_functions() {
     let (v, _) = value_and_grad_closures(x.view(), 0.4, -0.6);
     assert_eq!(v.to_bits(), closures(x.view(), 0.4, -0.6).to_bits());
 }
+
+// ----- ranges of slices, Vecs and fixed arrays -----
+
+#[differentiable]
+fn inner(a: &[f64], w: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += (a[i] * w).sin();
+    }
+    s
+}
+
+#[differentiable]
+fn std_ranges(x: &[f64], v: Vec<f64>, f: [f64; 4], w: f64) -> f64 {
+    let n = x.len();
+    let head = &x[..n - 1];
+    let tail = &x[1..];
+    let mut d = 0.0;
+    for i in 0..head.len() {
+        d += (tail[i] - head[i]).powi(2);
+    }
+    let mut t = 0.0;
+    for e in v[1..=2].iter() {
+        t += e * w;
+    }
+    d + t + inner(&f[2..], w) + inner(&x[1..3], 2.0) + v[2..].len() as f64
+}
+
+#[test]
+fn ranges_of_slices_match_finite_differences() {
+    let mut smooth = 0;
+    for k in 0..30 {
+        let p: Vec<f64> = (0..14)
+            .map(|i| ((i * 7 + k * 13) as f64 * 0.731).sin() * 1.4)
+            .collect();
+        let f = |u: &[f64]| {
+            std_ranges(
+                &u[..5],
+                u[5..9].to_vec(),
+                [u[9], u[10], u[11], u[12]],
+                u[13],
+            )
+        };
+        let (gx, gv, gf, gw) = grad_std_ranges(
+            &p[..5],
+            p[5..9].to_vec(),
+            [p[9], p[10], p[11], p[12]],
+            p[13],
+        );
+        let g = flat([&gx[..], &gv[..], &gf[..], &[gw][..]]);
+        smooth += check("std_ranges", &f, &g, &p) as usize;
+    }
+    assert!(smooth >= 25, "only {smooth} of 30 points were smooth");
+}

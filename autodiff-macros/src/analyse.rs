@@ -383,7 +383,7 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         }
         Op::NewArray(NewArray::FromElem2(v, r, c)) => vec![v, r, c],
         Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
-        Op::Slice { arr, elems } => std::iter::once(arr)
+        Op::Slice { arr, elems, .. } => std::iter::once(arr)
             .chain(elems.iter().flat_map(SliceElem::operands))
             .collect(),
         Op::MapClosure(mc) => std::iter::once(&mc.arr).chain(&mc.captures).collect(),

@@ -232,10 +232,12 @@ pub enum Op {
     /// `vec![v; n]`. A constant until it is written.
     NewArray(NewArray),
     /// `a.slice(s![...])`: a view of part of an ndarray array; the operands are `a`, then the
-    /// operands of `elems` in order.
+    /// operands of `elems` in order. With `std`, `&a[lo..hi]` of a slice, `Vec` or fixed array
+    /// (one range, no step).
     Slice {
         arr: Operand,
         elems: Vec<SliceElem>,
+        std: bool,
     },
     /// `a.mapv(|e| body)` with a closure: the body is a function of its own.
     MapClosure(Box<MapClosure>),

@@ -552,7 +552,7 @@ impl<'a> Gen<'a> {
             }
             // Handled above.
             Op::NewArray(_) => return TokenStream::new(),
-            Op::Slice { arr, elems } => {
+            Op::Slice { arr, elems, std } => {
                 let a = o(arr);
                 let args: Vec<TokenStream> = analyse::op_operands(&l.op)
                     .into_iter()
@@ -561,8 +561,13 @@ impl<'a> Gen<'a> {
                 let (r, g) = (TokenStream::new(), TokenStream::new());
                 let scalar = vec![true; args.len()];
                 let env = rules::Env::new(&args, &r, &g, &args, true, &scalar);
-                let s = rules::slice_macro(elems, &env);
-                quote_spanned!(sp=> #a.slice(#s))
+                if *std {
+                    let r = rules::slice_elems(elems, &env);
+                    quote_spanned!(sp=> &#a[#(#r)*])
+                } else {
+                    let s = rules::slice_macro(elems, &env);
+                    quote_spanned!(sp=> #a.slice(#s))
+                }
             }
             Op::MapClosure(mc) => {
                 let a = o(&mc.arr);

@@ -360,7 +360,16 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        Some(self.emit(out, Op::Slice { arr: a, elems }, m.span(), None))
+        Some(self.emit(
+            out,
+            Op::Slice {
+                arr: a,
+                elems,
+                std: false,
+            },
+            m.span(),
+            None,
+        ))
     }
 
     /// `a.fold(init, |acc, &e| body)`: the loop `{ let mut acc = init; for &e in a.iter() { acc
@@ -750,5 +759,47 @@ impl Lowerer<'_> {
             }
             _ => None,
         }
+    }
+
+    /// `x[a..b]` / `&x[a..b]` (also `a..`, `..b`, `a..=b`) of a slice, `Vec` or fixed array: a
+    /// `&[f64]` of those elements; the adjoint is added into that part of `x`'s.
+    pub(super) fn range_index(
+        &mut self,
+        arr: Operand,
+        r: &syn::ExprRange,
+        i: &syn::ExprIndex,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        if self.kind(&arr).dims() != 1 {
+            self.errors.at(
+                r,
+                "slicing (`x[a..b]`) is supported on 1-D slices, `Vec`s and fixed arrays of f64; for an ndarray array write `x.slice(s![a..b])`",
+            );
+            return None;
+        }
+        let lo = match &r.start {
+            Some(x) => Some(self.operand(x, out)?),
+            None => None,
+        };
+        let hi = match &r.end {
+            Some(x) => Some(self.operand(x, out)?),
+            None => None,
+        };
+        let elems = vec![SliceElem::Range {
+            lo,
+            hi,
+            inclusive: matches!(r.limits, syn::RangeLimits::Closed(_)),
+            step: None,
+        }];
+        Some(self.emit(
+            out,
+            Op::Slice {
+                arr,
+                elems,
+                std: true,
+            },
+            i.span(),
+            None,
+        ))
     }
 }

@@ -185,7 +185,7 @@ impl Lowerer<'_> {
                             let a = self.operand(&i.expr, out)?;
                             return Some(self.emit(out, Op::Ref(a), span, None));
                         }
-                        syn::Expr::Range(_) => {}
+                        syn::Expr::Range(_) => return self.index(i, true, out),
                         _ => return self.index(i, true, out),
                     }
                 }

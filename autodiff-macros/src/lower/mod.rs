@@ -261,7 +261,11 @@ impl Lowerer<'_> {
             },
             Op::NewArray(NewArray::Zeros2(..) | NewArray::FromElem2(..)) => owned(2),
             Op::NewArray(_) => owned(1),
-            Op::Slice { arr, elems } => {
+            Op::Slice { std: true, .. } => Kind::Array {
+                dims: 1,
+                is_ref: true,
+            },
+            Op::Slice { arr, elems, .. } => {
                 let ranges = elems
                     .iter()
                     .filter(|e| matches!(e, SliceElem::Range { .. }))

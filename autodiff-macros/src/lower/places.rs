@@ -18,13 +18,8 @@ impl Lowerer<'_> {
                 }
                 (v, true)
             }
-            syn::Expr::Range(r) => {
-                self.errors.at(
-                    r,
-                    "slicing (`x[a..b]`) is not supported in a #[differentiable] function; index single elements, or loop over `x.iter()`",
-                );
-                return None;
-            }
+            // `x[a..b]` of a slice, `Vec` or fixed array: always by reference (`&x[a..b]`).
+            syn::Expr::Range(r) => return self.range_index(arr, r, i, out),
             other => (vec![self.operand(other, out)?], false),
         };
         Some(self.emit(

@@ -7,7 +7,7 @@
 mod common;
 
 use autodiff_runtime::differentiable;
-use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use autodiff_runtime::ndarray::{Array, Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 // Programs are written as users write them (`powi(2)`, `1.0 - v`, ...).
 use common::check;
 use proptest::prelude::*;
@@ -141,7 +141,18 @@ fn constructors(x: ArrayView1<f64>, c: f64) -> f64 {
         h[i] = x[i].sin();
     }
     let hv = Array1::from_vec(h);
-    y.sum() + b.dot(&x).sum() + v.len() as f64 * o.dot(&y) + hv.dot(&v) + x.t().len() as f64
+    let any1 = Array::from_elem(n, c.sin());
+    let any2 = Array::from_elem((n, 2), c);
+    let typed = Array1::<f64>::from_elem(n, 2.0 * c);
+    let lens = (x.slice(s![1..]).len() + x.view().len() + any2.t().len()) as f64;
+    y.sum()
+        + b.dot(&x).sum()
+        + v.len() as f64 * o.dot(&y)
+        + hv.dot(&v)
+        + x.t().len() as f64
+        + any1.dot(&x)
+        + x.dot(&any2).sum()
+        + typed.dot(&x) * lens
 }
 
 // ----- broadcast, len_of -----

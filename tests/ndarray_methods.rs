@@ -201,6 +201,14 @@ fn closure_and_fold_forms(x: ArrayView1<f64>, s: f64) -> f64 {
         let s = e * 3.0;
         s * s
     });
+    // A loop inside the closure (its product recorded per element).
+    let looped = x.mapv(|e| {
+        let mut p = 1.0;
+        for j in 0..k + 1 {
+            p = p * (e + j as f64 * s).cos();
+        }
+        p
+    });
     let m = &x * s;
     let big = m.fold(f64::NEG_INFINITY, |m, &e| m.max(e));
     let total = (&x + 1.0).fold(0.0, |acc, e| acc + e * s);
@@ -215,6 +223,7 @@ fn closure_and_fold_forms(x: ArrayView1<f64>, s: f64) -> f64 {
     clipped.sum()
         + powered.sum()
         + shadow.sum() * s
+        + looped.sum()
         + big
         + total
         + mat_max

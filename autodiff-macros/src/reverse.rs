@@ -1115,12 +1115,12 @@ impl<'a> Gen<'a> {
         code
     }
 
-    /// The closure of `a.mapv(|e| body)` in the forward sweep: the body's own forward code,
-    /// after binding the captured values to its parameters.
+    /// The closure of `a.mapv(|e| body)` in the forward sweep: the body's own code, after
+    /// binding the captured values to its parameters.
     fn closure_forward(&self, mc: &MapClosure) -> TokenStream {
         let f = &mc.func;
-        let params: Vec<ValId> = f.params.iter().map(|p| p.val).collect();
-        let an = analyse::analyse(f, &params);
+        // Nothing active: the body's loops record nothing here (its pullback records its own).
+        let an = analyse::analyse(f, &[]);
         let g = Gen::new(f, &an);
         let tapes = g.declare_tapes(&f.body);
         let fwd = g.fwd_block(&f.body, true);

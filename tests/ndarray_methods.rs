@@ -105,6 +105,18 @@ fn closures_in_loops(x: ArrayView1<f64>, y: &[f64], a: f64) -> f64 {
     s + t
 }
 
+// ----- ndarray's elementwise methods -----
+
+#[differentiable]
+fn elementwise(x: ArrayView1<f64>, m: ArrayView2<f64>, p: f64) -> f64 {
+    let a = x.exp() + x.sin() * x.tanh();
+    let b = x.powi(3) - m.pow2().sum_axis(Axis(0));
+    let c = x.mapv(|e| e * e + 1.0).powf(p).ln();
+    let d = x.clamp(-0.5, p) * x.hypot(p);
+    let e = m.abs().sqrt().floor() + m.cos();
+    a.sum() + b.dot(&c) + d.sum() * x.sqrt().mapv(f64::ln_1p).sum() + e.sum()
+}
+
 // ----- slice -----
 
 #[differentiable]
@@ -401,6 +413,19 @@ fn case_closures_in_loops(v: &[f64]) -> bool {
     )
 }
 
+fn case_elementwise(v: &[f64]) -> bool {
+    // x > 0 (for sqrt), p > 0
+    let pt: Vec<f64> = v[..10].iter().map(|t| t.abs() + 0.1).collect();
+    let f = |u: &[f64]| elementwise(vec1(&u[..3]).view(), mat(&u[3..9], 2, 3).view(), u[9]);
+    let (gx, gm, gp) = grad_elementwise(vec1(&pt[..3]).view(), mat(&pt[3..9], 2, 3).view(), pt[9]);
+    check(
+        "elementwise",
+        &f,
+        &flat([gx.as_slice().unwrap(), gm.as_slice().unwrap(), &[gp][..]]),
+        &pt,
+    )
+}
+
 fn case_slices(v: &[f64]) -> bool {
     let f = |u: &[f64]| slices(vec1(&u[..5]).view(), mat(&u[5..14], 3, 3).view());
     let (gx, gm) = grad_slices(vec1(&v[..5]).view(), mat(&v[5..14], 3, 3).view());
@@ -633,7 +658,8 @@ fn every_construct_matches_finite_differences_at_many_points() {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64 * 3.0 - 1.5
     };
-    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 15] = [
+    let cases: [(&str, &dyn Fn(&[f64]) -> bool); 16] = [
+        ("elementwise", &case_elementwise),
         ("user programs", &case_user_programs),
         ("closure_and_fold_forms", &case_closure_and_fold_forms),
         ("broadcasts", &case_broadcasts),
@@ -676,6 +702,7 @@ proptest! {
         case_closure_on_matrix(&v);
         case_closures_in_loops(&v);
         case_slices(&v);
+        case_elementwise(&v);
         case_constructors(&v);
         case_broadcasts(&v);
         case_folds(&v);
@@ -702,6 +729,12 @@ fn values_are_the_functions() {
     let x = vec1(&[0.3, -0.9, 1.2, 0.1]);
     let (v, _) = value_and_grad_closures(x.view(), 0.4, -0.6);
     assert_eq!(v.to_bits(), closures(x.view(), 0.4, -0.6).to_bits());
+    let (y, mm) = (
+        vec1(&[0.3, 0.9, 1.2]),
+        mat(&[0.2, 1.5, 0.7, 2.1, 0.4, 1.1], 2, 3),
+    );
+    let (v, _) = value_and_grad_elementwise(y.view(), mm.view(), 0.8);
+    assert_eq!(v.to_bits(), elementwise(y.view(), mm.view(), 0.8).to_bits());
 }
 
 // ----- ranges of slices, Vecs and fixed arrays -----

@@ -8,7 +8,8 @@
 use super::*;
 
 /// What an error about an array method says is supported.
-pub(super) const ARRAY_METHODS: &str = "`sum()`, `mean().unwrap()`, `var(ddof)`, `std(ddof)`, \
+pub(super) const ARRAY_METHODS: &str = "ndarray's elementwise math (`x.exp()`, `x.powi(2)`, \
+`x.clamp(a, b)`, ...), `sum()`, `mean().unwrap()`, `var(ddof)`, `std(ddof)`, \
 `dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `insert_axis(Axis(k))`, \
 `slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, `map(|&e| ...)`, \
 `fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `len()`, \
@@ -801,5 +802,76 @@ impl Lowerer<'_> {
             i.span(),
             None,
         ))
+    }
+
+    /// ndarray's elementwise methods of float arrays, `x.exp()`, `x.powi(2)`, `x.clamp(a, b)`,
+    /// `x.floor()`, `x.pow2()`, ...: the same values as `mapv` of the f64 method (which is how
+    /// ndarray computes them), lowered as `x.mapv(f64::exp)` or as a `mapv` closure whose
+    /// arguments are evaluated once. Other methods on an array are refused with what arrays
+    /// support.
+    pub(super) fn array_elementwise(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        recv: Operand,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        let name = m.method.to_string();
+        let n = m.args.len();
+        match (MathFn::lookup(&name), name.as_str(), n) {
+            (Some((f, 0)), _, 0) => {
+                return Some(self.emit(
+                    out,
+                    Op::Array(ArrayMethod::Mapv(f), vec![recv]),
+                    m.span(),
+                    None,
+                ));
+            }
+            (_, "powi" | "powf" | "log" | "hypot", 1)
+            | (_, "clamp", 2)
+            | (_, "floor" | "ceil" | "round" | "trunc" | "pow2", 0) => {}
+            (Some((_, arity)), _, _) if n == arity => {
+                let args = if arity == 0 { "" } else { ".." };
+                self.errors.at(
+                    &m.method,
+                    format!(
+                        "`{name}` applies to f64 values; for an array write `.mapv(|e| e.{name}({args}))`"
+                    ),
+                );
+                return None;
+            }
+            _ => {
+                self.array_method_refused(m);
+                return None;
+            }
+        }
+        // `recv.mapv(|e| e.name(a0, ..))` with the receiver and arguments under generated names.
+        self.scopes.push(Scope::default());
+        let r = self.namer.own("recv");
+        self.bind_new(&r.to_string(), recv, None);
+        let mut args = vec![];
+        for (k, a) in m.args.iter().enumerate() {
+            let Some(v) = self.operand(a, out) else {
+                self.scopes.pop();
+                return None;
+            };
+            let h = self.namer.own(&format!("arg{k}"));
+            self.bind_new(&h.to_string(), v, None);
+            args.push(h);
+        }
+        let e = self.namer.own("e");
+        let method = &m.method;
+        let body: syn::Expr = if name == "pow2" {
+            syn::parse_quote_spanned!(method.span()=> #e * #e)
+        } else {
+            syn::parse_quote_spanned!(method.span()=> #e.#method(#(#args),*))
+        };
+        let call: syn::ExprMethodCall =
+            syn::parse_quote_spanned!(method.span()=> #r.mapv(|#e| #body));
+        let v = match call.args.first() {
+            Some(syn::Expr::Closure(c)) => self.mapv_closure(&call, c, out),
+            _ => None,
+        };
+        self.scopes.pop();
+        v
     }
 }

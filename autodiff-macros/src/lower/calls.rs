@@ -112,7 +112,11 @@ impl Lowerer<'_> {
             return result;
         }
         if CONSTANT_METHODS.contains(&name.as_str()) {
-            let mut ops = vec![self.operand(&m.receiver, out)?];
+            let recv = self.operand(&m.receiver, out)?;
+            if self.kind(&recv).is_array() {
+                return self.array_elementwise(m, recv, out);
+            }
+            let mut ops = vec![recv];
             for a in &m.args {
                 ops.push(self.operand(a, out)?);
             }
@@ -129,23 +133,7 @@ impl Lowerer<'_> {
         if let Some(r) = &recv
             && self.kind(r).is_array()
         {
-            // On an array: what arrays support.
-            match lookup {
-                Some((_, arity)) if m.args.len() == arity => self.errors.at(
-                    &m.method,
-                    if arity == 0 {
-                        format!(
-                            "`{name}` applies to f64 values; for an array write `.mapv(f64::{name})` (or `.mapv(|e| e.{name}())`)"
-                        )
-                    } else {
-                        format!(
-                            "`{name}` applies to f64 values; for an array write `.mapv(|e| e.{name}(..))`"
-                        )
-                    },
-                ),
-                _ => self.array_method_refused(m),
-            }
-            return None;
+            return self.array_elementwise(m, r.clone(), out);
         }
         let Some((f, arity)) = lookup else {
             self.errors.at(

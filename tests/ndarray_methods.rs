@@ -155,7 +155,11 @@ fn constructors(x: ArrayView1<f64>, c: f64) -> f64 {
     let hv = Array1::from_vec(h);
     let any1 = Array::from_elem(n, c.sin());
     let any2 = Array::from_elem((n, 2), c);
-    let typed = Array1::<f64>::from_elem(n, 2.0 * c);
+    let typed =
+        Array1::<f64>::from_elem(n, 2.0 * c) + Array1::<f64>::ones(n) * c - Array1::<f64>::zeros(n);
+    let mut ones: Array2<f64> = Array2::ones((n, 2));
+    ones[[1, 1]] = c * x[0];
+    let ones_sum = ones.sum() + Array::<f64, _>::ones((2, 2)).sum() * c;
     let lens = (x.slice(s![1..]).len() + x.view().len() + any2.t().len()) as f64;
     y.sum()
         + b.dot(&x).sum()
@@ -165,6 +169,7 @@ fn constructors(x: ArrayView1<f64>, c: f64) -> f64 {
         + any1.dot(&x)
         + x.dot(&any2).sum()
         + typed.dot(&x) * lens
+        + ones_sum
 }
 
 // ----- broadcast, len_of -----

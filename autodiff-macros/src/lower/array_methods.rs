@@ -652,7 +652,8 @@ impl Lowerer<'_> {
     }
 
     /// `Array1::from_elem(n, v)`, `Array2::from_elem((r, c), v)`, `Array::from_elem(..)`: a new
-    /// local array (like `Array1::zeros`) whose elements carry `v`'s derivative;
+    /// local array (like `Array1::zeros`) whose elements carry `v`'s derivative; `ones` and
+    /// `Array::zeros` likewise;
     /// `Array1::from_vec(v)`: the elements of `v`. `None` if `c` is none of these.
     pub(super) fn array_constructor(
         &mut self,
@@ -668,11 +669,24 @@ impl Lowerer<'_> {
         }
         let span = c.span();
         match f.as_str() {
-            "from_elem" => {
-                if c.args.len() != 2 {
+            // `Array1::zeros`/`Array2::zeros` are the local arrays of `calls.rs`.
+            "from_elem" | "ones" | "zeros" if f != "zeros" || ty == "Array" => {
+                let fill = match f.as_str() {
+                    "ones" => Some(quote!(1.0_f64)),
+                    "zeros" => Some(quote!(0.0_f64)),
+                    _ => None,
+                };
+                if c.args.len() != 2 - usize::from(fill.is_some()) {
                     self.errors.at(
                         c,
-                        "`from_elem` takes a shape and a value: `Array1::from_elem(n, v)`",
+                        if fill.is_some() {
+                            format!(
+                                "`{f}` takes a shape: `Array1::{f}(n)`, `Array2::{f}((rows, cols))`"
+                            )
+                        } else {
+                            "`from_elem` takes a shape and a value: `Array1::from_elem(n, v)`"
+                                .to_owned()
+                        },
                     );
                     return Some(None);
                 }
@@ -687,12 +701,15 @@ impl Lowerer<'_> {
                     _ => {
                         self.errors.at(
                             &c.args[0],
-                            "write the shape as `n` for `Array1::from_elem(n, v)` and as a pair for `Array2::from_elem((rows, cols), v)`",
+                            format!("write the shape as `n` for `Array1::{f}(..)` and as a pair for `Array2::{f}((rows, cols), ..)`"),
                         );
                         return Some(None);
                     }
                 };
-                let v = self.operand(&c.args[1], out);
+                let v = match fill {
+                    Some(t) => Some(Operand::Const(t)),
+                    None => self.operand(&c.args[1], out),
+                };
                 let op = if let Some(t) = pair.filter(|_| two) {
                     let r = self.operand(&t.elems[0], out);
                     let k = self.operand(&t.elems[1], out);

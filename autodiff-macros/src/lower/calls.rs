@@ -190,7 +190,7 @@ impl Lowerer<'_> {
         let is_zeros = segs.len() >= 2
             && matches!(
                 segs[segs.len() - 1].as_str(),
-                "zeros" | "from_elem" | "from_vec"
+                "zeros" | "ones" | "from_elem" | "from_vec"
             );
         if let Some(seg) = fp
             .path

@@ -48,11 +48,13 @@ fn axes(m: ArrayView2<f64>, s: f64) -> f64 {
     let col = c.view().insert_axis(Axis(1));
     let row = r.view().insert_axis(Axis(0));
     let centred = &m - &col;
+    let spread = m.var_axis(Axis(0), 1.0).sum() + (&m * s).std_axis(Axis(1), 0.0).dot(&c);
     r.dot(&q)
         + (&c * &c).sum() * s
         + m.t().sum_axis(Axis(0)).mapv(f64::exp).sum()
         + (&centred * &row).sum()
         + centred.sum_axis(Axis(1)).sum()
+        + spread
 }
 
 // ----- mapv with a closure -----

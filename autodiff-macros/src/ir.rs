@@ -326,6 +326,10 @@ pub enum ArrayMethod {
     SumAxis,
     /// `a.mean_axis(Axis(k)).unwrap()`
     MeanAxis,
+    /// `a.var_axis(Axis(k), ddof)`
+    VarAxis,
+    /// `a.std_axis(Axis(k), ddof)`
+    StdAxis,
     /// `a.insert_axis(Axis(k))` (emitted as `a.view().insert_axis(..)`, which does not move `a`)
     InsertAxis,
     /// `Array1::from_vec(v)` (emitted on a copy, `v.to_vec()`)

@@ -35,6 +35,8 @@ fn array_method_name(m: ArrayMethod) -> &'static str {
         ArrayMethod::SumAxis => "sum_axis",
         ArrayMethod::MeanAxis => "mean_axis",
         ArrayMethod::InsertAxis => "insert_axis",
+        ArrayMethod::VarAxis => "var_axis",
+        ArrayMethod::StdAxis => "std_axis",
         ArrayMethod::FromVec => "from_vec",
         ArrayMethod::Broadcast => "broadcast",
         ArrayMethod::LenOf => "len_of",
@@ -587,6 +589,11 @@ impl<'a> Gen<'a> {
                     ArrayMethod::MeanAxis => {
                         let k = &rest[0];
                         quote_spanned!(sp=> #a.mean_axis(#nd::Axis(#k)).unwrap())
+                    }
+                    ArrayMethod::VarAxis | ArrayMethod::StdAxis => {
+                        let (k, d) = (&rest[0], &rest[1]);
+                        let name = format_ident!("{}", array_method_name(*m), span = l.span);
+                        quote_spanned!(sp=> #a.#name(#nd::Axis(#k), #d))
                     }
                     ArrayMethod::InsertAxis => {
                         let k = &rest[0];

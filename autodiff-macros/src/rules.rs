@@ -284,6 +284,16 @@ fn array_rule(m: ArrayMethod, i: usize, e: &Env, rt: &TokenStream) -> Option<Con
             let (a, k) = (e.a(0), e.a(1));
             Contrib::Add(quote!(#rt::mean_axis_da(&#a, #k, &#g)))
         }
+        // v = a.var_axis(Axis(k), ddof): ā += g_j 2 (a - mean_j) / (n - ddof) along each lane j
+        A::VarAxis => {
+            let (a, k, d) = (e.a(0), e.a(1), e.a(2));
+            Contrib::Add(quote!(#rt::var_axis_da(&#a, #k, #d, &#g)))
+        }
+        // v = a.std_axis(Axis(k), ddof): ā += g_j (a - mean_j) / ((n - ddof) v_j) (0 if v_j = 0)
+        A::StdAxis => {
+            let (a, k, d, v) = (e.a(0), e.a(1), e.a(2), e.v());
+            Contrib::Add(quote!(#rt::std_axis_da(&#a, #k, #d, &#v, &#g)))
+        }
         // v = a.insert_axis(Axis(k)): ā += g without axis k
         A::InsertAxis => {
             let k = e.a(1);

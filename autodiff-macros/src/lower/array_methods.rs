@@ -10,7 +10,8 @@ use super::*;
 /// What an error about an array method says is supported.
 pub(super) const ARRAY_METHODS: &str = "ndarray's elementwise math (`x.exp()`, `x.powi(2)`, \
 `x.clamp(a, b)`, ...), `sum()`, `mean().unwrap()`, `var(ddof)`, `std(ddof)`, \
-`dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `insert_axis(Axis(k))`, \
+`dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `var_axis(Axis(k), ddof)`, \
+`std_axis(Axis(k), ddof)`, `insert_axis(Axis(k))`, \
 `slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, `map(|&e| ...)`, \
 `fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `len()`, \
 `len_of(Axis(k))`, `nrows()`, `ncols()`, `shape()`";
@@ -115,6 +116,34 @@ impl Lowerer<'_> {
                 }
                 let k = self.axis_arg(&m.args[0], out);
                 k.map(|k| self.emit(out, Op::Array(method, vec![a, k]), span, None))
+            }
+            "var_axis" | "std_axis" => {
+                if !arity(2, self) {
+                    return Some(None);
+                }
+                let method = if name == "var_axis" {
+                    A::VarAxis
+                } else {
+                    A::StdAxis
+                };
+                let Some(a) = self.array_receiver(m, out, 2) else {
+                    return Some(None);
+                };
+                if self.kind(&a).dims() == 1 {
+                    self.errors.at(
+                        &m.method,
+                        format!(
+                            "`{name}` of a 1-D array is a 0-D array: write `.{}(ddof)`",
+                            &name[..3]
+                        ),
+                    );
+                    return Some(None);
+                }
+                let Some(k) = self.axis_arg(&m.args[0], out) else {
+                    return Some(None);
+                };
+                let d = self.operand(&m.args[1], out);
+                d.map(|d| self.emit(out, Op::Array(method, vec![a, k, d]), span, None))
             }
             "mean_axis" | "broadcast" => {
                 let example = if name == "mean_axis" {

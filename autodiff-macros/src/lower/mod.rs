@@ -280,9 +280,10 @@ impl Lowerer<'_> {
                 ArrayMethod::T | ArrayMethod::View | ArrayMethod::ToOwned => {
                     owned(k(&args[0]).dims().max(1))
                 }
-                ArrayMethod::SumAxis | ArrayMethod::MeanAxis => {
-                    owned(k(&args[0]).dims().saturating_sub(1).max(1))
-                }
+                ArrayMethod::SumAxis
+                | ArrayMethod::MeanAxis
+                | ArrayMethod::VarAxis
+                | ArrayMethod::StdAxis => owned(k(&args[0]).dims().saturating_sub(1).max(1)),
                 ArrayMethod::InsertAxis => owned(k(&args[0]).dims() + 1),
                 ArrayMethod::Broadcast => owned(args.len().saturating_sub(1).max(1) as u8),
                 ArrayMethod::Dot => match (k(&args[0]).dims(), k(&args[1]).dims()) {

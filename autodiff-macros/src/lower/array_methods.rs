@@ -1,9 +1,9 @@
 //! The everyday ndarray methods beyond the reductions of `calls.rs`: `t()`, `view()`,
-//! `to_owned()`, `sum_axis`/`mean_axis`/`insert_axis`/`len_of` with `Axis(k)`,
-//! `broadcast(..).unwrap()`, `slice(s![..])`, `mapv` and `map` with a closure (the closure body
-//! lowered as a scalar function of its own), `fold` (a loop over the elements),
-//! `Array1::from_elem`/`Array2::from_elem`/`Array1::from_vec`, and the errors for array methods
-//! outside the contract.
+//! `to_owned()`, `sum_axis`/`mean_axis`/`var_axis`/`std_axis`/`insert_axis`/`len_of` with
+//! `Axis(k)`, `broadcast(..).unwrap()`, `slice(s![..])` and `&x[a..b]`, ndarray's elementwise
+//! math (`x.exp()`), `mapv` and `map` with a closure (the closure body lowered as a scalar
+//! function of its own), `fold` (a loop over the elements), `from_elem`/`ones`/`from_vec`, and
+//! the errors for array methods outside the contract.
 
 use super::*;
 
@@ -15,6 +15,40 @@ pub(super) const ARRAY_METHODS: &str = "ndarray's elementwise math (`x.exp()`, `
 `slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, `map(|&e| ...)`, \
 `fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `len()`, \
 `len_of(Axis(k))`, `nrows()`, `ncols()`, `shape()`";
+
+/// Whether `e` is (syntactically) an iterator rather than an array: a range, or a call of an
+/// iterator method (`iter()`, `zip(..)`, `map(..)` of one, ...).
+fn is_iterator(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Range(_) => true,
+        syn::Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "iter"
+                    | "into_iter"
+                    | "iter_mut"
+                    | "zip"
+                    | "enumerate"
+                    | "rev"
+                    | "skip"
+                    | "take"
+                    | "step_by"
+                    | "cloned"
+                    | "copied"
+                    | "filter"
+                    | "chain"
+                    | "windows"
+                    | "chunks"
+                    | "rows"
+                    | "columns"
+                    | "outer_iter"
+                    | "axis_iter"
+                    | "lanes"
+            ) || (m.method == "map" && is_iterator(&m.receiver))
+        }
+        _ => false,
+    }
+}
 
 impl Lowerer<'_> {
     /// The receiver of method call `m`, which must be an array of at most `max_dims` dimensions.
@@ -62,9 +96,10 @@ impl Lowerer<'_> {
         None
     }
 
-    /// `t()`, `view()`, `to_owned()`, `sum_axis(Axis(k))`, `insert_axis(Axis(k))`,
-    /// `mean_axis(Axis(k)).unwrap()` (`m` is the `mean_axis` call), `slice(s![..])`,
-    /// `mapv(|e| ..)`, `fold(init, |acc, &e| ..)`. `None` if `m` is none of these.
+    /// `t()`, `view()`, `to_owned()`; `sum_axis`, `insert_axis`, `var_axis`, `std_axis` and
+    /// `len_of` with `Axis(k)`; `slice(s![..])`; `mapv(|e| ..)`, `map(|e| ..)`;
+    /// `fold(init, |acc, &e| ..)`; and the errors for `mean_axis`/`broadcast` without `unwrap`.
+    /// `None` if `m` is none of these (or is `map`/`fold` of an iterator).
     pub(super) fn more_array_methods(
         &mut self,
         m: &syn::ExprMethodCall,
@@ -72,6 +107,11 @@ impl Lowerer<'_> {
     ) -> Option<Option<Operand>> {
         use ArrayMethod as A;
         let name = m.method.to_string();
+        // `map` and `fold` of an iterator (`x.iter().map(..)`, `(0..n).fold(..)`) are not the
+        // array methods.
+        if matches!(name.as_str(), "map" | "fold") && is_iterator(&m.receiver) {
+            return None;
+        }
         let arity = |n: usize, lw: &mut Self| {
             if m.args.len() != n {
                 lw.errors

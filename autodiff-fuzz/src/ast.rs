@@ -294,6 +294,20 @@ impl AOp {
     }
 }
 
+/// How an elementwise math function of an array is written in user code (the dual copy always
+/// maps `D::f`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MapStyle {
+    /// `x.mapv(f64::f)`
+    Path,
+    /// `x.mapv(|e| e.f())`
+    Closure,
+    /// `x.map(|&e| e.f())`
+    MapRef,
+    /// `x.f()` (ndarray's elementwise methods)
+    Method,
+}
+
 /// Whole-array expressions (ndarray only).
 #[derive(Clone, Debug)]
 pub enum AE {
@@ -304,7 +318,7 @@ pub enum AE {
     Bin(AOp, Box<AE>, Box<AE>, [bool; 2]),
     BinS(AOp, Box<AE>, Box<E>, bool, bool),
     Neg(Box<AE>),
-    Mapv(String, Box<AE>),
+    Mapv(String, Box<AE>, MapStyle),
     Dot(Box<AE>, Box<AE>),
 }
 
@@ -707,7 +721,15 @@ impl R {
                 }
             }
             AE::Neg(l) => format!("-{}", self.a_operand(l, false)),
-            AE::Mapv(f, l) => format!("{}.mapv(f64::{f})", self.a_recv(l)),
+            AE::Mapv(f, l, style) => {
+                let recv = self.a_recv(l);
+                match style {
+                    MapStyle::Path => format!("{recv}.mapv(f64::{f})"),
+                    MapStyle::Closure => format!("{recv}.mapv(|e| e.{f}())"),
+                    MapStyle::MapRef => format!("{recv}.map(|&e| e.{f}())"),
+                    MapStyle::Method => format!("{recv}.{f}()"),
+                }
+            }
             AE::Dot(l, r) => format!("{}.dot({})", self.a_recv(l), self.a_ref(r)),
             _ => self.a_recv(a),
         }
@@ -729,7 +751,7 @@ impl R {
                 op.dual()
             ),
             AE::Neg(l) => format!("A::neg(&{})", self.ad(l)),
-            AE::Mapv(f, l) => format!("{}.mapv(D::{f})", self.ad(l)),
+            AE::Mapv(f, l, _) => format!("{}.mapv(D::{f})", self.ad(l)),
             AE::Dot(l, r) => format!("A::dot(&{}, &{})", self.ad(l), self.ad(r)),
         }
     }

@@ -83,6 +83,10 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("var-std", "var(ddof) std(ddof)"),
     ("dot", "dot"),
     ("mapv", "mapv(f64::f)"),
+    (
+        "mapv-forms",
+        "the same as mapv(|e| e.f()), map(|&e| e.f()) and ndarray's x.f()",
+    ),
     ("local-arrays", "local arrays and element writes"),
     (
         "array-reads-anywhere",
@@ -394,6 +398,9 @@ struct Ctx<'a> {
     /// The local array an element write is going to: not usable whole in its right-hand side
     /// (that would be a whole use before its last write).
     writing: Option<String>,
+    /// Elementwise maps generated so far: picks each one's user-code form in turn, without
+    /// drawing from `rng` (so the programs of a seed do not change with the forms).
+    maps: usize,
 }
 
 fn b(e: E) -> Box<E> {
@@ -1766,7 +1773,18 @@ impl<'a> Ctx<'a> {
                     "ln_1p" => Iv::mono(li, f64::ln_1p),
                     _ => Iv::mono(li, f64::cbrt),
                 };
-                (AE::Mapv(f.to_string(), Box::new(l)), iv)
+                let style = if self.on("mapv-forms") {
+                    self.maps += 1;
+                    [
+                        MapStyle::Closure,
+                        MapStyle::Method,
+                        MapStyle::Path,
+                        MapStyle::MapRef,
+                    ][(self.maps - 1) % 4]
+                } else {
+                    MapStyle::Path
+                };
+                (AE::Mapv(f.to_string(), Box::new(l), style), iv)
             }
             _ => {
                 // m (r x c) . v (c) -> r ; v (r) . m (r x c) -> c ; m . m (square) -> m
@@ -1829,7 +1847,10 @@ impl<'a> Ctx<'a> {
         } else {
             "sin"
         };
-        (AE::Mapv(f.to_string(), Box::new(a)), Iv::new(-1.0, 1.0))
+        (
+            AE::Mapv(f.to_string(), Box::new(a), MapStyle::Path),
+            Iv::new(-1.0, 1.0),
+        )
     }
     fn apos(&mut self, a: AE, iv: Iv) -> (AE, Iv) {
         if iv.lo >= 0.3 && !iv.is_inf() {
@@ -1840,7 +1861,7 @@ impl<'a> Ctx<'a> {
         let c = (c * 100.0).ceil() / 100.0;
         if self.on("mapv") && self.g.math_on("exp") && self.chance(0.4) {
             (
-                AE::Mapv("exp".into(), Box::new(a)),
+                AE::Mapv("exp".into(), Box::new(a), MapStyle::Path),
                 Iv::new((-iv.m()).exp(), iv.m().exp()),
             )
         } else {
@@ -2840,6 +2861,7 @@ fn func(
         no_len: None,
         jumped: false,
         writing: None,
+        maps: 0,
     };
     // parameters
     let mut params: Vec<Param> = vec![];

@@ -140,7 +140,7 @@ fn ae_size(a: &AE) -> usize {
     1 + match a {
         AE::Bin(_, l, r, _) | AE::Dot(l, r) => ae_size(l) + ae_size(r),
         AE::BinS(_, l, s, ..) => ae_size(l) + expr_size(s),
-        AE::Neg(l) | AE::Mapv(_, l) => ae_size(l),
+        AE::Neg(l) | AE::Mapv(_, l, _) => ae_size(l),
         AE::Col(_, _, i) | AE::Row(_, _, i) => expr_size(i),
         AE::Atom(..) => 0,
     }
@@ -380,7 +380,7 @@ impl W {
                 self.ae(l);
                 self.expr(s);
             }
-            AE::Neg(l) | AE::Mapv(_, l) => self.ae(l),
+            AE::Neg(l) | AE::Mapv(_, l, _) => self.ae(l),
             _ => {}
         }
     }

@@ -348,15 +348,17 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::Call { args, .. } => args.iter().collect(),
         Op::Inactive(_) => vec![],
         Op::Ref(a) | Op::Field(a, _) => vec![a],
-        Op::SubSlice { arr, .. } => vec![arr],
         Op::Index { arr, .. } => vec![arr],
-        Op::NewArray(NewArray::Vec(v, _)) => vec![v],
+        Op::NewArray(
+            NewArray::Vec(v, _) | NewArray::FromElem1(v, _) | NewArray::FromElem2(v, _, _),
+        ) => vec![v],
+        Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
         Op::NewArray(_) => vec![],
+        Op::Slice { arr, .. } => vec![arr],
+        Op::MapClosure(mc) => std::iter::once(&mc.arr).chain(&mc.captures).collect(),
         Op::Array(m, args) => match m {
             ArrayMethod::Dot => vec![&args[0], &args[1]],
-            ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape => {
-                vec![]
-            }
+            m if m.is_shape() => vec![],
             _ => vec![&args[0]],
         },
     }
@@ -378,11 +380,18 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Inactive(InactiveOp::Method(_, args)) => args.iter().collect(),
         Op::Inactive(InactiveOp::Debug(_)) => vec![],
         Op::Ref(a) | Op::Field(a, _) => vec![a],
-        Op::SubSlice { arr, lo, hi, .. } => std::iter::once(arr).chain(lo).chain(hi).collect(),
         Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),
         Op::Array(_, args) => args.iter().collect(),
         Op::NewArray(NewArray::Zeros1(n)) => vec![n],
-        Op::NewArray(NewArray::Zeros2(a, b) | NewArray::Vec(a, b)) => vec![a, b],
+        Op::NewArray(NewArray::Zeros2(a, b) | NewArray::Vec(a, b) | NewArray::FromElem1(a, b)) => {
+            vec![a, b]
+        }
+        Op::NewArray(NewArray::FromElem2(v, r, c)) => vec![v, r, c],
+        Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
+        Op::Slice { arr, elems, .. } => std::iter::once(arr)
+            .chain(elems.iter().flat_map(SliceElem::operands))
+            .collect(),
+        Op::MapClosure(mc) => std::iter::once(&mc.arr).chain(&mc.captures).collect(),
     }
 }
 

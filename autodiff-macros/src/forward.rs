@@ -77,7 +77,11 @@ impl<'a> Fwd<'a> {
     fn let_supported(&self, l: &Let) -> bool {
         match &l.op {
             // A tangent that is the operand's own (a reference, a copy) or a part of it.
-            Op::Ref(_) | Op::Copy { .. } | Op::SubSlice { .. } | Op::Index { .. } => true,
+            Op::Ref(_) | Op::Copy { .. } | Op::Index { .. } => true,
+            // `&x[a..b]` of a slice; ndarray's `s![..]` views and `mapv` closures have no
+            // forward rule yet.
+            Op::Slice { std, .. } => *std,
+            Op::MapClosure(_) => false,
             Op::Field(..) | Op::Call { .. } => true,
             Op::Neg(_) | Op::Arith(..) | Op::Math(..) | Op::CastFloat(_) => {
                 !self.is_array(l.dst)
@@ -143,20 +147,17 @@ impl<'a> Fwd<'a> {
                 let t = self.tan_of(t).unwrap_or_default();
                 quote!(#t.#i)
             }
-            Op::SubSlice {
-                arr,
-                lo,
-                hi,
-                inclusive,
-            } => {
+            Op::Slice { arr, elems, .. } => {
                 let a = self.tan_of(arr).unwrap_or_default();
-                let lo = lo.as_ref().map(|x| self.g.opnd(x));
-                let hi = hi.as_ref().map(|x| self.g.opnd(x));
-                if *inclusive {
-                    quote!(&#a[#lo..=#hi])
-                } else {
-                    quote!(&#a[#lo..#hi])
-                }
+                let args: Vec<TokenStream> = analyse::op_operands(&l.op)
+                    .into_iter()
+                    .map(|x| self.g.opnd(x))
+                    .collect();
+                let (r, g) = (TokenStream::new(), TokenStream::new());
+                let scalar = vec![true; args.len()];
+                let env = rules::Env::new(&args, &r, &g, &args, true, &scalar);
+                let range = rules::slice_elems(elems, &env);
+                quote!(&#a[#(#range)*])
             }
             Op::Index {
                 arr, idx, multi, ..

@@ -224,14 +224,6 @@ pub enum Op {
     Ref(Operand),
     /// `t.i`: a part of a call's tuple result.
     Field(Operand, usize),
-    /// `&x[lo..hi]` (either end may be missing; `..=` when `inclusive`): a sub-slice, whose
-    /// adjoint flows back into `x`'s from `lo` on.
-    SubSlice {
-        arr: Operand,
-        lo: Option<Operand>,
-        hi: Option<Operand>,
-        inclusive: bool,
-    },
     /// `a[i]` or `a[[i, j]]` (`multi`); `by_ref` gives `&a[i]`.
     Index {
         arr: Operand,
@@ -244,12 +236,65 @@ pub enum Op {
     /// A new local array of zeros (or of one value): `Array1::zeros(n)`, `Array2::zeros((r, c))`,
     /// `vec![v; n]`. A constant until it is written.
     NewArray(NewArray),
+    /// `a.slice(s![...])`: a view of part of an ndarray array; the operands are `a`, then the
+    /// operands of `elems` in order. With `std`, `&a[lo..hi]` of a slice, `Vec` or fixed array
+    /// (one range, no step).
+    Slice {
+        arr: Operand,
+        elems: Vec<SliceElem>,
+        std: bool,
+    },
+    /// `a.mapv(|e| body)` with a closure: the body is a function of its own.
+    MapClosure(Box<MapClosure>),
+}
+
+/// One element of `s![...]`.
+pub enum SliceElem {
+    /// `i`: that index (the axis disappears).
+    Index(Operand),
+    /// `lo..hi`, `lo..=hi`, `lo..`, `..hi`, `..`, each with an optional `;step`.
+    Range {
+        lo: Option<Operand>,
+        hi: Option<Operand>,
+        inclusive: bool,
+        step: Option<Operand>,
+    },
+}
+
+impl SliceElem {
+    pub fn operands(&self) -> Vec<&Operand> {
+        match self {
+            SliceElem::Index(i) => vec![i],
+            SliceElem::Range { lo, hi, step, .. } => {
+                lo.iter().chain(hi.iter()).chain(step.iter()).collect()
+            }
+        }
+    }
+}
+
+/// `a.mapv(|e| body)`: the closure body lowered as a scalar function of the element and of
+/// the values it captures (`func`'s parameters: the element, then the captures). The forward
+/// sweep maps it over the elements; the reverse sweep runs its pullback per element, which
+/// gives the element's adjoint and adds to the captures' adjoints.
+pub struct MapClosure {
+    pub arr: Operand,
+    /// The enclosing function's values that the body reads, in `func.params[1..]` order.
+    pub captures: Vec<Operand>,
+    /// `map(|e| ..)`: the body's element is a `&f64` (`func.params[0]` is a `ScalarRef`).
+    pub by_ref: bool,
+    pub func: Func,
 }
 
 pub enum NewArray {
     Zeros1(Operand),
     Zeros2(Operand, Operand),
     Vec(Operand, Operand),
+    /// `Array1::from_elem(n, v)`: the value first.
+    FromElem1(Operand, Operand),
+    /// `Array2::from_elem((r, c), v)`: the value first.
+    FromElem2(Operand, Operand, Operand),
+    /// `Array1::from_vec(vec![a, b, ...])`: one element per operand.
+    FromElems(Vec<Operand>),
 }
 
 /// `arr[idx] = val` (or `+=` when `add`) on a local array.
@@ -276,10 +321,47 @@ pub enum ArrayMethod {
     Std,
     Dot,
     Mapv(MathFn),
+    /// `a.t()`: the transposed view.
+    T,
+    /// `a.view()`: the same elements, as a view.
+    View,
+    /// `a.to_owned()`: the same elements, owned.
+    ToOwned,
+    /// `a.sum_axis(Axis(k))`
+    SumAxis,
+    /// `a.mean_axis(Axis(k)).unwrap()`
+    MeanAxis,
+    /// `a.var_axis(Axis(k), ddof)`
+    VarAxis,
+    /// `a.std_axis(Axis(k), ddof)`
+    StdAxis,
+    /// `a.insert_axis(Axis(k))` (emitted as `a.view().insert_axis(..)`, which does not move `a`)
+    InsertAxis,
+    /// `Array1::from_vec(v)` (emitted on a copy, `v.to_vec()`)
+    FromVec,
+    /// `a.broadcast(shape).unwrap()`: a view of `a` repeated to `shape` (the operands after `a`:
+    /// one length, or rows and columns).
+    Broadcast,
+    /// `a.len_of(Axis(k))`: a constant, like `len`.
+    LenOf,
     Len,
     Nrows,
     Ncols,
     Shape,
+}
+
+impl ArrayMethod {
+    /// A method of the array's shape (a constant, whatever the elements).
+    pub fn is_shape(self) -> bool {
+        matches!(
+            self,
+            ArrayMethod::Len
+                | ArrayMethod::LenOf
+                | ArrayMethod::Nrows
+                | ArrayMethod::Ncols
+                | ArrayMethod::Shape
+        )
+    }
 }
 
 pub enum InactiveOp {

@@ -52,8 +52,10 @@ use proc_macro::TokenStream;
 /// `return`, the `f64` math methods, casts, constants, tuples (`let (a, b) = ..`,
 /// `(x, y) = (y, x + y)`), closures bound with `let` and given to iterator adaptors, calls to
 /// other `#[differentiable]` functions (also ones that return `(f64, f64, ..)`), and the ndarray
-/// operations listed in the README. Anything else is a compile error on the offending tokens
-/// that says what to write instead.
+/// operations listed in the README (arithmetic with broadcasting, `sum`, `mean`, `var`, `std`,
+/// `dot`, `t()`, `sum_axis`/`mean_axis`, `slice(s![..])`, `mapv(f64::exp)` and `mapv(|e| ..)`
+/// with a closure, `fold`, `from_elem`, ...). Anything else is a compile error on the offending
+/// tokens that says what to write instead.
 ///
 /// Iterator chains become the index loop a user would write:
 ///

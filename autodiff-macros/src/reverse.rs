@@ -31,6 +31,17 @@ fn array_method_name(m: ArrayMethod) -> &'static str {
         ArrayMethod::Std => "std",
         ArrayMethod::Dot => "dot",
         ArrayMethod::Mapv(_) => "mapv",
+        ArrayMethod::T => "t",
+        ArrayMethod::View => "view",
+        ArrayMethod::ToOwned => "to_owned",
+        ArrayMethod::SumAxis => "sum_axis",
+        ArrayMethod::MeanAxis => "mean_axis",
+        ArrayMethod::InsertAxis => "insert_axis",
+        ArrayMethod::VarAxis => "var_axis",
+        ArrayMethod::StdAxis => "std_axis",
+        ArrayMethod::FromVec => "from_vec",
+        ArrayMethod::Broadcast => "broadcast",
+        ArrayMethod::LenOf => "len_of",
         ArrayMethod::Len => "len",
         ArrayMethod::Nrows => "nrows",
         ArrayMethod::Ncols => "ncols",
@@ -473,6 +484,18 @@ impl<'a> Gen<'a> {
                     let (v, n) = (self.opnd(v), self.opnd(n));
                     quote_spanned!(sp=> ::std::vec![#v; #n])
                 }
+                NewArray::FromElem1(v, n) => {
+                    let (v, n) = (self.opnd(v), self.opnd(n));
+                    quote_spanned!(sp=> #nd::Array1::<f64>::from_elem(#n, #v))
+                }
+                NewArray::FromElems(elems) => {
+                    let elems: Vec<TokenStream> = elems.iter().map(|e| self.opnd(e)).collect();
+                    quote_spanned!(sp=> #nd::Array1::<f64>::from_vec(::std::vec![#(#elems),*]))
+                }
+                NewArray::FromElem2(v, r, c) => {
+                    let (v, r, c) = (self.opnd(v), self.opnd(r), self.opnd(c));
+                    quote_spanned!(sp=> #nd::Array2::<f64>::from_elem((#r, #c), #v))
+                }
             };
             let m = if self.f.values[l.dst].mutable {
                 quote!(mut)
@@ -590,21 +613,6 @@ impl<'a> Gen<'a> {
                 let i = syn::Index::from(*i);
                 quote_spanned!(sp=> #t.#i)
             }
-            Op::SubSlice {
-                arr,
-                lo,
-                hi,
-                inclusive,
-            } => {
-                let a = o(arr);
-                let lo = lo.as_ref().map(|x| o(x));
-                let hi = hi.as_ref().map(|x| o(x));
-                if *inclusive {
-                    quote_spanned!(sp=> &#a[#lo..=#hi])
-                } else {
-                    quote_spanned!(sp=> &#a[#lo..#hi])
-                }
-            }
             Op::Call { path, args } => {
                 let args: Vec<TokenStream> = args.iter().map(o).collect();
                 quote_spanned!(sp=> #path(#(#args),*))
@@ -634,11 +642,66 @@ impl<'a> Gen<'a> {
             }
             // Handled above.
             Op::NewArray(_) => return TokenStream::new(),
+            Op::Slice { arr, elems, std } => {
+                let a = o(arr);
+                let args: Vec<TokenStream> = analyse::op_operands(&l.op)
+                    .into_iter()
+                    .map(|x| self.opnd(x))
+                    .collect();
+                let (r, g) = (TokenStream::new(), TokenStream::new());
+                let scalar = vec![true; args.len()];
+                let env = rules::Env::new(&args, &r, &g, &args, true, &scalar);
+                if *std {
+                    let r = rules::slice_elems(elems, &env);
+                    quote_spanned!(sp=> &#a[#(#r)*])
+                } else {
+                    let s = rules::slice_macro(elems, &env);
+                    quote_spanned!(sp=> #a.slice(#s))
+                }
+            }
+            Op::MapClosure(mc) => {
+                let a = o(&mc.arr);
+                let map = self.closure_forward(mc);
+                quote_spanned!(sp=> #a.mapv(#map))
+            }
             Op::Array(m, args) => {
                 let a = o(&args[0]);
                 let rest: Vec<TokenStream> = args[1..].iter().map(o).collect();
+                let nd = quote!(::autodiff_runtime::ndarray);
                 match m {
                     ArrayMethod::Mean => quote_spanned!(sp=> #a.mean().unwrap()),
+                    ArrayMethod::SumAxis => {
+                        let k = &rest[0];
+                        quote_spanned!(sp=> #a.sum_axis(#nd::Axis(#k)))
+                    }
+                    ArrayMethod::MeanAxis => {
+                        let k = &rest[0];
+                        quote_spanned!(sp=> #a.mean_axis(#nd::Axis(#k)).unwrap())
+                    }
+                    ArrayMethod::VarAxis | ArrayMethod::StdAxis => {
+                        let (k, d) = (&rest[0], &rest[1]);
+                        let name = format_ident!("{}", array_method_name(*m), span = l.span);
+                        quote_spanned!(sp=> #a.#name(#nd::Axis(#k), #d))
+                    }
+                    ArrayMethod::InsertAxis => {
+                        let k = &rest[0];
+                        quote_spanned!(sp=> #a.view().insert_axis(#nd::Axis(#k)))
+                    }
+                    ArrayMethod::Broadcast => {
+                        if rest.len() == 1 {
+                            let n = &rest[0];
+                            quote_spanned!(sp=> #a.broadcast(#n).unwrap())
+                        } else {
+                            quote_spanned!(sp=> #a.broadcast((#(#rest),*)).unwrap())
+                        }
+                    }
+                    ArrayMethod::LenOf => {
+                        let k = &rest[0];
+                        quote_spanned!(sp=> #a.len_of(#nd::Axis(#k)))
+                    }
+                    ArrayMethod::FromVec => {
+                        quote_spanned!(sp=> #nd::Array1::<f64>::from_vec(#a.to_vec()))
+                    }
                     ArrayMethod::Mapv(f) => {
                         let f = format_ident!("{}", f.name(), span = l.span);
                         quote_spanned!(sp=> #a.mapv(f64::#f))
@@ -1001,19 +1064,6 @@ impl<'a> Gen<'a> {
             }
             return code;
         }
-        if let Op::SubSlice { arr, lo, .. } = &l.op {
-            // The sub-slice's adjoint lands in its array's, from `lo` on.
-            if let Operand::Val(a) = arr
-                && self.an.active[*a]
-            {
-                let r = self.root[*a];
-                code.extend(self.declare_pending([r]));
-                let (ab, lo) = (self.adj(r), lo.as_ref().map(|x| self.opnd(x)));
-                let lo = lo.unwrap_or_else(|| quote!(0usize));
-                code.extend(quote!(::autodiff_runtime::__rt::acc_range(&mut #ab, #lo, &#g);));
-            }
-            return code;
-        }
         if let Op::Call { path, args } = &l.op {
             // A pullback's array adjoints may be `Vec`s or fixed arrays: added to a zero.
             code.extend(
@@ -1043,6 +1093,10 @@ impl<'a> Gen<'a> {
                 };
                 code.extend(self.accum_kind(a, d, array));
             }
+            return code;
+        }
+        if let Op::MapClosure(mc) = &l.op {
+            code.extend(self.rev_map_closure(l.dst, mc));
             return code;
         }
         let operands = analyse::op_operands(&l.op);
@@ -1171,6 +1225,125 @@ impl<'a> Gen<'a> {
                     code.extend(s);
                 }
             }
+        }
+        code
+    }
+
+    /// The closure of `a.mapv(|e| body)` in the forward sweep: the body's own code, after
+    /// binding the captured values to its parameters.
+    fn closure_forward(&self, mc: &MapClosure) -> TokenStream {
+        let f = &mc.func;
+        // Nothing active: the body's loops record nothing here (its pullback records its own).
+        let an = analyse::analyse(f, &[]);
+        let g = Gen::new(f, &an);
+        let tapes = g.declare_tapes(&f.body);
+        let fwd = g.fwd_block(&f.body, Sweep::Record);
+        let result = g.opnd(&f.results[0]);
+        let (elem, bind_elem) = self.closure_elem(mc);
+        let bind = self.bind_captures(mc);
+        quote!(|#elem: f64| -> f64 { #bind_elem #bind #tapes #fwd #result })
+    }
+
+    /// The closure's parameter for the element, and its binding to the body's parameter:
+    /// itself for `mapv`, a reference to it for `map(|e| ..)`.
+    fn closure_elem(&self, mc: &MapClosure) -> (Ident, TokenStream) {
+        let p = &mc.func.params[0].ident;
+        if mc.by_ref {
+            let e = mc.func.namer.own("elem");
+            let bind = quote!(let #p = &#e;);
+            (e, bind)
+        } else {
+            (p.clone(), TokenStream::new())
+        }
+    }
+
+    /// `let (c1, c2, ..) = (outer1, outer2, ..);`: the closure's parameters for the captured
+    /// values (at once, so that no binding shadows an outer name another one reads).
+    fn bind_captures(&self, mc: &MapClosure) -> TokenStream {
+        if mc.captures.is_empty() {
+            return TokenStream::new();
+        }
+        let inner: Vec<&Ident> = mc.func.params[1..].iter().map(|p| &p.ident).collect();
+        let outer: Vec<TokenStream> = mc
+            .captures
+            .iter()
+            .map(|c| {
+                let t = self.opnd(c);
+                if self.kind(c) == Kind::ScalarRef {
+                    quote!(*#t)
+                } else {
+                    t
+                }
+            })
+            .collect();
+        quote!(let (#(#inner,)*) = (#(#outer,)*);)
+    }
+
+    /// The reverse of `v = a.mapv(|e| body)`: per element, the body's pullback (its forward
+    /// recomputed, then its reverse) gives ∂body/∂e times v̄ᵢ, the element's adjoint, and adds
+    /// ∂body/∂c times v̄ᵢ to each captured value's accumulator; one pass over `a`.
+    fn rev_map_closure(&self, dst: ValId, mc: &MapClosure) -> TokenStream {
+        let rt = rt();
+        let f = &mc.func;
+        let params: Vec<ValId> = f.params.iter().map(|p| p.val).collect();
+        let an = analyse::analyse(f, &params);
+        let g = Gen::new(f, &an);
+        let seed = f.namer.own("d_elem");
+        let outs: Vec<Ident> = (0..params.len())
+            .map(|k| self.derived(dst, &format!("e{k}")))
+            .collect();
+        let adjs: Vec<Ident> = params.iter().map(|v| g.adj(*v)).collect();
+        let sweep = crate::expand::sweep(&g, f, &quote!(#seed), &params, quote!((#(#adjs,)*)));
+        let (elem, bind_elem) = self.closure_elem(mc);
+        let bind = self.bind_captures(mc);
+        let bind = quote!(#bind_elem #bind);
+        let active_caps: Vec<(usize, &Operand)> = mc
+            .captures
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| self.is_active(c))
+            .map(|(k, c)| (k + 1, c))
+            .collect();
+        let accs: Vec<Ident> = active_caps
+            .iter()
+            .map(|(k, _)| self.derived(dst, &format!("cap{k}")))
+            .collect();
+        let add_caps: Vec<TokenStream> = active_caps
+            .iter()
+            .zip(&accs)
+            .map(|((k, _), acc)| {
+                let o = &outs[*k];
+                quote!(#acc += #o;)
+            })
+            .collect();
+        let gbar = self.adj(dst);
+        let a = self.opnd(&mc.arr);
+        let e0 = &outs[0];
+        let mut code = quote!(#(let mut #accs: f64 = 0.0;)*);
+        let body = quote!(
+            #bind
+            let (_, (#(#outs,)*)) = #sweep;
+            #(#add_caps)*
+        );
+        if self.is_active(&mc.arr) {
+            let contrib = self.derived(dst, "map_da");
+            code.extend(quote!(
+                let #contrib = #rt::map_pullback(&#a, &#gbar, |#elem: f64, #seed: f64| -> f64 {
+                    #body
+                    #e0
+                });
+            ));
+            if let Some(v) = mc.arr.val() {
+                code.extend(self.flush_deferred(self.root[v]));
+            }
+            code.extend(self.accum_kind(&mc.arr, quote!(#contrib), true));
+        } else {
+            code.extend(quote!(
+                #rt::each_pullback(&#a, &#gbar, |#elem: f64, #seed: f64| { #body });
+            ));
+        }
+        for ((_, c), acc) in active_caps.iter().zip(&accs) {
+            code.extend(self.accum(c, quote!(#acc)));
         }
         code
     }

@@ -245,3 +245,20 @@ fn debugging_macros() {
         },
     );
 }
+
+/// A dense ReLU layer written with everyday ndarray: `t()` and its pullback (a transposed view
+/// of the adjoint), and `mapv` with a closure, whose body's pullback runs per element inside
+/// one pass (`map_pullback`) and sums the captured value's adjoint.
+#[test]
+fn ndarray_methods_and_mapv_closure() {
+    snapshot(
+        "dense_layer",
+        quote::quote!(wrt(w, leak)),
+        quote::quote! {
+            pub fn dense(w: ArrayView2<f64>, x: ArrayView2<f64>, leak: f64) -> f64 {
+                let h = x.dot(&w.t()).mapv(|v| if v > 0.0 { v } else { leak * v });
+                h.sum_axis(Axis(0)).mean().unwrap()
+            }
+        },
+    );
+}

@@ -12,7 +12,11 @@
 //!   [`Elementwise`] impl gives the result type;
 //! - reductions ([`mean_da`], [`sum_da`], [`var_da`], [`std_da`]), dot products ([`dot_da`],
 //!   [`dot_db`]), column and row views ([`column_acc`], [`row_acc`]) and `mapv` ([`mapv_da`] with
-//!   the derivatives in [`deriv`]) have one pullback function each.
+//!   the derivatives in [`deriv`]) have one pullback function each; so do transposes and axes
+//!   ([`t_da`], [`sum_axis_da`], [`mean_axis_da`], [`insert_axis_da`]), whose contributions are
+//!   views or small arrays that broadcast into the adjoint, and `mapv` with a closure
+//!   ([`map_pullback`], [`each_pullback`]: the generated pullback of the closure body, run per
+//!   element).
 //!
 //! Panics: only where ndarray itself panics on a shape mismatch (each function says which); no
 //! `Box`, `dyn` or allocation beyond the returned value. The closures passed to ndarray's `Zip`
@@ -140,6 +144,9 @@ impl<S: Data<Elem = f64>, D: Dimension, E: Dimension> FirstAdj<Array<f64, E>> fo
                 Ok(adj) => adj,
                 Err(e) => panic!("same shape but not convertible: {e}"),
             }
+        } else if let Some(b) = c.broadcast(self.raw_dim()) {
+            // A smaller contribution that broadcasts (`mean_axis`): one pass, no zeros.
+            b.to_owned()
         } else {
             let mut adj = self.zero_adj();
             adj.acc(&c);
@@ -164,9 +171,28 @@ where
         {
             return view.to_owned();
         }
+        if let Some(b) = c.broadcast(self.raw_dim()) {
+            // A smaller contribution that broadcasts (`sum_axis`): one pass, no zeros.
+            return b.to_owned();
+        }
         let mut adj = self.zero_adj();
         adj.acc(c);
         adj
+    }
+}
+
+impl<'c, S, D, E> FirstAdj<ArrayView<'c, f64, E>> for ArrayBase<S, D>
+where
+    S: Data<Elem = f64>,
+    D: Dimension,
+    E: Dimension,
+{
+    type Adj = Array<f64, D>;
+    /// As for a borrowed array: a view contribution (`t()`, `sum_axis`, `insert_axis`) is
+    /// copied once into the new adjoint.
+    #[inline]
+    fn first_adj(&self, c: ArrayView<'c, f64, E>) -> Array<f64, D> {
+        self.first_adj(&c)
     }
 }
 
@@ -1035,29 +1061,6 @@ where
 // mapv
 // ---------------------------------------------------------------------------------------------
 
-/// The adjoint `g` of `a.mapv(f)`, lifted: `f64` (the same for every element) or an array view
-/// that broadcasts to `a`'s shape.
-pub trait MapvCotangent<D: Dimension> {
-    /// `g ⊙ a.mapv(dfdx)`.
-    fn mapv_scaled(self, a: ArrayView<'_, f64, D>, dfdx: fn(f64) -> f64) -> Array<f64, D>;
-}
-
-impl<D: Dimension> MapvCotangent<D> for f64 {
-    #[inline]
-    fn mapv_scaled(self, a: ArrayView<'_, f64, D>, dfdx: fn(f64) -> f64) -> Array<f64, D> {
-        a.mapv(|x| self * dfdx(x))
-    }
-}
-
-impl<'g, D: Dimension, E: Dimension> MapvCotangent<D> for ArrayView<'g, f64, E> {
-    #[inline]
-    fn mapv_scaled(self, a: ArrayView<'_, f64, D>, dfdx: fn(f64) -> f64) -> Array<f64, D> {
-        Zip::from(&a)
-            .and_broadcast(&self)
-            .map_collect(|&x, &g| g * dfdx(x))
-    }
-}
-
 /// Pullback of `a.mapv(f)`: `g ⊙ a.mapv(dfdx)` with `dfdx = f'` (see [`deriv`]); `g` is an
 /// array of `a`'s shape (or broadcasting to it) or an `f64`.
 ///
@@ -1068,9 +1071,9 @@ where
     A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
     D: Dimension,
     G: Lift + ?Sized,
-    G::Out<'g>: MapvCotangent<D>,
+    G::Out<'g>: MapPullback<D>,
 {
-    g.lift().mapv_scaled(a.lift(), dfdx)
+    g.lift().map_pullback(a.lift(), |x, g| g * dfdx(x))
 }
 
 /// Derivatives of `f64`'s unary methods, `f'(x)` under the method's name, for [`mapv_da`].
@@ -1215,6 +1218,216 @@ pub mod deriv {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Transposes, axes and slices
+// ---------------------------------------------------------------------------------------------
+
+/// Pullback of `a.t()`: `ḡᵀ`, a view of the adjoint (added to `ā` as [`acc`] adds, or copied
+/// into a new adjoint by [`first_adj`]).
+#[inline]
+pub fn t_da<S: Data<Elem = f64>, D: Dimension>(g: &ArrayBase<S, D>) -> ArrayView<'_, f64, D> {
+    g.t()
+}
+
+/// Pullback of `a.sum_axis(Axis(k))`: `ḡ` with axis `k` inserted (length 1), a view that
+/// broadcasts along that axis when added to `ā`.
+///
+/// **Panics** if `k` is greater than `g`'s number of axes.
+#[inline]
+pub fn sum_axis_da<S: Data<Elem = f64>, D: Dimension>(
+    g: &ArrayBase<S, D>,
+    k: usize,
+) -> ArrayView<'_, f64, D::Larger> {
+    g.view().insert_axis(Axis(k))
+}
+
+/// Pullback of `a.mean_axis(Axis(k)).unwrap()`: `ḡ / n` with axis `k` inserted (length 1),
+/// `n` the length of `a` along `k`; it broadcasts along that axis when added to `ā`. Only
+/// `g.len()` elements are computed.
+///
+/// **Panics** if `k` is not an axis of `a`.
+#[inline]
+pub fn mean_axis_da<'a, A, D, S>(a: &'a A, k: usize, g: &ArrayBase<S, D::Smaller>) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+    S: Data<Elem = f64>,
+{
+    let n = a.lift().len_of(Axis(k)) as f64;
+    let scaled = g.mapv(|x| x / n).insert_axis(Axis(k));
+    match scaled.into_dimensionality::<D>() {
+        Ok(s) => s,
+        Err(e) => panic!("mean_axis_da: {e}"),
+    }
+}
+
+/// Pullback of `a.var_axis(Axis(k), ddof)` of a matrix: `∂/∂a_ij = g_j · 2 (a_ij − m_j) / (n − ddof)`
+/// along each lane `j` of axis `k` (`m_j` its mean, `n` its length).
+///
+/// **Panics** if `k` is not 0 or 1, or `g`'s length is not the number of lanes.
+#[inline]
+pub fn var_axis_da<'a, A, S>(a: &'a A, k: usize, ddof: f64, g: &ArrayBase<S, Ix1>) -> Array2<f64>
+where
+    A: Lift<Out<'a> = ArrayView2<'a, f64>> + ?Sized,
+    S: Data<Elem = f64>,
+{
+    axis_moment_da(
+        a.lift(),
+        k,
+        g.view(),
+        |gj, n, _| 2.0 * gj / (n - ddof),
+        None,
+    )
+}
+
+/// Pullback of `s = a.std_axis(Axis(k), ddof)` of a matrix: `∂/∂a_ij = g_j (a_ij − m_j) /
+/// ((n − ddof) s_j)` along each lane `j` of axis `k`, and 0 on a lane whose `s_j` is 0 (as
+/// [`std_da`]).
+///
+/// **Panics** as [`var_axis_da`], or if `s` has not one element per lane.
+#[inline]
+pub fn std_axis_da<'a, A, S, S2>(
+    a: &'a A,
+    k: usize,
+    ddof: f64,
+    s: &ArrayBase<S2, Ix1>,
+    g: &ArrayBase<S, Ix1>,
+) -> Array2<f64>
+where
+    A: Lift<Out<'a> = ArrayView2<'a, f64>> + ?Sized,
+    S: Data<Elem = f64>,
+    S2: Data<Elem = f64>,
+{
+    let scale = |gj: f64, n: f64, sj: f64| {
+        if sj == 0.0 {
+            0.0
+        } else {
+            gj / ((n - ddof) * sj)
+        }
+    };
+    axis_moment_da(a.lift(), k, g.view(), scale, Some(s.view()))
+}
+
+/// `scale(g_j, n, s_j) (a_ij − m_j)` along each lane `j` of axis `k` (`s_j` 0 when `s` is
+/// `None`).
+#[inline]
+fn axis_moment_da(
+    a: ArrayView2<'_, f64>,
+    k: usize,
+    g: ArrayView1<'_, f64>,
+    scale: impl Fn(f64, f64, f64) -> f64,
+    s: Option<ArrayView1<'_, f64>>,
+) -> Array2<f64> {
+    let n = a.len_of(Axis(k)) as f64;
+    let zeros = Array::zeros(g.raw_dim());
+    let s = s.unwrap_or(zeros.view());
+    let mut out = Array2::zeros(a.raw_dim());
+    Zip::from(out.lanes_mut(Axis(k)))
+        .and(a.lanes(Axis(k)))
+        .and(&g)
+        .and(&s)
+        .for_each(|mut o, x, &gj, &sj| {
+            let mean = x.sum() / n;
+            let c = scale(gj, n, sj);
+            o.zip_mut_with(&x, |o, &x| *o = c * (x - mean));
+        });
+    out
+}
+
+/// Pullback of `a.insert_axis(Axis(k))`: `ḡ` without axis `k` (which has length 1).
+///
+/// **Panics** if `k` is not an axis of `g`.
+#[inline]
+pub fn insert_axis_da<S: Data<Elem = f64>, D: ndarray::RemoveAxis>(
+    g: &ArrayBase<S, D>,
+    k: usize,
+) -> ArrayView<'_, f64, D::Smaller> {
+    g.view().index_axis_move(Axis(k), 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// mapv with a closure
+// ---------------------------------------------------------------------------------------------
+
+/// The adjoint `g` of `a.mapv(..)`, lifted: `f64` or an array view that broadcasts to `a`'s
+/// shape. A pullback runs once per element, `f(aᵢ, gᵢ)`: the closure body's generated one, or
+/// `g f'(a)` for `mapv(f64::name)` ([`mapv_da`]).
+pub trait MapPullback<D: Dimension> {
+    /// `[f(aᵢ, gᵢ)]`, of `a`'s shape.
+    fn map_pullback<F: FnMut(f64, f64) -> f64>(
+        self,
+        a: ArrayView<'_, f64, D>,
+        f: F,
+    ) -> Array<f64, D>;
+    /// `f(aᵢ, gᵢ)` for every element, for its effects (the captured values' adjoints).
+    fn each_pullback<F: FnMut(f64, f64)>(self, a: ArrayView<'_, f64, D>, f: F);
+}
+
+impl<D: Dimension> MapPullback<D> for f64 {
+    #[inline]
+    fn map_pullback<F: FnMut(f64, f64) -> f64>(
+        self,
+        a: ArrayView<'_, f64, D>,
+        mut f: F,
+    ) -> Array<f64, D> {
+        a.mapv(|x| f(x, self))
+    }
+    #[inline]
+    fn each_pullback<F: FnMut(f64, f64)>(self, a: ArrayView<'_, f64, D>, mut f: F) {
+        a.for_each(|&x| f(x, self));
+    }
+}
+
+impl<'g, D: Dimension, E: Dimension> MapPullback<D> for ArrayView<'g, f64, E> {
+    #[inline]
+    fn map_pullback<F: FnMut(f64, f64) -> f64>(
+        self,
+        a: ArrayView<'_, f64, D>,
+        mut f: F,
+    ) -> Array<f64, D> {
+        Zip::from(&a)
+            .and_broadcast(&self)
+            .map_collect(|&x, &g| f(x, g))
+    }
+    #[inline]
+    fn each_pullback<F: FnMut(f64, f64)>(self, a: ArrayView<'_, f64, D>, mut f: F) {
+        Zip::from(&a)
+            .and_broadcast(&self)
+            .for_each(|&x, &g| f(x, g));
+    }
+}
+
+/// Pullback of `a.mapv(|e| body)` with respect to `a`: `f(aᵢ, ḡᵢ)` per element, where `f`
+/// is the reverse of the closure body (generated), which also adds to the captured values'
+/// adjoints. `g` is an array of `a`'s shape (or broadcasting to it) or an `f64`.
+///
+/// **Panics** if `g` does not broadcast to `a`'s shape.
+#[inline]
+pub fn map_pullback<'a, 'g, A, D, G, F>(a: &'a A, g: &'g G, f: F) -> Array<f64, D>
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+    G: Lift + ?Sized,
+    G::Out<'g>: MapPullback<D>,
+    F: FnMut(f64, f64) -> f64,
+{
+    g.lift().map_pullback(a.lift(), f)
+}
+
+/// [`map_pullback`] when `a` itself is not differentiated: only the captured values' adjoints,
+/// no array is built.
+#[inline]
+pub fn each_pullback<'a, 'g, A, D, G, F>(a: &'a A, g: &'g G, f: F)
+where
+    A: Lift<Out<'a> = ArrayView<'a, f64, D>> + ?Sized,
+    D: Dimension,
+    G: Lift + ?Sized,
+    G::Out<'g>: MapPullback<D>,
+    F: FnMut(f64, f64),
+{
+    g.lift().each_pullback(a.lift(), f);
+}
+
 /// `Σ a ⊙ b` over all elements (with broadcasting), as one `f64` and without allocating when the
 /// shapes agree: the contribution of an elementwise product to a scalar operand's adjoint
 /// (`v = a * s` with `s` a scalar gives `s̄ += Σ v̄ ⊙ a`).
@@ -1352,19 +1565,5 @@ mod tests {
             rows_transposed_times(&m, cols, ArrayView1::from(&g[..]), &mut dispatched);
             assert_eq!(portable, dispatched, "{rows}×{cols}");
         }
-    }
-}
-
-/// `parent[lo..lo + child.len()] += child`: the adjoint of a sub-slice `&x[lo..hi]` flows back
-/// into `x`'s.
-#[inline]
-pub fn acc_range<P: AsMut<[f64]> + ?Sized, C: AsRef<[f64]> + ?Sized>(
-    parent: &mut P,
-    lo: usize,
-    child: &C,
-) {
-    let child = child.as_ref();
-    for (p, c) in parent.as_mut()[lo..lo + child.len()].iter_mut().zip(child) {
-        *p += *c;
     }
 }

@@ -11,6 +11,9 @@ impl Lowerer<'_> {
         out: &mut Vec<Stmt>,
     ) -> Option<Option<Operand>> {
         use ArrayMethod as A;
+        if let Some(result) = self.more_array_methods(m, out) {
+            return Some(result);
+        }
         let name = m.method.to_string();
         let (method, arity) = match name.as_str() {
             "column" => (A::Column, 1),
@@ -44,7 +47,7 @@ impl Lowerer<'_> {
                 let Some(f) = f else {
                     self.errors.at(
                         &m.args,
-                        "`mapv` takes one of the one-argument f64 math functions by path, such as `mapv(f64::exp)`; closures are not supported",
+                        "`mapv` takes a closure of the element, `mapv(|e| ...)`, or one of the one-argument f64 math functions by path, such as `mapv(f64::exp)`",
                     );
                     return Some(None);
                 };
@@ -58,27 +61,7 @@ impl Lowerer<'_> {
                     None,
                 )));
             }
-            "unwrap" => {
-                let inner = match strip_parens(&m.receiver) {
-                    syn::Expr::MethodCall(mm) if mm.method == "mean" && mm.args.is_empty() => mm,
-                    _ => {
-                        self.errors.at(
-                            &m.method,
-                            "`unwrap` is supported only as `.mean().unwrap()` in a #[differentiable] function",
-                        );
-                        return Some(None);
-                    }
-                };
-                let Some(a) = self.operand(&inner.receiver, out) else {
-                    return Some(None);
-                };
-                return Some(Some(self.emit(
-                    out,
-                    Op::Array(A::Mean, vec![a]),
-                    m.span(),
-                    None,
-                )));
-            }
+            "unwrap" => return Some(self.unwrap(m, out)),
             "mean" => {
                 self.errors.at(
                     &m.method,
@@ -137,7 +120,15 @@ impl Lowerer<'_> {
             return result;
         }
         if CONSTANT_METHODS.contains(&name.as_str()) {
-            let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
+            let recv = self.operand(&m.receiver, out);
+            if let Some(r) = &recv
+                && self.kind(r).is_array()
+            {
+                return self.array_elementwise(m, r.clone(), out);
+            }
+            let args = self.operands(&m.args, out);
+            let mut ops = vec![recv?];
+            ops.extend(args?);
             // On floats `rem_euclid` is `a - b * floor(a / b)`: not a constant.
             if name == "rem_euclid" && self.is_float(&ops[0]) {
                 self.errors.at(
@@ -154,7 +145,14 @@ impl Lowerer<'_> {
                 None,
             ));
         }
-        let Some((f, arity)) = MathFn::lookup(&name) else {
+        let lookup = MathFn::lookup(&name);
+        let recv = self.operand(&m.receiver, out);
+        if let Some(r) = &recv
+            && self.kind(r).is_array()
+        {
+            return self.array_elementwise(m, r.clone(), out);
+        }
+        let Some((f, arity)) = lookup else {
             self.errors.at(
                 &m.method,
                 format!(
@@ -171,11 +169,15 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let ops = self.operands(std::iter::once(&*m.receiver).chain(&m.args), out)?;
+        let args = self.operands(&m.args, out);
+        let mut ops = vec![recv?];
+        ops.extend(args?);
         if ops.iter().any(|o| self.kind(o).is_array()) {
             self.errors.at(
                 &m.method,
-                format!("`{name}` applies to f64 values; for an array write `.mapv(f64::{name})`"),
+                format!(
+                    "`{name}` applies to f64 values; for an array write `.mapv(|e| e.{name}(..))`"
+                ),
             );
             return None;
         }
@@ -208,7 +210,11 @@ impl Lowerer<'_> {
             .map(|s| s.ident.to_string())
             .collect();
         // `Array1::<f64>::zeros(n)`: the element type may be written.
-        let is_zeros = segs.len() >= 2 && segs[segs.len() - 1] == "zeros";
+        let is_zeros = segs.len() >= 2
+            && matches!(
+                segs[segs.len() - 1].as_str(),
+                "zeros" | "ones" | "from_elem" | "from_vec"
+            );
         if let Some(seg) = fp
             .path
             .segments
@@ -221,6 +227,9 @@ impl Lowerer<'_> {
                 "generic arguments in a call are not supported in a #[differentiable] function; call a non-generic #[differentiable] function",
             );
             return None;
+        }
+        if let Some(result) = self.array_constructor(c, &segs, out) {
+            return result;
         }
         // `Array1::zeros(n)`, `Array2::zeros((r, c))`: a new local array.
         if segs.len() >= 2 && segs[segs.len() - 1] == "zeros" && c.args.len() == 1 {

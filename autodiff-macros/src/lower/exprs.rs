@@ -194,32 +194,7 @@ impl Lowerer<'_> {
                             let a = self.operand(&i.expr, out)?;
                             return Some(self.emit(out, Op::Ref(a), span, None));
                         }
-                        // `&x[a..b]`: a sub-slice.
-                        syn::Expr::Range(rr) => {
-                            let arr = self.operand(&i.expr, out)?;
-                            let lo = match &rr.start {
-                                Some(e) => Some(self.operand(e, out)?),
-                                None => None,
-                            };
-                            let hi = match &rr.end {
-                                Some(e) => Some(self.operand(e, out)?),
-                                None => None,
-                            };
-                            if self.kind(&arr).dims() != 1 {
-                                self.errors.at(
-                                    &i.expr,
-                                    "`&x[a..b]` takes a part of a slice, `Vec` or fixed array of f64 (for ndarray write `x.slice(s![a..b])`)",
-                                );
-                                return None;
-                            }
-                            let op = Op::SubSlice {
-                                arr,
-                                lo,
-                                hi,
-                                inclusive: matches!(rr.limits, syn::RangeLimits::Closed(_)),
-                            };
-                            return Some(self.emit(out, op, span, None));
-                        }
+                        syn::Expr::Range(_) => return self.index(i, true, out),
                         _ => return self.index(i, true, out),
                     }
                 }

@@ -67,10 +67,7 @@ fn whole_use(s: &Stmt, y: ValId) -> Option<Span> {
         Stmt::Let(l) => match &l.op {
             Op::Index { arr, idx, .. } => (idx.iter().any(is_y) && !is_y(arr)).then_some(l.span),
             // The shape does not change with the elements.
-            Op::Array(
-                ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape,
-                _,
-            ) => None,
+            Op::Array(m, _) if m.is_shape() => None,
             op => crate::analyse::op_operands(op)
                 .into_iter()
                 .any(is_y)

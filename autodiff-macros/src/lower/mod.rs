@@ -16,6 +16,7 @@ use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+mod array_methods;
 mod branches;
 mod calls;
 mod closures;
@@ -318,19 +319,37 @@ impl Lowerer<'_> {
             }
             Op::Index { by_ref: true, .. } => Kind::ScalarRef,
             Op::Field(..) => Kind::Scalar,
-            Op::SubSlice { .. } => Kind::Array {
-                dims: 1,
-                is_ref: true,
-            },
             Op::Ref(a) => match k(a) {
                 Kind::Array { dims, .. } => Kind::Array { dims, is_ref: true },
                 _ => Kind::ScalarRef,
             },
-            Op::NewArray(NewArray::Zeros2(..)) => owned(2),
+            Op::NewArray(NewArray::Zeros2(..) | NewArray::FromElem2(..)) => owned(2),
             Op::NewArray(_) => owned(1),
+            Op::Slice { std: true, .. } => Kind::Array {
+                dims: 1,
+                is_ref: true,
+            },
+            Op::Slice { arr, elems, .. } => {
+                let ranges = elems
+                    .iter()
+                    .filter(|e| matches!(e, SliceElem::Range { .. }))
+                    .count();
+                let rest = (k(arr).dims() as usize).saturating_sub(elems.len());
+                owned((ranges + rest) as u8)
+            }
+            Op::MapClosure(mc) => owned(k(&mc.arr).dims().max(1)),
             Op::Array(m, args) => match m {
-                ArrayMethod::Column | ArrayMethod::Row => owned(1),
+                ArrayMethod::Column | ArrayMethod::Row | ArrayMethod::FromVec => owned(1),
                 ArrayMethod::Mapv(_) => owned(k(&args[0]).dims().max(1)),
+                ArrayMethod::T | ArrayMethod::View | ArrayMethod::ToOwned => {
+                    owned(k(&args[0]).dims().max(1))
+                }
+                ArrayMethod::SumAxis
+                | ArrayMethod::MeanAxis
+                | ArrayMethod::VarAxis
+                | ArrayMethod::StdAxis => owned(k(&args[0]).dims().saturating_sub(1).max(1)),
+                ArrayMethod::InsertAxis => owned(k(&args[0]).dims() + 1),
+                ArrayMethod::Broadcast => owned(args.len().saturating_sub(1).max(1) as u8),
                 ArrayMethod::Dot => match (k(&args[0]).dims(), k(&args[1]).dims()) {
                     (2, 2) => owned(2),
                     (1, 1) => Kind::Scalar,
@@ -358,12 +377,10 @@ impl Lowerer<'_> {
             Op::Math(m, args) => !m.also_on_integers() || f(&args[0]),
             Op::CastFloat(_) | Op::Call { .. } | Op::Field(..) => true,
             Op::Index { arr, .. } => self.kind(arr).is_array(),
-            Op::Array(m, _) => !matches!(
-                m,
-                ArrayMethod::Len | ArrayMethod::Nrows | ArrayMethod::Ncols | ArrayMethod::Shape
-            ),
+            Op::Array(m, _) => !m.is_shape(),
+            Op::Slice { .. } | Op::MapClosure(_) => true,
             Op::Inactive(InactiveOp::StopGradient(a)) => f(a),
-            Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) | Op::SubSlice { .. } => false,
+            Op::Inactive(_) | Op::Ref(_) | Op::NewArray(_) => false,
         }
     }
 

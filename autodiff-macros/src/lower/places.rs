@@ -12,13 +12,8 @@ impl Lowerer<'_> {
         let arr = self.operand(&i.expr, out);
         let (idx, multi) = match strip_parens(&i.index) {
             syn::Expr::Array(a) => (self.operands(&a.elems, out), true),
-            syn::Expr::Range(r) => {
-                self.errors.at(
-                    r,
-                    "slicing (`x[a..b]`) is not supported in a #[differentiable] function; index single elements, or loop over `x.iter()`",
-                );
-                return None;
-            }
+            // `x[a..b]` of a slice, `Vec` or fixed array: always by reference (`&x[a..b]`).
+            syn::Expr::Range(r) => return self.range_index(arr?, r, i, out),
             other => (self.operand(other, out).map(|o| vec![o]), false),
         };
         let (arr, idx) = (arr?, idx?);

@@ -61,8 +61,8 @@
 //! - [`optim`]: Adam (optax's defaults) and SGD, with `minimize`/`maximize` loops that take any
 //!   `value_and_grad_*`;
 //! - [`check`]: central finite differences and gradient checks;
-//! - [`batch`]: evaluate a function or its gradient over many points on all cores (`vmap`);
-//! - [`sample`]: a seeded multivariate normal sampler;
+//! - `batch` (feature `batch`): evaluate a function or its gradient over many points on all cores (`vmap`);
+//! - `sample` (feature `sample`): a seeded multivariate normal sampler;
 //! - [`ndarray`]: the ndarray it was built with, so users need no second dependency.
 //!
 //! See the repository README for the supported syntax, how it works and the benchmarks.

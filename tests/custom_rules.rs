@@ -136,6 +136,7 @@ pub fn solve2s_pullback(
 
 /// Backward Euler for `y' = M y` over `steps` steps, each solving `(I − h M) y₁ = y₀`.
 #[differentiable(wrt(m00, m01, m10, m11, y0, z0))]
+#[allow(clippy::too_many_arguments)]
 pub fn implicit_euler(
     m00: f64,
     m01: f64,

@@ -342,6 +342,7 @@ fn pullback_of_a_tuple_helper() {
 
 /// MLP with one hidden layer, weights flattened in slices, written with chains and closures.
 #[differentiable(wrt(w1, b1, w2, b2))]
+#[allow(clippy::too_many_arguments)]
 pub fn mlp_loss(
     w1: &[f64],
     b1: &[f64],

@@ -267,8 +267,8 @@ impl Lowerer<'_> {
                         Some(t) => matches!(t, "f64" | "f32"),
                         // Summing a range's integers themselves.
                         None => {
-                            !(matches!(chain.source, Source::Range(_))
-                                && !chain.stages.iter().any(|(s, _)| matches!(s, Stage::Map(_))))
+                            !matches!(chain.source, Source::Range(_))
+                                || chain.stages.iter().any(|(s, _)| matches!(s, Stage::Map(_)))
                         }
                     };
                     let suffix = ty.unwrap_or(if float { "f64" } else { "" });
@@ -430,7 +430,8 @@ impl Lowerer<'_> {
         let chain = parse_chain(&m.receiver, false)?;
         let span = m.span();
         // No scope of its own: the new array is declared at the level of the user's `let`.
-        let v = (|| {
+
+        (|| {
             let stream = self.stream(&chain, span, out)?;
             if stream.filtered || stream.range.is_some() {
                 self.errors.at(
@@ -459,8 +460,7 @@ impl Lowerer<'_> {
                 #y
             });
             self.stmts(&block.stmts, out, true)
-        })();
-        v
+        })()
     }
 
     /// A call of an adaptor's function on the given arguments: a closure (inlined when the

@@ -203,7 +203,7 @@ impl Lowerer<'_> {
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
-        !closure && !(segs.len() >= 2 && segs[segs.len() - 2] == "f64")
+        !closure && (segs.len() < 2 || segs[segs.len() - 2] != "f64")
     }
 
     /// After a refused pattern, its names are bound anyway so that later uses add no errors.

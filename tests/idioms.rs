@@ -573,3 +573,40 @@ fn patterns_match_central_differences() {
         }
     }
 }
+
+// ----- found by the random-program tester -----
+
+#[differentiable]
+pub fn method_on_a_sum(x: &[f64], t: f64) -> f64 {
+    x.iter().sum::<f64>().sin() + (0..3).map(|i| i as f64 * t).sum::<f64>().cos()
+}
+
+#[differentiable]
+pub fn skip_after_a_part(x: &[f64]) -> f64 {
+    x[1..3].iter().skip(1).sum::<f64>()
+        + x.iter()
+            .zip(x[0..2].iter().skip(1))
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+}
+
+#[test]
+fn methods_on_chain_results_and_skips_after_parts() {
+    check_many(
+        "method_on_a_sum",
+        4,
+        1.0,
+        &|p| method_on_a_sum(&p[..3], p[3]),
+        &|p| {
+            let (g, t) = grad_method_on_a_sum(&p[..3], p[3]);
+            [g, vec![t]].concat()
+        },
+    );
+    check_many(
+        "skip_after_a_part",
+        3,
+        1.0,
+        &|p| skip_after_a_part(p),
+        &|p| grad_skip_after_a_part(p),
+    );
+}

@@ -88,6 +88,8 @@ pub enum PTy {
     Int(IntTy),
     Bool,
     Arr(ArrTy),
+    /// `Option<usize>` (for `if let Some(k) = o` / `let Some(k) = o else { .. }`)
+    OptUsize,
 }
 
 impl PTy {
@@ -100,6 +102,7 @@ impl PTy {
             PTy::RefF64 => "&f64".into(),
             PTy::Int(t) => t.name().into(),
             PTy::Bool => "bool".into(),
+            PTy::OptUsize => "Option<usize>".into(),
             PTy::Arr(a) => a.rust(),
         }
     }
@@ -109,6 +112,7 @@ impl PTy {
             PTy::RefF64 => "&D".into(),
             PTy::Int(t) => t.name().into(),
             PTy::Bool => "bool".into(),
+            PTy::OptUsize => "Option<usize>".into(),
             PTy::Arr(a) if a.is2() => "&A".into(),
             PTy::Arr(_) => "&[D]".into(),
         }
@@ -251,6 +255,115 @@ pub enum E {
     NCols(String),
     Shape(String, usize),
     Reduce(Red, Box<AE>),
+    /// an iterator chain with its consumer (a float, a `usize` for `count`, a bool for `any`/`all`)
+    Chain(Box<Chain>),
+    /// a call of a local closure `f(a, b)`
+    CallClo(String, Vec<E>),
+    /// `match s { 1 => a, 2 | 3 => b, 4..=5 => c, n if n > 2 => d, _ => e }` on an integer
+    MatchI(Box<E>, Vec<IArm>, Box<E>),
+    /// `match s { v if guard => a, v => b }` on a float, `v` bound to the whole value
+    MatchF(Box<E>, String, Box<E>, Box<E>, Box<E>),
+    /// `if let Some(k) = o { a } else { b }`
+    IfLet(String, String, Box<E>, Box<E>),
+    /// `matches!(s, pattern)`
+    Matches(Box<E>, IPat),
+    /// `(a, b)` (the tail of a helper with two outputs)
+    Tuple(Vec<E>),
+}
+
+/// An integer pattern of a `match` arm.
+#[derive(Clone, Debug)]
+pub enum IPat {
+    Lit(i64),
+    Or(Vec<i64>),
+    Range(i64, i64),
+    /// `n if guard` (the name bound to the whole value)
+    Bind(String, Box<E>),
+}
+
+#[derive(Clone, Debug)]
+pub struct IArm {
+    pub pat: IPat,
+    pub body: E,
+}
+
+/// A closure given to an adaptor: its parameter pattern as written in the user's code and in
+/// the dual copy (whose elements are always `D` values), and its body.
+#[derive(Clone, Debug)]
+pub struct Clo {
+    pub plain: String,
+    pub dual: String,
+    pub body: E,
+}
+
+/// Where an iterator chain starts (or what `zip` takes).
+#[derive(Clone, Debug)]
+pub enum Src {
+    /// a 1-D array by name, in one of the forms
+    Arr(String, SrcForm),
+    Range(E, E, bool),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SrcForm {
+    Iter,
+    IntoIter,
+    /// `&x` (for loops and `zip` arguments only)
+    Ref,
+    /// `x` (for loops and `zip` arguments only; Copy types)
+    Bare,
+    /// `x[a..b].iter()`
+    Part(usize, usize),
+    Windows(usize),
+}
+
+#[derive(Clone, Debug)]
+pub enum Ad {
+    Rev,
+    Skip(usize),
+    Take(usize),
+    StepBy(usize),
+    /// `copied()` / `cloned()` (nothing in the dual copy, whose elements are values already)
+    Copied(bool),
+    Enumerate,
+    /// `zip(source adaptors..)`
+    Zip(Src, Vec<Ad>),
+    Filter(Clo),
+    Map(Clo),
+    /// `.map(f)` with a local closure `f`
+    MapNamed(String),
+}
+
+#[derive(Clone, Debug)]
+pub enum Cons {
+    /// `sum::<f64>()` (`false`: `sum()`, typed by the `let`)
+    Sum(bool),
+    Product(bool),
+    /// `fold(init, |acc, pat| body)`
+    Fold(E, String, Clo),
+    /// `fold(f64::NEG_INFINITY, f64::max)`
+    MaxFold,
+    Count,
+    Any(Clo),
+    All(Clo),
+    /// `collect()` (in `let y: Vec<f64> = ..`) / the iterable of a `for`
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct Chain {
+    pub src: Src,
+    pub ads: Vec<Ad>,
+    pub cons: Cons,
+}
+
+/// The right-hand side of a tuple `let`/assignment.
+#[derive(Clone, Debug)]
+pub enum TupInit {
+    /// `(e1, e2)`
+    Parts(Vec<E>),
+    /// `helper(..)`, a function with two outputs
+    Whole(E),
 }
 
 #[derive(Clone, Debug)]
@@ -417,6 +530,29 @@ pub enum Stmt {
     Continue,
     Return(E),
     Block(Block),
+    /// `let f = |t: f64, u: f64| body;`
+    LetClo {
+        name: String,
+        params: Vec<String>,
+        body: E,
+    },
+    /// `let (a, mut b) = ..;`
+    LetTuple(Vec<(String, bool)>, TupInit),
+    /// `(a, b) = ..;`
+    AssignTuple(Vec<String>, TupInit),
+    /// `let [a, _, c] = x;` on a `[f64; N]` parameter
+    LetArrPat(Vec<String>, String),
+    /// `let y: Vec<f64> = chain.collect();`
+    Collect(String, Chain),
+    /// `for pat in chain { body }` (pattern as in the user's code, and in the dual copy)
+    ForChain {
+        plain: String,
+        dual: String,
+        chain: Chain,
+        body: Block,
+    },
+    /// `let Some(k) = o else { return e; };`
+    LetElse(String, String, E),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -432,6 +568,8 @@ pub struct Func {
     /// `wrt(...)` by parameter index; `None`: every float parameter
     pub wrt: Option<Vec<usize>>,
     pub body: Block,
+    /// Returns `(f64, f64)` (its tail is an `E::Tuple`): only a pullback, no grad.
+    pub pair: bool,
 }
 
 impl Func {
@@ -609,6 +747,45 @@ impl R {
             E::NRows(x) => (format!("{x}.nrows()"), P_PRIM),
             E::NCols(x) => (format!("{x}.ncols()"), P_PRIM),
             E::Shape(x, k) => (format!("{x}.shape()[{k}]"), P_PRIM),
+            E::Chain(c) => (self.chain(c), P_PRIM),
+            E::CallClo(f, args) => {
+                let a: Vec<String> = args.iter().map(|x| self.e(x, P_ANY)).collect();
+                (format!("{f}({})", a.join(", ")), P_PRIM)
+            }
+            E::MatchI(sc, arms, default) => {
+                let mut s = format!("match {} {{ ", self.e(sc, P_OR));
+                for a in arms {
+                    let _ = write!(s, "{} => {}, ", self.ipat(&a.pat), self.e(&a.body, P_ANY));
+                }
+                let _ = write!(s, "_ => {} }}", self.e(default, P_ANY));
+                (s, P_IF)
+            }
+            E::MatchF(sc, v, g, a, bb) => (
+                format!(
+                    "match {} {{ {v} if {} => {}, {v} => {} }}",
+                    self.e(sc, P_OR),
+                    self.e(g, P_ANY),
+                    self.e(a, P_ANY),
+                    self.e(bb, P_ANY)
+                ),
+                P_IF,
+            ),
+            E::IfLet(o, k, a, bb) => (
+                format!(
+                    "if let Some({k}) = {o} {{ {} }} else {{ {} }}",
+                    self.e(a, P_ANY),
+                    self.e(bb, P_ANY)
+                ),
+                P_IF,
+            ),
+            E::Matches(sc, p) => (
+                format!("matches!({}, {})", self.e(sc, P_ANY), self.ipat(p)),
+                P_PRIM,
+            ),
+            E::Tuple(es) => {
+                let a: Vec<String> = es.iter().map(|x| self.e(x, P_ANY)).collect();
+                (format!("({})", a.join(", ")), P_PRIM)
+            }
             E::Reduce(r, a) => {
                 if dual {
                     let recv = self.ad(a);
@@ -633,6 +810,128 @@ impl R {
                 }
             }
         }
+    }
+
+    fn ipat(&self, p: &IPat) -> String {
+        match p {
+            IPat::Lit(v) => v.to_string(),
+            IPat::Or(vs) => vs
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            IPat::Range(a, b) => format!("{a}..={b}"),
+            IPat::Bind(n, g) => format!("{n} if {}", self.e(g, P_ANY)),
+        }
+    }
+
+    fn src(&self, s: &Src) -> String {
+        let dual = self.mode == Mode::Dual;
+        match s {
+            Src::Range(lo, hi, incl) => format!(
+                "({}{}{})",
+                self.e(lo, P_ADD),
+                if *incl { "..=" } else { ".." },
+                self.e(hi, P_ADD)
+            ),
+            Src::Arr(x, f) => match (f, dual) {
+                (SrcForm::Windows(k), _) => format!("{x}.windows({k})"),
+                (SrcForm::Part(a, b), false) => format!("{x}[{a}..{b}].iter()"),
+                (SrcForm::Part(a, b), true) => format!("{x}[{a}..{b}].iter().copied()"),
+                (_, true) => format!("{x}.iter().copied()"),
+                (SrcForm::Iter, _) => format!("{x}.iter()"),
+                (SrcForm::IntoIter, _) => format!("{x}.into_iter()"),
+                (SrcForm::Ref, _) => format!("&{x}"),
+                (SrcForm::Bare, _) => x.clone(),
+            },
+        }
+    }
+
+    fn clo(&self, c: &Clo) -> String {
+        let p = if self.mode == Mode::Dual {
+            &c.dual
+        } else {
+            &c.plain
+        };
+        format!("|{p}| {}", self.e(&c.body, P_ANY))
+    }
+
+    fn ads(&self, s: &mut String, ads: &[Ad]) {
+        let dual = self.mode == Mode::Dual;
+        for a in ads {
+            match a {
+                Ad::Rev => s.push_str(".rev()"),
+                Ad::Skip(n) => {
+                    let _ = write!(s, ".skip({n})");
+                }
+                Ad::Take(n) => {
+                    let _ = write!(s, ".take({n})");
+                }
+                Ad::StepBy(n) => {
+                    let _ = write!(s, ".step_by({n})");
+                }
+                Ad::Copied(c) => {
+                    if !dual {
+                        s.push_str(if *c { ".copied()" } else { ".cloned()" });
+                    }
+                }
+                Ad::Enumerate => s.push_str(".enumerate()"),
+                Ad::Zip(src, zads) => {
+                    let mut z = self.src(src);
+                    self.ads(&mut z, zads);
+                    let _ = write!(s, ".zip({z})");
+                }
+                Ad::Filter(c) => {
+                    let _ = write!(s, ".filter({})", self.clo(c));
+                }
+                Ad::Map(c) => {
+                    let _ = write!(s, ".map({})", self.clo(c));
+                }
+                Ad::MapNamed(f) => {
+                    let _ = write!(s, ".map({f})");
+                }
+            }
+        }
+    }
+
+    fn chain(&self, c: &Chain) -> String {
+        let dual = self.mode == Mode::Dual;
+        let mut s = self.src(&c.src);
+        self.ads(&mut s, &c.ads);
+        let ty = if dual { "D" } else { "f64" };
+        match &c.cons {
+            Cons::Sum(t) => {
+                s.push_str(if *t { ".sum::<T>()" } else { ".sum()" });
+            }
+            Cons::Product(t) => {
+                s.push_str(if *t { ".product::<T>()" } else { ".product()" });
+            }
+            Cons::Fold(init, acc, cl) => {
+                let _ = write!(
+                    s,
+                    ".fold({}, |{acc}, {}| {})",
+                    self.e(init, P_ANY),
+                    if dual { &cl.dual } else { &cl.plain },
+                    self.e(&cl.body, P_ANY)
+                );
+            }
+            Cons::MaxFold => {
+                if dual {
+                    s.push_str(".fold(D::c(f64::NEG_INFINITY), D::max)");
+                } else {
+                    s.push_str(".fold(f64::NEG_INFINITY, f64::max)");
+                }
+            }
+            Cons::Count => s.push_str(".count()"),
+            Cons::Any(cl) => {
+                let _ = write!(s, ".any({})", self.clo(cl));
+            }
+            Cons::All(cl) => {
+                let _ = write!(s, ".all({})", self.clo(cl));
+            }
+            Cons::None => {}
+        }
+        s.replace("::<T>", &format!("::<{ty}>"))
     }
 
     fn call_arg(&self, a: &CallArg) -> String {
@@ -826,6 +1125,16 @@ impl R {
         }
     }
 
+    fn tup_init(&self, t: &TupInit) -> String {
+        match t {
+            TupInit::Parts(es) => {
+                let a: Vec<String> = es.iter().map(|x| self.e(x, P_ANY)).collect();
+                format!("({})", a.join(", "))
+            }
+            TupInit::Whole(e) => self.e(e, P_ANY),
+        }
+    }
+
     fn stmt(&self, s: &mut String, st: &Stmt, ind: usize) {
         let dual = self.mode == Mode::Dual;
         let p = pad(ind);
@@ -943,6 +1252,61 @@ impl R {
             Stmt::Block(b) => {
                 let _ = writeln!(s, "{p}{}", self.block(b, ind));
             }
+            Stmt::LetClo { name, params, body } => {
+                let ty = if dual { "D" } else { "f64" };
+                let ps: Vec<String> = params.iter().map(|t| format!("{t}: {ty}")).collect();
+                let _ = writeln!(
+                    s,
+                    "{p}let {name} = |{}| {};",
+                    ps.join(", "),
+                    self.e(body, P_ANY)
+                );
+            }
+            Stmt::LetTuple(pats, init) => {
+                let ps: Vec<String> = pats
+                    .iter()
+                    .map(|(n, m)| format!("{}{n}", if *m { "mut " } else { "" }))
+                    .collect();
+                let _ = writeln!(s, "{p}let ({}) = {};", ps.join(", "), self.tup_init(init));
+            }
+            Stmt::AssignTuple(names, init) => {
+                let _ = writeln!(s, "{p}({}) = {};", names.join(", "), self.tup_init(init));
+            }
+            Stmt::LetArrPat(names, x) => {
+                let rhs = if dual {
+                    let parts: Vec<String> =
+                        (0..names.len()).map(|i| format!("{x}[{i}]")).collect();
+                    format!("[{}]", parts.join(", "))
+                } else {
+                    x.clone()
+                };
+                let _ = writeln!(s, "{p}let [{}] = {rhs};", names.join(", "));
+            }
+            Stmt::Collect(y, c) => {
+                let ty = if dual { "D" } else { "f64" };
+                let _ = writeln!(s, "{p}let {y}: Vec<{ty}> = {}.collect();", self.chain(c));
+            }
+            Stmt::ForChain {
+                plain,
+                dual: dpat,
+                chain,
+                body,
+            } => {
+                let pat = if dual { dpat } else { plain };
+                let _ = writeln!(
+                    s,
+                    "{p}for {pat} in {} {}",
+                    self.chain(chain),
+                    self.block(body, ind)
+                );
+            }
+            Stmt::LetElse(k, o, e) => {
+                let _ = writeln!(
+                    s,
+                    "{p}let Some({k}) = {o} else {{ return {}; }};",
+                    self.e(e, P_ANY)
+                );
+            }
         }
     }
 }
@@ -950,6 +1314,7 @@ impl R {
 /// Whether the rendering of `e` ends with an `as` cast (then a following `<` would start generic
 /// arguments).
 fn trailing_cast(e: &E) -> bool {
+    // (a `count()` chain is cast as a whole: `x.iter().count() as f64`)
     match e {
         E::CastF(_) | E::CastI(..) => true,
         E::Bin(_, _, r) => trailing_cast(r),
@@ -991,7 +1356,12 @@ pub fn render_func(f: &Func, mode: Mode, attr: bool) -> String {
             format!("{}{}: {ty}", if p.mutable { "mut " } else { "" }, p.name)
         })
         .collect();
-    let ret = if mode == Mode::Dual { "D" } else { "f64" };
+    let ret = match (mode == Mode::Dual, f.pair) {
+        (true, false) => "D",
+        (false, false) => "f64",
+        (true, true) => "(D, D)",
+        (false, true) => "(f64, f64)",
+    };
     let _ = writeln!(
         s,
         "pub fn {}({}) -> {ret} {}",

@@ -375,6 +375,15 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
                 a.clone(),
                 0,
             ),
+            PTy::OptUsize => (
+                format!(
+                    "let {a}: Option<usize> = if rng.int(0, 2) == 0 {{ None }} else {{ Some(rng.int({}, {}) as usize) }};",
+                    prm.int_range.0, prm.int_range.1
+                ),
+                a.clone(),
+                a.clone(),
+                0,
+            ),
             PTy::Bool => (
                 format!("let {a}: bool = rng.int(0, 1) == 1;"),
                 a.clone(),
@@ -436,6 +445,36 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
         .flat_map(|&i| (comps[i].0..comps[i].0 + comps[i].1).map(|k| k.to_string()))
         .collect();
     let name = &f.name;
+    if f.pair && !fd {
+        // two outputs: only a pullback, checked per output with a unit adjoint; every float
+        // parameter is active
+        let all: Vec<String> = (0..off).map(|k| k.to_string()).collect();
+        for (c, seed) in [(0, "(1.0, 0.0)"), (1, "(0.0, 1.0)")] {
+            // a point where either output is not finite is skipped (as for one output: the
+            // other output's NaN partials times a zero adjoint are NaN, the IEEE corner)
+            let _ = writeln!(
+                s,
+                "        let plain = guard(|| {{ let r = plain::{name}({args}); if r.0.is_finite() && r.1.is_finite() {{ r.{c} }} else {{ f64::NAN }} }});"
+            );
+            let _ = writeln!(s, "        let attr = guard(|| ad::{name}({args}).{c});");
+            let _ = writeln!(
+                s,
+                "        let grad = guard(|| flat(&ad::pullback_{name}({args}, {seed})));"
+            );
+            let _ = writeln!(
+                s,
+                "        let vg = guard(|| (ad::{name}({args}).{c}, flat(&ad::pullback_{name}({args}, {seed}))));"
+            );
+            s.push_str(&dual_reference(name, &dargs, off, &format!(".{c}")));
+            let _ = writeln!(
+                s,
+                "        compare(&mut out, &format!(\"{{point}} output {c}\"), plain, attr, grad, vg, reference, &[{}]);",
+                all.join(", ")
+            );
+        }
+        let _ = writeln!(s, "    }}\n    finish(\"{id}\", \"{name}\", &out);\n}}");
+        return s;
+    }
     let _ = writeln!(s, "        let plain = guard(|| plain::{name}({args}));");
     let _ = writeln!(s, "        let attr = guard(|| ad::{name}({args}));");
     let _ = writeln!(
@@ -477,10 +516,7 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
             "        let reference = guard(|| fd_reference(&eval, &x0));"
         );
     } else {
-        let _ = writeln!(
-            s,
-            "        let reference = guard(|| {{\n            let mut grad = vec![];\n            let mut mag = vec![];\n            let mut value = f64::NAN;\n            for k in 0..{off}usize {{\n                let r = dual::{name}({dargs});\n                value = r.v;\n                grad.push(r.d);\n                mag.push(r.m);\n            }}\n            if {off} == 0 {{ let k = usize::MAX; value = dual::{name}({dargs}).v; }}\n            Reference {{ value, grad, mag }}\n        }});"
-        );
+        s.push_str(&dual_reference(name, &dargs, off, ""));
     }
     let _ = writeln!(
         s,
@@ -489,6 +525,14 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
     );
     let _ = writeln!(s, "    }}\n    finish(\"{id}\", \"{name}\", &out);\n}}");
     s
+}
+
+/// `let reference = ..`: the dual copy run once per float component (`off` of them) seeded in
+/// turn; `part` picks the output (`.0`, `.1` of a helper with two).
+fn dual_reference(name: &str, dargs: &str, off: usize, part: &str) -> String {
+    format!(
+        "        let reference = guard(|| {{\n            let mut grad = vec![];\n            let mut mag = vec![];\n            let mut value = f64::NAN;\n            for k in 0..{off}usize {{\n                let r = dual::{name}({dargs}){part};\n                value = r.v;\n                grad.push(r.d);\n                mag.push(r.m);\n            }}\n            if {off} == 0 {{ let k = usize::MAX; value = dual::{name}({dargs}){part}.v; }}\n            Reference {{ value, grad, mag }}\n        }});\n"
+    )
 }
 
 fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {

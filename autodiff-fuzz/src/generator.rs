@@ -6,6 +6,9 @@ use crate::ast::*;
 use crate::rng::Rng;
 use std::collections::BTreeSet;
 
+#[path = "gen_idioms.rs"]
+mod idioms;
+
 /// Every switchable feature: name and what it enables.
 pub const FEATURES: &[(&str, &str)] = &[
     ("let", "let bindings"),
@@ -94,6 +97,37 @@ pub const FEATURES: &[(&str, &str)] = &[
     ),
     ("recurrence", "recurrences y[i] = y[i-1] * a + x[i]"),
     ("owned-ops", "owned temporaries moved into array operators"),
+    (
+        "iter-chain",
+        "iterator chains: sources, adaptors, sum/product/fold/max-fold/count/any/all",
+    ),
+    (
+        "iter-for",
+        "for pat in chain { .. } (enumerate, zip, &x, x ..)",
+    ),
+    (
+        "collect",
+        "let y: Vec<f64> = chain.collect(); at the top level",
+    ),
+    ("windows", "x.windows(k) sources (read w[j] in closures)"),
+    (
+        "chain-method",
+        "a method called on a chain's result: x.iter().sum::<f64>().sin()",
+    ),
+    ("closure", "let f = |t: f64| ..; called later, map(f)"),
+    (
+        "tuple",
+        "let (a, mut b) = (..); (a, b) = (..); let [a, b] = fixed;",
+    ),
+    (
+        "tuple-call",
+        "helpers returning (f64, f64), called as let (p, q) = h(..) / (x, y) = h(..)",
+    ),
+    ("match", "match on integers and floats, matches!"),
+    (
+        "if-let",
+        "Option<usize> parameters: if let Some(k) = o, let Some(k) = o else { return .. }",
+    ),
 ];
 
 pub const UNARY: &[&str] = &[
@@ -129,7 +163,7 @@ pub const BINARY: &[&str] = &[
 ];
 
 /// Features the generator leaves out unless enabled: constructs the README does not support yet.
-pub const OFF_BY_DEFAULT: &[&str] = &["array-reads-anywhere"];
+pub const OFF_BY_DEFAULT: &[&str] = &["array-reads-anywhere", "windows"];
 
 #[derive(Clone, Debug)]
 pub struct Grammar {
@@ -300,6 +334,21 @@ enum VK {
         frozen: bool,
         amb: bool,
     },
+    /// a local closure of `arity` f64 parameters (arguments in [-3, 3])
+    Clo {
+        arity: usize,
+        iv: Iv,
+    },
+    /// a window `&[f64]` of `n` elements (read `w[j]`)
+    Win {
+        n: usize,
+        iv: Iv,
+    },
+    /// an `Option<usize>` parameter
+    Opt {
+        lo: i64,
+        hi: i64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -401,6 +450,12 @@ struct Ctx<'a> {
     /// Elementwise maps generated so far: picks each one's user-code form in turn, without
     /// drawing from `rng` (so the programs of a seed do not change with the forms).
     maps: usize,
+    /// inside a closure's body: no statements, no jumps, no nested chains
+    in_clo: bool,
+    /// a helper with two outputs: no `return`
+    no_return: bool,
+    /// earlier helpers with two outputs
+    pair_callees: Vec<Callee>,
 }
 
 fn b(e: E) -> Box<E> {
@@ -601,7 +656,10 @@ impl<'a> Ctx<'a> {
             (false, true) => true,
             _ => false,
         };
-        if use_path || self.ambiguous(&recv) {
+        // `x.iter().sum::<f64>().sin()`: a method on a consumer's result
+        let chain_recv = matches!(&recv, E::Chain(_))
+            || matches!(&recv, E::CastF(c) if matches!(**c, E::Chain(_)));
+        if use_path || self.ambiguous(&recv) || (chain_recv && !self.on("chain-method")) {
             let mut a = vec![recv];
             a.extend(args);
             E::PathCall(name.to_string(), a)
@@ -659,9 +717,10 @@ impl<'a> Ctx<'a> {
             }
             3 if self.g.math_on("exp") => {
                 let (a, aiv) = self.fit(e, iv, 2.0);
+                // (the honest bound: `fix_lo` below adds `lo` when it is not enough)
                 (
                     self.math_call("exp", a, vec![]),
-                    Iv::new((-aiv.m()).exp(), aiv.m().exp()).max_lo(lo),
+                    Iv::new((-aiv.m()).exp(), aiv.m().exp()),
                 )
             }
             _ => {
@@ -714,8 +773,36 @@ impl<'a> Ctx<'a> {
             } else {
                 0
             },
+            if self.on("closure") && vis.iter().any(|v| matches!(v.k, VK::Clo { .. })) {
+                5
+            } else {
+                0
+            },
+            if vis.iter().any(|v| matches!(v.k, VK::Win { .. })) {
+                12
+            } else {
+                0
+            },
         ];
         match self.rng.weighted(&w) {
+            6 => {
+                if let Some(r) = self.closure_call() {
+                    return r;
+                }
+                self.float_lit()
+            }
+            7 => {
+                let wins: Vec<(String, usize, Iv)> = vis
+                    .iter()
+                    .filter_map(|v| match v.k {
+                        VK::Win { n, iv } => Some((v.name.clone(), n, iv)),
+                        _ => None,
+                    })
+                    .collect();
+                let (w, n, iv) = self.rng.pick(&wins).clone();
+                let j = self.rng.below(n) as i64;
+                (E::Index(w, b(ilit(j))), iv)
+            }
             0 => self.rng.pick(&floats).clone(),
             1 => self.float_lit(),
             2 => {
@@ -775,8 +862,28 @@ impl<'a> Ctx<'a> {
                 0
             },
             if arr_reduce { 3 } else { 0 },
+            if self.on("iter-chain") && !self.in_clo {
+                3
+            } else {
+                0
+            },
+            if self.on("match") && d >= 2 { 1 } else { 0 },
+            if self.on("if-let") && d >= 2 && !self.opts_empty() {
+                2
+            } else {
+                0
+            },
         ];
         let (e, iv) = match self.rng.weighted(&w) {
+            11 => match self.chain_value(true) {
+                Some(r) => r,
+                None => self.fatom(),
+            },
+            12 => self.match_expr(d),
+            13 => match self.if_let(d) {
+                Some(r) => r,
+                None => self.fatom(),
+            },
             0 => {
                 let op = *self.rng.pick(&[BOp::Add, BOp::Sub, BOp::Mul]);
                 let (x, xi) = self.fexpr(d - 1);
@@ -1079,8 +1186,19 @@ impl<'a> Ctx<'a> {
             if bools.is_empty() { 0 } else { 1 },
             if logic { 2 } else { 0 },
             if logic { 1 } else { 0 },
+            if self.on("match") { 1 } else { 0 },
+            if self.on("iter-chain") && !self.in_clo && d > 0 {
+                1
+            } else {
+                0
+            },
         ];
         match self.rng.weighted(&w) {
+            5 => self.matches_cond(),
+            6 => match self.chain_cond() {
+                Some(c) => c,
+                None => self.matches_cond(),
+            },
             0 => {
                 let (x, _) = self.fexpr(d.min(2));
                 let (y, _) = if self.chance(0.5) {
@@ -1180,7 +1298,7 @@ impl<'a> Ctx<'a> {
             }
         }
         // a diverging branch inside an expression
-        if diverge && self.on("diverge-in-expr") && self.chance(0.12) {
+        if diverge && self.on("diverge-in-expr") && !self.in_clo && self.chance(0.12) {
             self.jumped = true;
             if self.loops > 0 && self.chance(0.5) && (self.on("break") || self.on("continue")) {
                 stmts.push(if self.on("break") && self.chance(0.5) {
@@ -1192,7 +1310,7 @@ impl<'a> Ctx<'a> {
                 });
                 self.pop();
                 return (Block { stmts, tail: None }, Iv::pt(0.0));
-            } else if self.on("return") {
+            } else if self.on("return") && !self.no_return {
                 let (e, _) = self.fexpr(1);
                 stmts.push(Stmt::Return(e));
                 self.pop();
@@ -1212,6 +1330,14 @@ impl<'a> Ctx<'a> {
 
     fn call(&mut self, _d: usize) -> (E, Iv) {
         let c = self.rng.pick(&self.callees.clone()).clone();
+        match self.call_to(&c) {
+            Some(e) => (e, Iv::inf()),
+            None => self.fatom(),
+        }
+    }
+
+    /// A call of `c` with generated arguments (`None`: no array fits a parameter).
+    fn call_to(&mut self, c: &Callee) -> Option<E> {
         let mut args = vec![];
         for p in &c.params {
             let a = match p.ty {
@@ -1243,6 +1369,15 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 PTy::Bool => CallArg::Val(self.cond(1)),
+                PTy::OptUsize => {
+                    let (lo, hi) = p.int_range;
+                    if self.chance(0.3) {
+                        CallArg::Val(E::Var("None".into()))
+                    } else {
+                        let v = self.rng.range(lo, hi);
+                        CallArg::Val(E::Var(format!("Some({v})")))
+                    }
+                }
                 PTy::Arr(want) => {
                     let cands: Vec<(String, ArrTy)> = self
                         .visible()
@@ -1255,7 +1390,7 @@ impl<'a> Ctx<'a> {
                         })
                         .collect();
                     if cands.is_empty() {
-                        return self.fatom();
+                        return None;
                     }
                     let (name, have) = self.rng.pick(&cands).clone();
                     CallArg::Arr(ArrArg { name, have, want })
@@ -1263,7 +1398,11 @@ impl<'a> Ctx<'a> {
             };
             args.push(a);
         }
-        (E::Call(c.name.clone(), args), Iv::inf())
+        Some(E::Call(c.name.clone(), args))
+    }
+
+    fn opts_empty(&self) -> bool {
+        !self.visible().iter().any(|v| matches!(v.k, VK::Opt { .. }))
     }
 
     // ----- integer expressions: (expr, min, max) -----
@@ -1995,7 +2134,7 @@ impl<'a> Ctx<'a> {
             } else {
                 0
             },
-            if self.loops == 0 && self.on("return") && self.value == 0 {
+            if self.loops == 0 && self.on("return") && self.value == 0 && !self.no_return {
                 1
             } else {
                 0
@@ -2016,6 +2155,59 @@ impl<'a> Ctx<'a> {
                 && can_loop
                 && (self.on("array-reads-anywhere")
                     || (!self.jumped && self.loops == 0 && self.branch == 0 && self.value == 0))
+            {
+                1
+            } else {
+                0
+            },
+            // 15: closure
+            if self.on("closure") { 2 } else { 0 },
+            // 16: let (a, b) = (..)
+            if self.on("tuple") { 1 } else { 0 },
+            // 17: (a, b) = (..)
+            if self.on("tuple") && mvars.len() >= 2 {
+                if inner { 3 } else { 2 }
+            } else {
+                0
+            },
+            // 18: let [a, b] = fixed
+            if self.on("tuple") && self.has_arrays {
+                1
+            } else {
+                0
+            },
+            // 19: tuple call
+            if self.on("tuple-call") && !self.pair_callees.is_empty() {
+                3
+            } else {
+                0
+            },
+            // 20: collect
+            if self.on("collect")
+                && self.on("iter-chain")
+                && depth == 0
+                && self.loops == 0
+                && self.branch == 0
+                && self.value == 0
+                && !self.jumped
+            {
+                2
+            } else {
+                0
+            },
+            // 21: for pat in chain
+            if self.on("iter-for") && can_loop {
+                2
+            } else {
+                0
+            },
+            // 22: let else
+            if self.on("if-let")
+                && self.on("return")
+                && !self.no_return
+                && self.loops == 0
+                && self.value == 0
+                && !self.opts_empty()
             {
                 1
             } else {
@@ -2205,7 +2397,15 @@ impl<'a> Ctx<'a> {
             }
             12 => self.array_write(&warrs),
             13 => self.elem_loop(depth, &elem_arrs),
-            _ => self.recurrence(&warrs),
+            14 => self.recurrence(&warrs),
+            15 => self.let_closure(),
+            16 => self.let_tuple(),
+            17 => self.assign_tuple(&mvars)?,
+            18 => self.let_arr_pat()?,
+            19 => self.tuple_call(&mvars)?,
+            20 => self.collect_stmt()?,
+            21 => self.for_chain(depth),
+            _ => self.let_else()?,
         })
     }
 
@@ -2289,8 +2489,11 @@ impl<'a> Ctx<'a> {
         if self.on("continue") {
             opts.push(1);
         }
-        if self.on("return-in-loop") {
+        if self.on("return-in-loop") && !self.no_return {
             opts.push(2);
+        }
+        if opts.is_empty() {
+            opts.push(0);
         }
         let k = *self.rng.pick(&opts);
         self.jumped = true;
@@ -2630,6 +2833,8 @@ impl<'a> Ctx<'a> {
             }
         }
         self.no_len = Some(name.clone());
+        // (the index may not use the array whole either: it is borrowed for the write)
+        self.writing = Some(name.clone());
         let lv = if ty.is2() {
             let i = self.index(dims.0);
             let j = self.index(dims.1);
@@ -2639,6 +2844,7 @@ impl<'a> Ctx<'a> {
             LV::Idx(name, i)
         };
         self.no_len = None;
+        self.writing = None;
         Stmt::Assign(lv, op, e)
     }
 
@@ -2693,16 +2899,6 @@ impl<'a> Ctx<'a> {
                 step_first: false,
             },
             body,
-        }
-    }
-}
-
-impl Iv {
-    fn max_lo(self, lo: f64) -> Iv {
-        if self.is_inf() {
-            self
-        } else {
-            Iv::new(self.lo.max(lo), self.hi.max(lo))
         }
     }
 }
@@ -2809,8 +3005,12 @@ pub fn program(g: &Grammar, seed: u64) -> Program {
         reserved.insert(n.clone());
     }
     let mut funcs: Vec<Func> = vec![];
-    for name in names {
-        let f = func(g, &mut rng, &name, &funcs, &reserved, len1, rows, cols);
+    for (k, name) in names.into_iter().enumerate() {
+        // a helper with two outputs first, now and then (when something can call it)
+        let pair = k == 0 && nf > 1 && g.on("tuple-call") && g.on("calls") && rng.chance(0.4);
+        let f = func(
+            g, &mut rng, &name, &funcs, &reserved, len1, rows, cols, pair,
+        );
         funcs.push(f);
     }
     Program {
@@ -2820,6 +3020,21 @@ pub fn program(g: &Grammar, seed: u64) -> Program {
         rows,
         cols,
     }
+}
+
+/// The earlier functions a function may call: those with one output, or (`pair`) two.
+fn callees(g: &Grammar, earlier: &[Func], pair: bool) -> Vec<Callee> {
+    if !g.on("calls") {
+        return vec![];
+    }
+    earlier
+        .iter()
+        .filter(|f| f.pair == pair)
+        .map(|f| Callee {
+            name: f.name.clone(),
+            params: f.params.clone(),
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -2832,6 +3047,7 @@ fn func(
     len1: usize,
     rows: usize,
     cols: usize,
+    pair: bool,
 ) -> Func {
     let mut ctx = Ctx {
         g,
@@ -2841,17 +3057,7 @@ fn func(
         iters: 1,
         branch: 0,
         value: 0,
-        callees: if g.on("calls") {
-            earlier
-                .iter()
-                .map(|f| Callee {
-                    name: f.name.clone(),
-                    params: f.params.clone(),
-                })
-                .collect()
-        } else {
-            vec![]
-        },
+        callees: callees(g, earlier, false),
         reserved: reserved.clone(),
         len1,
         rows,
@@ -2862,6 +3068,9 @@ fn func(
         jumped: false,
         writing: None,
         maps: 0,
+        in_clo: false,
+        no_return: pair,
+        pair_callees: callees(g, earlier, true),
     };
     // parameters
     let mut params: Vec<Param> = vec![];
@@ -2910,8 +3119,11 @@ fn func(
     if g.on("bool-params") && ctx.rng.chance(0.15) {
         kinds.push(PTy::Bool);
     }
-    if g.on("ref-params") && ctx.rng.chance(0.2) {
+    if g.on("ref-params") && !pair && ctx.rng.chance(0.2) {
         kinds.push(PTy::RefF64);
+    }
+    if g.on("if-let") && ctx.rng.chance(0.25) {
+        kinds.push(PTy::OptUsize);
     }
     // declaration order shuffled
     for i in (1..kinds.len()).rev() {
@@ -2924,6 +3136,7 @@ fn func(
         let int_range = match ty {
             PTy::Int(IntTy::Usize) => (ctx.rng.range(0, 1), ctx.rng.range(2, 5)),
             PTy::Int(IntTy::I32) => (ctx.rng.range(-2, 0), ctx.rng.range(1, 4)),
+            PTy::OptUsize => (ctx.rng.range(0, 1), ctx.rng.range(2, 4)),
             _ => (0, 0),
         };
         let k = match ty {
@@ -2942,6 +3155,10 @@ fn func(
                 mutable: false,
             },
             PTy::Bool => VK::B,
+            PTy::OptUsize => VK::Opt {
+                lo: int_range.0,
+                hi: int_range.1,
+            },
             PTy::Arr(t) => VK::Arr {
                 ty: t,
                 iv: Iv::new(-PARAM, PARAM),
@@ -3064,20 +3281,31 @@ fn func(
             _ => None,
         })
         .collect();
-    let mut tail = ctx.fexpr(2).0;
-    for _ in 0..3 {
-        if fl.is_empty() {
-            break;
+    let mut tails = vec![];
+    for _ in 0..if pair { 2 } else { 1 } {
+        let mut tail = ctx.fexpr(2).0;
+        for _ in 0..if pair { 2 } else { 3 } {
+            if fl.is_empty() {
+                break;
+            }
+            let i = ctx.rng.below(fl.len());
+            let v = fl.remove(i);
+            tail = bin(BOp::Add, tail, v);
         }
-        let i = ctx.rng.below(fl.len());
-        let v = fl.remove(i);
-        tail = bin(BOp::Add, tail, v);
+        tails.push(tail);
     }
+    let tail = if pair {
+        // each output typed (an untyped literal would make the tuple `({float}, ..)`)
+        let ts: Vec<E> = tails.into_iter().map(|t| ctx.pin(t)).collect();
+        E::Tuple(ts)
+    } else {
+        tails.pop().unwrap()
+    };
     // `wrt` subset
     let floats: Vec<usize> = (0..params.len())
         .filter(|&i| params[i].ty.is_float())
         .collect();
-    let wrt = if g.on("wrt") && !floats.is_empty() && ctx.rng.chance(0.25) {
+    let wrt = if g.on("wrt") && !pair && !floats.is_empty() && ctx.rng.chance(0.25) {
         let mut w: Vec<usize> = floats
             .iter()
             .cloned()
@@ -3104,6 +3332,7 @@ fn func(
             stmts,
             tail: Some(Box::new(tail)),
         },
+        pair,
     }
 }
 
@@ -3135,10 +3364,12 @@ fn fill_loop(ctx: &mut Ctx, name: &str, kind: ArrTy, dims: (usize, usize)) -> St
     } else {
         None
     };
-    ctx.loops += 1;
+    // (a 2-D fill is two nested loops: reads of arrays still being filled are not allowed there)
+    let depth = if kind.is2() { 2 } else { 1 };
+    ctx.loops += depth;
     let (e, iv) = ctx.fexpr(2);
     let (e, iv) = ctx.fit(e, iv, 3.0);
-    ctx.loops -= 1;
+    ctx.loops -= depth;
     let e = ctx.pin(e);
     ctx.pop();
     if let Some(v) = ctx.lookup_mut(name) {

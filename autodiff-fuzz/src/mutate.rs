@@ -498,6 +498,7 @@ pub fn case(id: &str, o: &Origin, f: &syn::ItemFn, what: &str, seed: u64) -> Cas
         params,
         wrt,
         body: Default::default(),
+        pair: false,
     };
     let prog = Program {
         items: vec![],

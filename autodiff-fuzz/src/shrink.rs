@@ -107,6 +107,15 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::While(c, b) => expr_size(c) + block_size(b),
         Stmt::Return(e) => expr_size(e),
         Stmt::Break | Stmt::Continue => 0,
+        Stmt::LetClo { body, .. } => expr_size(body),
+        Stmt::LetTuple(_, t) | Stmt::AssignTuple(_, t) => match t {
+            TupInit::Parts(es) => es.iter().map(expr_size).sum(),
+            TupInit::Whole(e) => expr_size(e),
+        },
+        Stmt::LetArrPat(..) => 1,
+        Stmt::Collect(..) => 4,
+        Stmt::ForChain { body, .. } => 4 + block_size(body),
+        Stmt::LetElse(_, _, e) => expr_size(e),
     }
 }
 fn else_size(e: &Else) -> usize {
@@ -178,6 +187,11 @@ fn is_float(e: &E) -> bool {
         }
         E::If(_, t, _) => t.tail.as_ref().is_some_and(|x| is_float(x)),
         E::Block(b) => b.tail.as_ref().is_some_and(|x| is_float(x)),
+        E::MatchI(..) | E::MatchF(..) | E::IfLet(..) | E::CallClo(..) => true,
+        E::Chain(c) => matches!(
+            c.cons,
+            Cons::Sum(_) | Cons::Product(_) | Cons::Fold(..) | Cons::MaxFold
+        ),
         _ => false,
     }
 }
@@ -229,6 +243,7 @@ impl W {
                     }
                     Stmt::For { body, .. }
                     | Stmt::ForElem { body, .. }
+                    | Stmt::ForChain { body, .. }
                     | Stmt::While(_, body)
                     | Stmt::Loop(body)
                     | Stmt::Block(body) => {
@@ -276,6 +291,22 @@ impl W {
             }
             Stmt::Return(e) => self.expr(e),
             Stmt::Break | Stmt::Continue => {}
+            Stmt::LetClo { body, .. } => self.expr(body),
+            Stmt::LetTuple(_, t) | Stmt::AssignTuple(_, t) => match t {
+                TupInit::Parts(es) => {
+                    for e in es {
+                        self.expr(e);
+                    }
+                }
+                TupInit::Whole(e) => self.expr(e),
+            },
+            Stmt::LetElse(_, _, e) => self.expr(e),
+            Stmt::Collect(_, c) => self.chain(c),
+            Stmt::ForChain { chain, body, .. } => {
+                self.chain(chain);
+                self.block(body);
+            }
+            Stmt::LetArrPat(..) => {}
         }
     }
     fn else_(&mut self, e: &mut Else) {
@@ -327,6 +358,17 @@ impl W {
                     v
                 }
                 E::Block(b) => b.tail.iter().map(|x| (**x).clone()).collect(),
+                E::MatchI(_, arms, d) => {
+                    let mut v: Vec<E> = arms.iter().map(|a| a.body.clone()).collect();
+                    v.push((**d).clone());
+                    v
+                }
+                E::MatchF(_, _, _, a, b) | E::IfLet(_, _, a, b) => {
+                    vec![(**a).clone(), (**b).clone()]
+                }
+                E::Chain(..) | E::CallClo(..) if is_float(e) => {
+                    vec![E::FLit(1.0, LitSty::Underscore)]
+                }
                 _ => vec![],
             };
             for sub in subs {
@@ -367,6 +409,57 @@ impl W {
                 }
             }
             E::Reduce(_, a) => self.ae(a),
+            E::MatchI(sc, arms, d) => {
+                self.expr(sc);
+                for a in arms {
+                    self.expr(&mut a.body);
+                }
+                self.expr(d);
+            }
+            E::MatchF(sc, _, _, a, b) => {
+                self.expr(sc);
+                self.expr(a);
+                self.expr(b);
+            }
+            E::IfLet(_, _, a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            E::CallClo(_, args) | E::Tuple(args) => {
+                for a in args {
+                    self.expr(a);
+                }
+            }
+            E::Chain(c) => self.chain(c),
+            _ => {}
+        }
+    }
+    fn chain(&mut self, c: &mut Chain) {
+        if let Src::Range(lo, hi, _) = &mut c.src {
+            self.expr(lo);
+            self.expr(hi);
+        }
+        // adaptors can go (their closures' names are then unbound: such candidates fail
+        // differently and are dropped)
+        if self.red == Red::DelStmt {
+            for i in 0..c.ads.len() {
+                if self.hit() {
+                    c.ads.remove(i);
+                    return;
+                }
+            }
+        }
+        for a in c.ads.iter_mut() {
+            if let Ad::Filter(cl) | Ad::Map(cl) = a {
+                self.expr(&mut cl.body);
+            }
+        }
+        match &mut c.cons {
+            Cons::Fold(init, _, cl) => {
+                self.expr(init);
+                self.expr(&mut cl.body);
+            }
+            Cons::Any(cl) | Cons::All(cl) => self.expr(&mut cl.body),
             _ => {}
         }
     }

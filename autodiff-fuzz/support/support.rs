@@ -123,6 +123,11 @@ impl SubAssign for D { fn sub_assign(&mut self, o: D) { *self = *self - o; } }
 impl MulAssign for D { fn mul_assign(&mut self, o: D) { *self = *self * o; } }
 impl DivAssign for D { fn div_assign(&mut self, o: D) { *self = *self / o; } }
 impl RemAssign for D { fn rem_assign(&mut self, o: D) { *self = *self % o; } }
+// f64's `Sum` folds from -0.0 and its `Product` from 1.0, left to right: the same here.
+impl std::iter::Sum for D { fn sum<I: Iterator<Item = D>>(it: I) -> D { it.fold(D::c(-0.0), |a, b| a + b) } }
+impl<'a> std::iter::Sum<&'a D> for D { fn sum<I: Iterator<Item = &'a D>>(it: I) -> D { it.fold(D::c(-0.0), |a, b| a + *b) } }
+impl std::iter::Product for D { fn product<I: Iterator<Item = D>>(it: I) -> D { it.fold(D::c(1.0), |a, b| a * b) } }
+impl<'a> std::iter::Product<&'a D> for D { fn product<I: Iterator<Item = &'a D>>(it: I) -> D { it.fold(D::c(1.0), |a, b| a * *b) } }
 impl PartialEq for D { fn eq(&self, o: &D) -> bool { self.v == o.v } }
 impl PartialOrd for D { fn partial_cmp(&self, o: &D) -> Option<Ordering> { self.v.partial_cmp(&o.v) } }
 
@@ -254,6 +259,8 @@ macro_rules! flat_tuple {
         }
     };
 }
+impl Flat for () { fn flat(&self, _: &mut Vec<f64>) {} }
+flat_tuple!(A0 0);
 flat_tuple!(A0 0, A1 1);
 flat_tuple!(A0 0, A1 1, A2 2);
 flat_tuple!(A0 0, A1 1, A2 2, A3 3);

@@ -136,7 +136,15 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
+            let counted = s.ops.iter().any(|o| matches!(o, ElemOp::Count { .. }));
             if let Some(range) = &mut s.range {
+                if counted && matches!(stage, Stage::Rev | Stage::StepBy(_)) {
+                    self.errors.at_span(
+                        at,
+                        "on a range, `rev` and `step_by` after `enumerate` are not supported in a #[differentiable] function; write them before `.enumerate()`, or on the range's bounds",
+                    );
+                    return None;
+                }
                 match stage {
                     Stage::Rev => {
                         *range = parse_quote_spanned!(at=> (#range).rev());
@@ -366,8 +374,8 @@ impl Lowerer<'_> {
                     None => parse_quote_spanned!(s.span=> #src.len()),
                 };
                 match lo {
-                    Some(lo) => parse_quote_spanned!(s.span=> (#hi - #lo)),
-                    None => hi,
+                    Some(lo) => parse_quote_spanned!(s.span=> ((#hi - #lo) as usize)),
+                    None => parse_quote_spanned!(s.span=> ((#hi) as usize)),
                 }
             }
         };

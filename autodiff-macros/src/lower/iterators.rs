@@ -158,6 +158,10 @@ pub(super) fn method_misuse(m: &syn::ExprMethodCall) -> Option<(&syn::Ident, Str
         if matches!(name.as_str(), "iter" | "into_iter" | "windows") {
             break;
         }
+        // A consumer ends the chain: what is called on its result is not the iterator's.
+        if CONSUMERS.contains(&name.as_str()) || name == "collect" {
+            unknown = None;
+        }
         let known = ADAPTORS.contains(&name.as_str())
             || CONSUMERS.contains(&name.as_str())
             || name == "collect";

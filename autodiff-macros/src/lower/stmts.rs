@@ -297,25 +297,15 @@ impl Lowerer<'_> {
             self.pattern_let(local, pat, out);
             return;
         }
-        let (ident, ty, mutable) = match &local.pat {
+        // `pat` is the pattern without its type annotation, if it had one.
+        let ty = match &local.pat {
+            syn::Pat::Type(pt) => Some(pt.ty.clone()),
+            _ => None,
+        };
+        let (ident, mutable) = match pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                (pi.ident.clone(), None, pi.mutability.is_some())
+                (pi.ident.clone(), pi.mutability.is_some())
             }
-            syn::Pat::Type(pt) => match &*pt.pat {
-                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => (
-                    pi.ident.clone(),
-                    Some(pt.ty.clone()),
-                    pi.mutability.is_some(),
-                ),
-                other => {
-                    self.errors.at(
-                        other,
-                        "this pattern is not supported in a `let` of a #[differentiable] function; write a name, a tuple `(a, b)` or `[a, b]` of names",
-                    );
-                    self.bind_placeholders(other);
-                    return;
-                }
-            },
             other => {
                 self.errors.at(
                     other,

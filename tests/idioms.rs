@@ -5,21 +5,7 @@
 mod common;
 
 use autodiff_runtime::differentiable;
-use common::check;
-
-/// A few dozen reproducible points in [-scale, scale]^n.
-fn points(n: usize, count: usize, scale: f64) -> Vec<Vec<f64>> {
-    let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
-    (0..count)
-        .map(|_| (0..n).map(|_| scale * (2.0 * next() - 1.0)).collect())
-        .collect()
-}
+use common::{check, points};
 
 /// Checks `grad` against central differences at many points; at least half must be smooth.
 fn check_many(

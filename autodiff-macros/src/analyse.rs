@@ -24,11 +24,20 @@ pub struct Analysis {
 #[derive(Clone, Copy)]
 enum Def {
     Param,
-    Let { top: bool },
-    Merge { top: bool },
-    Out { top: bool },
+    Let {
+        top: bool,
+    },
+    Merge {
+        top: bool,
+    },
+    Out {
+        top: bool,
+    },
     Entry,
     Index,
+    /// The exit flag of a `loop`/`while` (see [`positional_exit`]): known in the reverse sweep
+    /// from the iteration's position, so what it is computed from is not needed there.
+    Exit,
 }
 
 struct Graph<'f> {
@@ -70,7 +79,7 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         }
         needed[v] = true;
         match g.def[v] {
-            Def::Param | Def::Entry | Def::Index => {}
+            Def::Param | Def::Entry | Def::Index | Def::Exit => {}
             Def::Let { top: true } | Def::Merge { top: true } | Def::Out { top: true } => {}
             Def::Let { top: false } => {
                 if let Some(l) = g.lets[v] {
@@ -93,6 +102,12 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
                     }
                     work.extend(loop_control(l));
                     work.extend(l.exit.as_ref().and_then(Operand::val));
+                    // Run again, the loop computes its exit flag to know when to stop.
+                    if let Some(e) = positional_exit(l)
+                        && let Some(def) = g.lets[e]
+                    {
+                        work.extend(op_operands(&def.op).iter().filter_map(|o| o.val()));
+                    }
                 }
             }
         }
@@ -328,6 +343,9 @@ impl<'f> Graph<'f> {
                     for c in &l.carried {
                         self.edge(&c.next, c.entry);
                     }
+                    if let Some(e) = positional_exit(l) {
+                        self.def[e] = Def::Exit;
+                    }
                 }
                 // The array depends on what is written into it.
                 Stmt::Write(w) => self.edge(&w.val, w.arr),
@@ -393,6 +411,23 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
             .collect(),
         Op::MapClosure(mc) => std::iter::once(&mc.arr).chain(&mc.captures).collect(),
     }
+}
+
+/// The exit flag of a `loop` or `while` when a statement at the top level of its body defines
+/// it. Such a loop leaves when the flag is true at the end of an iteration, so the flag was true
+/// in the last iteration and false in every other: the reverse sweep, which runs the
+/// iterations backwards by count, knows it without recomputing it (a `while k < n` loop then
+/// records neither `k` nor anything else the condition reads).
+pub fn positional_exit(l: &Loop) -> Option<ValId> {
+    if !matches!(l.head, LoopHead::Forever) {
+        return None;
+    }
+    let e = l.exit.as_ref()?.val()?;
+    l.body
+        .stmts
+        .iter()
+        .any(|s| matches!(s, Stmt::Let(d) if d.dst == e))
+        .then_some(e)
 }
 
 fn loop_control(l: &Loop) -> Vec<ValId> {

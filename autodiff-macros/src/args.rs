@@ -1,4 +1,4 @@
-//! The attribute's arguments: nothing, or `wrt(name, ...)`.
+//! The attribute's arguments: nothing, `wrt(name, ...)`, `crate = path`, or both.
 
 use crate::error::Errors;
 use proc_macro2::{Ident, TokenStream};
@@ -9,30 +9,76 @@ use syn::punctuated::Punctuated;
 pub struct Args {
     /// `Some` when `wrt(...)` was given: the parameters to differentiate with respect to.
     pub wrt: Option<Vec<Ident>>,
+    /// `crate = path`: where the runtime is, when the user's crate renamed its dependency
+    /// (`ad = { package = "autodiff-runtime" }`), as serde's `#[serde(crate = "..")]`.
+    pub krate: Option<syn::Path>,
 }
 
 struct Wrt(Vec<Ident>);
 
-impl Parse for Wrt {
+/// `crate = path` or `crate = "path"`.
+fn parse_crate(input: ParseStream) -> syn::Result<syn::Path> {
+    let _: syn::Token![crate] = input.parse()?;
+    let _: syn::Token![=] = input.parse()?;
+    if input.peek(syn::LitStr) {
+        let s: syn::LitStr = input.parse()?;
+        s.parse()
+    } else {
+        input.call(syn::Path::parse_mod_style)
+    }
+}
+
+impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut args = Args::default();
+        loop {
+            if input.peek(syn::Token![crate]) {
+                let at = input.span();
+                let path = parse_crate(input)?;
+                if args.krate.replace(path).is_some() {
+                    return Err(syn::Error::new(at, "`crate = ..` is given twice"));
+                }
+            } else {
+                let at = input.span();
+                let Wrt(names) = Wrt::parse_one(input)?;
+                if args.wrt.replace(names).is_some() {
+                    return Err(syn::Error::new(
+                        at,
+                        "`wrt(..)` is given twice: name all the parameters in one `wrt(..)`",
+                    ));
+                }
+            }
+            if input.is_empty() {
+                return Ok(args);
+            }
+            let _: syn::Token![,] = input.parse()?;
+            if input.is_empty() {
+                return Ok(args);
+            }
+        }
+    }
+}
+
+impl Wrt {
+    fn parse_one(input: ParseStream) -> syn::Result<Self> {
         let key: Ident = input.parse().map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected `wrt(param, ...)`: the only argument of #[differentiable] names the parameters to differentiate with respect to",
+                "expected `wrt(param, ...)` (the parameters to differentiate with respect to) or `crate = path`",
             )
         })?;
         if key != "wrt" {
             return Err(syn::Error::new(
                 key.span(),
                 format!(
-                    "unknown argument `{key}`: the only argument of #[differentiable] is `wrt(param, ...)`"
+                    "unknown argument `{key}`: the arguments of #[differentiable] are `wrt(param, ...)` and `crate = path`"
                 ),
             ));
         }
         let content;
         syn::parenthesized!(content in input);
         let names = Punctuated::<Ident, syn::Token![,]>::parse_terminated(&content)?;
-        if !input.is_empty() {
+        if !input.is_empty() && !input.peek(syn::Token![,]) {
             return Err(input.error("unexpected tokens after `wrt(...)`"));
         }
         if names.is_empty() {
@@ -49,16 +95,16 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     if attr.is_empty() {
         return Args::default();
     }
-    match Wrt::parse.parse2(attr.clone()) {
-        Ok(Wrt(names)) => {
+    match Args::parse.parse2(attr.clone()) {
+        Ok(args) => {
             let mut seen: Vec<&Ident> = vec![];
-            for n in &names {
+            for n in args.wrt.iter().flatten() {
                 if seen.contains(&n) {
                     errors.at(n, format!("`{n}` is named twice in `wrt(...)`"));
                 }
                 seen.push(n);
             }
-            Args { wrt: Some(names) }
+            args
         }
         Err(e) if e.to_string().contains("wrt(") => {
             errors.push(e);
@@ -67,7 +113,7 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
         Err(e) => {
             errors.push(syn::Error::new(
                 e.span(),
-                format!("{e}: the argument of #[differentiable] is `wrt(param, ...)`, naming f64 or array parameters, such as `wrt(x, theta)`"),
+                format!("{e}: the arguments of #[differentiable] are `wrt(param, ...)`, naming f64 or array parameters, such as `wrt(x, theta)`, and `crate = path` for a renamed dependency"),
             ));
             Args::default()
         }

@@ -12,13 +12,16 @@ use quote::{format_ident, quote};
 
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
+    if let Ok(block) = syn::parse2::<syn::ItemImpl>(item.clone()) {
+        return crate::context::differentiable_impl(attr, block, &mut errors);
+    }
     let args = args::parse(attr, &mut errors);
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
             errors.at_span(
                 Span::call_site(),
-                "#[differentiable] applies to a free function (`fn name(x: f64, ...) -> f64 { ... }`)",
+                "#[differentiable] applies to a function (`fn name(x: f64, ...) -> f64 { ... }`), free or in an `impl` block, or to an `impl` block",
             );
             let errs = errors.into_compile_errors();
             return quote!(#item #errs);
@@ -38,6 +41,10 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     match ir {
         Some(ir) if errors.is_empty() => {
             let out = generate(&emitted, &ir, &wrt);
+            let out = match &args.krate {
+                Some(path) => with_runtime_at(out, path),
+                None => out,
+            };
             show_expansion(&func.sig.ident, &out);
             out
         }
@@ -51,6 +58,38 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
             quote!(#emitted #errs #stubs)
         }
     }
+}
+
+/// The generated code with every `::autodiff_runtime` path rooted at `path` instead (for
+/// `#[differentiable(crate = path)]`).
+fn with_runtime_at(ts: TokenStream, path: &syn::Path) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let trees: Vec<TokenTree> = ts.into_iter().collect();
+    let mut out = TokenStream::new();
+    let mut i = 0;
+    while i < trees.len() {
+        let is_root = match (&trees[i], trees.get(i + 1), trees.get(i + 2)) {
+            (TokenTree::Punct(a), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(id))) => {
+                a.as_char() == ':' && b.as_char() == ':' && id == "autodiff_runtime"
+            }
+            _ => false,
+        };
+        if is_root {
+            out.extend(quote!(#path));
+            i += 3;
+            continue;
+        }
+        match &trees[i] {
+            TokenTree::Group(g) => {
+                let mut ng = Group::new(g.delimiter(), with_runtime_at(g.stream(), path));
+                ng.set_span(g.span());
+                out.extend([TokenTree::Group(ng)]);
+            }
+            t => out.extend([t.clone()]),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Removes the `#[checkpoint(..)]` attributes of `for` loops (lowering reads them from the
@@ -184,6 +223,17 @@ pub(crate) struct Names {
     pub(crate) grad: Ident,
     pub(crate) value_and_grad: Ident,
     pub(crate) pullback: Ident,
+    /// `Self::` when the function is an associated function (see [`crate::context`]), so that
+    /// the generated functions can call each other and the user's function.
+    pub(crate) sibling: TokenStream,
+}
+
+impl Names {
+    /// A path to `name`, an item beside the user's function (`Self::name` in an `impl`).
+    pub(crate) fn path(&self, name: &Ident) -> TokenStream {
+        let s = &self.sibling;
+        quote!(#s #name)
+    }
 }
 
 pub(crate) fn names(func: &syn::ItemFn) -> Names {
@@ -192,6 +242,11 @@ pub(crate) fn names(func: &syn::ItemFn) -> Names {
         grad: format_ident!("grad_{}", n),
         value_and_grad: format_ident!("value_and_grad_{}", n),
         pullback: format_ident!("pullback_{}", n),
+        sibling: if crate::context::in_impl(func) {
+            quote!(Self::)
+        } else {
+            TokenStream::new()
+        },
     }
 }
 
@@ -273,7 +328,8 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
     let keep_alive = if ps.iter().any(|p| p.ident == *fname) {
         TokenStream::new()
     } else {
-        quote!(let _ = #fname;)
+        let f = n.path(fname);
+        quote!(let _ = #f;)
     };
     // Whole-array code is compiled once, in the defining crate, like the user's function: the
     // ndarray methods both call are then the same machine code, and the gradient's speed does
@@ -332,6 +388,7 @@ fn value_and_grad_items(
     let (vis, fname, generics) = (&func.vis, &func.sig.ident, &func.sig.generics);
     let n = names(func);
     let (grad, vg) = (&n.grad, &n.value_and_grad);
+    let vg_path = n.path(vg);
     let arg_names: Vec<&Ident> = ps.iter().map(|p| &p.ident).collect();
     // grad_* and value_and_grad_*: the parameters named by `wrt` are active.
     let active: Vec<usize> = wrt.iter().map(|i| ir.params[*i].val).collect();
@@ -377,7 +434,7 @@ fn value_and_grad_items(
         #[inline]
         #lints
         #vis fn #grad #generics(#(#inputs),*) -> #gty {
-            #vg(#(#arg_names),*).1
+            #vg_path(#(#arg_names),*).1
         }
     }
 }
@@ -474,7 +531,12 @@ fn stubs(func: &syn::ItemFn, params: &[ParamSpec], wrt: &[usize]) -> TokenStream
         .iter()
         .map(|p| {
             let t = &p.ty;
-            quote!(_: #t)
+            // A receiver stays one: the stubs are methods too.
+            if p.ident == "self" {
+                quote!(self: #t)
+            } else {
+                quote!(_: #t)
+            }
         })
         .collect();
     let gty = grad_tuple(params, wrt);

@@ -9,6 +9,7 @@
 
 mod analyse;
 mod args;
+mod context;
 mod custom;
 mod error;
 mod expand;
@@ -64,6 +65,20 @@ use proc_macro::TokenStream;
 /// fn sq_dist(x: &[f64], y: &[f64]) -> f64 {
 ///     x.iter().zip(y.iter()).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
 /// }
+/// ```
+///
+/// In an `impl` block it works on methods with `&self`/`self` (the receiver is a constant whose
+/// fields the body reads; `s.grad_energy(x)` is generated beside `s.energy(x)`) and on associated
+/// functions that mention `Self`; on the `impl` block itself it differentiates the functions
+/// marked `#[differentiable]` in it (all of them when none is marked), also in a trait `impl`,
+/// whose generated functions go into an inherent `impl` of the type:
+///
+/// ```ignore
+/// #[differentiable]
+/// impl Potential for Spring {
+///     fn energy(&self, x: f64) -> f64 { 0.5 * self.k * x * x }
+/// }
+/// let f = spring.grad_energy(0.3);
 /// ```
 ///
 /// A helper with several outputs gets only a pullback, which its callers' reverse sweeps call

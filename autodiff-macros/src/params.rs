@@ -106,13 +106,26 @@ pub fn classify(sig: &syn::Signature, errors: &mut Errors) -> Vec<ParamSpec> {
     let mut out = vec![];
     for input in &sig.inputs {
         match input {
-            syn::FnArg::Receiver(r) => errors.at(
-                r,
-                "methods cannot be #[differentiable]: write a free function that takes the values it needs as parameters",
-            ),
+            // `self` is a constant: its fields are read (`self.k`), never differentiated.
+            syn::FnArg::Receiver(r) => {
+                if r.reference.is_some() && r.mutability.is_some() {
+                    errors.at(
+                        r,
+                        "`&mut self` methods cannot be #[differentiable]: a differentiated function computes a value and cannot differentiate through writes; take `&self`",
+                    );
+                    continue;
+                }
+                out.push(ParamSpec {
+                    ident: syn::Ident::new("self", r.self_token.span),
+                    ty: r.ty.clone(),
+                    kind: ParamKind::Other,
+                });
+            }
             syn::FnArg::Typed(pt) => {
                 let ident = match &*pt.pat {
-                    syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
+                    syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                        pi.ident.clone()
+                    }
                     other => {
                         errors.at(
                             other,

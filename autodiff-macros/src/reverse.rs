@@ -68,7 +68,11 @@ pub struct Gen<'a> {
     /// (`let mut t_bar: f64 = contribution;`, `let mut x_bar = first_adj(&x, contribution)` for
     /// an array): no `0.0 +`, no zero array and extra pass, and an owned array contribution of
     /// the right shape is moved into place.
-    pending: RefCell<Vec<ValId>>,
+    pending: RefCell<std::collections::HashSet<ValId>>,
+    /// While the reverse sweep recomputes the body of a `loop`/`while`: its exit flag (see
+    /// [`analyse::positional_exit`]) and the name of the boolean that says whether this is the
+    /// loop's last iteration.
+    exit_flags: RefCell<std::collections::HashMap<ValId, Ident>>,
     /// Array adjoints whose creation is put off while only scalar broadcasts (`mean`, `sum`)
     /// add to them, so that a `var`/`std` contribution can absorb those in its own pass.
     deferred: RefCell<Vec<Deferred>>,
@@ -151,7 +155,8 @@ impl<'a> Gen<'a> {
             f,
             an,
             root,
-            pending: RefCell::new(Vec::new()),
+            pending: RefCell::new(std::collections::HashSet::new()),
+            exit_flags: RefCell::new(std::collections::HashMap::new()),
             deferred: RefCell::new(Vec::new()),
             mean_of,
             debug: true,
@@ -222,14 +227,17 @@ fn latency(op: &Op) -> u32 {
 /// Weierstrass term `a^k cos(b^k π x)`, `b^k` (which feeds the `sin` of the reverse sweep)
 /// before `a^k`, about 10 % faster at n = 20 than the written order.
 pub(crate) fn schedule(run: &[&Let]) -> Vec<usize> {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
     let n = run.len();
-    let index_of = |v: ValId| run.iter().position(|l| l.dst == v);
+    // Linear in the run's length (a straight-line body of thousands of statements is one run).
+    let position: HashMap<ValId, usize> = run.iter().enumerate().map(|(i, l)| (l.dst, i)).collect();
     let deps: Vec<Vec<usize>> = run
         .iter()
         .map(|l| {
             analyse::op_operands(&l.op)
                 .into_iter()
-                .filter_map(|o| o.val().and_then(index_of))
+                .filter_map(|o| o.val().and_then(|v| position.get(&v).copied()))
                 .collect()
         })
         .collect();
@@ -240,20 +248,33 @@ pub(crate) fn schedule(run: &[&Let]) -> Vec<usize> {
             priority[d] = priority[d].max(latency(&run[d].op) + priority[i]);
         }
     }
-    let mut done = vec![false; n];
-    let mut order = Vec::with_capacity(n);
-    for _ in 0..n {
-        let next = (0..n)
-            .filter(|&i| !done[i] && deps[i].iter().all(|&d| done[d]))
-            .max_by(|&a, &b| priority[a].cmp(&priority[b]).then(b.cmp(&a)));
-        match next {
-            Some(i) => {
-                done[i] = true;
-                order.push(i);
-            }
-            // Unreachable for SSA (operands precede their users); keep the written order.
-            None => return (0..n).collect(),
+    // List scheduling: of the statements whose operands are all computed, the one with the
+    // highest priority, ties in the written order.
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut waiting: Vec<usize> = vec![0; n];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            users[d].push(i);
+            waiting[i] += 1;
         }
+    }
+    let mut ready: BinaryHeap<(u32, Reverse<usize>)> = (0..n)
+        .filter(|&i| waiting[i] == 0)
+        .map(|i| (priority[i], Reverse(i)))
+        .collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some((_, Reverse(i))) = ready.pop() {
+        order.push(i);
+        for &u in &users[i] {
+            waiting[u] -= 1;
+            if waiting[u] == 0 {
+                ready.push((priority[u], Reverse(u)));
+            }
+        }
+    }
+    if order.len() != n {
+        // Unreachable for SSA (operands precede their users); keep the written order.
+        return (0..n).collect();
     }
     order
 }

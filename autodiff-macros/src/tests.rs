@@ -50,6 +50,27 @@ fn loop_with_call_records_nothing() {
     );
 }
 
+/// A `while` loop's exit flag is known in the reverse sweep from the iteration's position: its
+/// integer counter is not recorded (the tape holds `s` alone, as the `for` form's does).
+#[test]
+fn while_counter_is_not_recorded() {
+    snapshot(
+        "while_counter",
+        quote::quote!(),
+        quote::quote! {
+            pub fn w(x: f64, n: usize) -> f64 {
+                let mut s = x;
+                let mut k = 0;
+                while k < n {
+                    s = (s * x).sin();
+                    k += 1;
+                }
+                s
+            }
+        },
+    );
+}
+
 /// Array adjoints are created by their first contribution (`first_adj`), not zeroed then
 /// accumulated; `r_bar`'s last contribution moves the statement's own adjoint in.
 #[test]
@@ -261,4 +282,67 @@ fn ndarray_methods_and_mapv_closure() {
             }
         },
     );
+}
+
+/// Expansion time against the length of a straight-line body (issue 9, item 6): prints the
+/// time per statement for growing lengths, which stays flat when expansion is linear. A
+/// measurement, not a test: `cargo test -p autodiff-macros --release --lib -- --ignored
+/// --nocapture expansion_time`.
+#[test]
+#[ignore]
+fn expansion_time_grows_linearly() {
+    for n in std::env::var("EXPANSION_SIZES")
+        .map(|s| {
+            s.split(',')
+                .map(|x| x.parse().unwrap())
+                .collect::<Vec<usize>>()
+        })
+        .unwrap_or(vec![500, 1000, 2000, 4000, 8000])
+    {
+        let mut body = String::from("let mut s = x;");
+        for k in 0..n {
+            if k % 3 == 0 {
+                body.push_str("s = (s * y).sin() + 0.5;");
+            } else if k % 3 == 1 {
+                body.push_str("let t = s * 1.5 + y;");
+            } else {
+                body.push_str("s = s + t.cos();");
+            }
+        }
+        let item: TokenStream = format!("pub fn f(x: f64, y: f64) -> f64 {{ {body} s }}")
+            .parse()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let out = crate::expand::differentiable(TokenStream::new(), item);
+        let t = start.elapsed();
+        println!(
+            "{n:6} statements: {:8.1} ms, {:6.1} µs per statement, {} tokens out",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() * 1e6 / n as f64,
+            out.into_iter().count()
+        );
+    }
+}
+
+/// `crate = path` roots every runtime path of the generated code at `path` (for a renamed
+/// dependency), arrays and loops included.
+#[test]
+fn crate_path_replaces_the_runtime_path() {
+    let out = pretty(
+        quote::quote!(wrt(x), crate = ad),
+        quote::quote! {
+            pub fn f(x: &[f64], n: usize) -> f64 {
+                let mut s = 0.0;
+                for i in 0..n { if x[i] > 0.0 { s += x[i].sin(); } else { break; } }
+                s
+            }
+        },
+    );
+    assert!(!out.contains("autodiff_runtime"), "{out}");
+    assert!(out.contains("ad::__rt::"), "{out}");
+    let default = pretty(
+        quote::quote!(wrt(x)),
+        quote::quote! { pub fn f(x: &[f64]) -> f64 { x[0] * x[1] } },
+    );
+    assert!(default.contains("::autodiff_runtime::"));
 }

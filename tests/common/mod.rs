@@ -41,3 +41,17 @@ pub fn check(name: &str, f: &dyn Fn(&[f64]) -> f64, grad: &[f64], x: &[f64]) -> 
     }
     true
 }
+
+/// A few dozen reproducible points in [-scale, scale]^n.
+pub fn points(n: usize, count: usize, scale: f64) -> Vec<Vec<f64>> {
+    let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..count)
+        .map(|_| (0..n).map(|_| scale * (2.0 * next() - 1.0)).collect())
+        .collect()
+}

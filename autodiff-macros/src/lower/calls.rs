@@ -145,6 +145,9 @@ impl Lowerer<'_> {
                 None,
             ));
         }
+        if let Some(result) = self.self_method_call(m, out) {
+            return result;
+        }
         let lookup = MathFn::lookup(&name);
         let recv = self.operand(&m.receiver, out);
         if let Some(r) = &recv

@@ -220,9 +220,12 @@ impl Lowerer<'_> {
                 None
             }
             syn::Expr::Field(f) => {
+                if let Some(read) = self.constant_field(f) {
+                    return Some(Operand::Const(read));
+                }
                 self.errors.at(
                     f,
-                    "field access is not supported in a #[differentiable] function; pass the field's value as an f64 (or array) parameter",
+                    "field access is supported on parameters that are not differentiated (`self.k`, or `cfg.n` with `cfg: &Config`); to differentiate with respect to a field, pass its value as an f64 (or array) parameter",
                 );
                 None
             }

@@ -23,6 +23,7 @@ mod closures;
 mod debug_macros;
 mod exprs;
 mod f32_values;
+mod fields;
 mod iterator_stream;
 mod iterators;
 mod local_arrays;
@@ -125,6 +126,8 @@ pub struct Lowerer<'e> {
     outputs: Option<usize>,
     /// The `#[checkpoint(every = k)]` of the `for` loop being lowered.
     checkpoint: Option<Operand>,
+    /// The parameters are the first values.
+    n_params: usize,
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
@@ -144,6 +147,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         own_count: 0,
         outputs: crate::params::tuple_output(&item.sig),
         checkpoint: None,
+        n_params: 0,
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
     // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a
@@ -181,6 +185,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             val,
         });
     }
+    lw.n_params = lw.values.len();
     let mut body = Vec::new();
     let results = if let Some(n) = lw.outputs {
         // Several outputs: every path ends in a `return` of a tuple, one slot per output.

@@ -17,6 +17,22 @@ impl Lowerer<'_> {
             other => (self.operand(other, out).map(|o| vec![o]), false),
         };
         let (arr, idx) = (arr?, idx?);
+        // Indexing an f64 is a type error; say why the value is one here (a call's result is
+        // taken to be an f64) rather than leave rustc to report it inside generated code.
+        if let Operand::Val(v) = arr
+            && self.values[v].float
+            && self.values[v].kind == Kind::Scalar
+        {
+            let e = &i.expr;
+            self.errors.at(
+                e,
+                format!(
+                    "`{}` is an f64 here and cannot be indexed: a call in a #[differentiable] function is to another #[differentiable] function, which returns f64 (or a tuple of f64); calling a function that returns an array, or a generated `grad_*`, is not supported",
+                    quote!(#e)
+                ),
+            );
+            return None;
+        }
         Some(self.emit(
             out,
             Op::Index {

@@ -39,14 +39,7 @@ impl Gen<'_> {
 
     /// Takes `v` off the pending adjoints; true if it was there.
     pub(super) fn take_pending(&self, v: ValId) -> bool {
-        let mut p = self.pending.borrow_mut();
-        match p.iter().position(|x| *x == v) {
-            Some(k) => {
-                p.swap_remove(k);
-                true
-            }
-            None => false,
-        }
+        self.pending.borrow_mut().remove(&v)
     }
 
     /// Zero declarations of the pending adjoints among `vals` (by their roots).

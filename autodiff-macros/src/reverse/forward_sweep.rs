@@ -140,6 +140,9 @@ impl Gen<'_> {
     pub(crate) fn fwd_let(&self, l: &Let) -> TokenStream {
         let sp = l.span;
         let dst = self.ident(l.dst);
+        if let Some(last) = self.exit_flags.borrow().get(&l.dst) {
+            return quote!(let #dst: bool = #last;);
+        }
         let o = |x: &Operand| self.opnd(x);
         if let Op::NewArray(na) = &l.op {
             let nd = quote!(::autodiff_runtime::ndarray);

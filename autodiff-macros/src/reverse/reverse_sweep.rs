@@ -43,7 +43,11 @@ impl Gen<'_> {
             }
         }
         // Each was declared at the latest by the reverse of its own `let`.
-        self.pending.borrow_mut().retain(|v| !created.contains(v));
+        let mut pending = self.pending.borrow_mut();
+        for v in &created {
+            pending.remove(v);
+        }
+        drop(pending);
         for v in &created {
             out.extend(self.flush_deferred(*v));
         }
@@ -314,7 +318,17 @@ impl Gen<'_> {
             .filter(|e| self.an.active[*e])
             .collect();
         // The iteration's values first: an array adjoint's zero takes its shape from them.
+        let exit = analyse::positional_exit(l)
+            .filter(|e| self.an.needed[*e])
+            .map(|e| {
+                let last = self.f.namer.own(&format!("last{}", l.id));
+                self.exit_flags.borrow_mut().insert(e, last.clone());
+                (e, last)
+            });
         body.extend(self.fwd_block(&l.body, Sweep::Recompute));
+        if let Some((e, _)) = &exit {
+            self.exit_flags.borrow_mut().remove(e);
+        }
         body.extend(self.decl_adjoints(&l.body, &[]));
         // The carried values' adjoints at the start of the iteration are created by their first
         // contribution too; one that none reaches is zero.
@@ -357,7 +371,15 @@ impl Gen<'_> {
                     quote!(for #i in #seq.reversed())
                 }
             }
-            LoopHead::Forever => quote!(for _ in 0..#n),
+            // The first iteration reversed is the last one run.
+            LoopHead::Forever => match &exit {
+                Some((_, last)) => {
+                    let k = self.f.namer.own(&format!("back{}", l.id));
+                    body = quote!(let #last: bool = #k == 0; #body);
+                    quote!(for #k in 0..#n)
+                }
+                None => quote!(for _ in 0..#n),
+            },
         };
         out.extend(quote!(#head { #body }));
         for (c, k) in act.iter().zip(&carry) {

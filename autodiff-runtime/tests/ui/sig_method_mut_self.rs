@@ -5,8 +5,9 @@ struct Model {
 }
 
 impl Model {
+    // `&self` methods are differentiated (the receiver is a constant); `&mut self` is refused.
     #[differentiable]
-    fn f(&self, x: f64) -> f64 {
+    fn f(&mut self, x: f64) -> f64 {
         x * self.w
     }
 }

@@ -90,6 +90,8 @@ pub fn stop_gradient<T>(x: T) -> T {
 }
 pub use ndarray;
 
+#[cfg(feature = "argmin")]
+pub mod argmin;
 #[cfg(feature = "batch")]
 pub mod batch;
 #[cfg(feature = "check")]

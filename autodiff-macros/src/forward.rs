@@ -315,6 +315,7 @@ pub fn tangent_type(kind: &ParamKind) -> TokenStream {
         ParamKind::Fixed { len, .. } => quote!(&[f64; #len]),
         ParamKind::Nd { dims: 1, .. } => quote!(&::autodiff_runtime::ndarray::Array1<f64>),
         ParamKind::Nd { .. } => quote!(&::autodiff_runtime::ndarray::Array2<f64>),
+        ParamKind::Na { owned, .. } => quote!(&#owned),
         ParamKind::Other => quote!(()),
     }
 }

@@ -477,6 +477,10 @@ pub enum ParamKind {
     Fixed { len: Box<syn::Expr>, is_ref: bool },
     /// ndarray arrays of f64 (`ArrayView1/2`, `Array1/2`, `&Array1/2`): gradient `Array1/2`.
     Nd { dims: u8, is_ref: bool },
+    /// nalgebra vectors of f64 (`DVector<f64>`, `SVector<f64, N>`, `Vector3<f64>`, and
+    /// references to them): gradient `owned`, the vector type as written. Read element by
+    /// element only (see `lower/nalgebra_values.rs`).
+    Na { owned: Box<syn::Type>, is_ref: bool },
     /// Anything else: a constant.
     Other,
 }
@@ -493,7 +497,9 @@ impl ParamKind {
         match self {
             ParamKind::ScalarRef => Kind::ScalarRef,
             ParamKind::Scalar | ParamKind::Other => Kind::Scalar,
-            ParamKind::Slice { is_ref } | ParamKind::Fixed { is_ref, .. } => Kind::Array {
+            ParamKind::Slice { is_ref }
+            | ParamKind::Fixed { is_ref, .. }
+            | ParamKind::Na { is_ref, .. } => Kind::Array {
                 dims: 1,
                 is_ref: *is_ref,
             },

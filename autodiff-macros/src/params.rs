@@ -197,6 +197,22 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
                 if let Some(dims) = dims {
                     return ParamKind::Nd { dims, is_ref };
                 }
+                // nalgebra's vectors of f64; its matrices are not differentiated (yet).
+                let na_vector = match name.as_str() {
+                    "DVector" | "Vector1" | "Vector2" | "Vector3" | "Vector4" | "Vector5"
+                    | "Vector6" => elem_f64 && args.len() == 1,
+                    "SVector" => {
+                        elem_f64
+                            && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == 2)
+                    }
+                    _ => false,
+                };
+                if na_vector {
+                    return ParamKind::Na {
+                        owned: Box::new(inner.clone()),
+                        is_ref,
+                    };
+                }
             }
         }
         _ => {}

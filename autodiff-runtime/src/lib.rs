@@ -88,7 +88,12 @@ pub use autodiff_macros::{custom_derivative, differentiable};
 pub fn stop_gradient<T>(x: T) -> T {
     x
 }
+/// The nalgebra this crate was built with (feature `nalgebra`).
+#[cfg(feature = "nalgebra")]
+pub use nalgebra;
 pub use ndarray;
+#[cfg(feature = "nalgebra")]
+mod na;
 
 #[cfg(feature = "argmin")]
 pub mod argmin;

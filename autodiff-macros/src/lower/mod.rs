@@ -29,6 +29,7 @@ mod iterators;
 mod local_arrays;
 mod loops;
 mod matches;
+mod nalgebra_values;
 mod places;
 mod stmts;
 mod syntax;
@@ -222,6 +223,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
     };
     classify_local_arrays(&body, &mut lw.values, lw.errors);
     f32_values::refuse_f32_math(&body, &ir_params, &lw.values, lw.errors);
+    nalgebra_values::refuse_whole_vector_ops(&body, &ir_params, &lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
         return None;
     }

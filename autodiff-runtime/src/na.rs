@@ -1,0 +1,95 @@
+//! nalgebra vectors as parameters (feature `nalgebra`): `DVector<f64>` and `SVector<f64, N>`
+//! (`Vector2<f64>`, ...) have adjoints of their own type, accumulate contributions, give
+//! `jvp_*` tangents and are updated by the optimizers, like `Vec<f64>` and `[f64; N]`.
+
+use crate::array::{Acc, FirstAdj, ZeroAdj};
+use crate::params::Params;
+use crate::tangent::TangentDot;
+use nalgebra::{DVector, SVector};
+
+impl ZeroAdj for DVector<f64> {
+    type Adj = DVector<f64>;
+    /// `DVector::zeros(len)`.
+    #[inline]
+    fn zero_adj(&self) -> DVector<f64> {
+        DVector::zeros(self.len())
+    }
+}
+
+impl<const N: usize> ZeroAdj for SVector<f64, N> {
+    type Adj = SVector<f64, N>;
+    /// `SVector::zeros()`.
+    #[inline]
+    fn zero_adj(&self) -> SVector<f64, N> {
+        SVector::zeros()
+    }
+}
+
+/// `self += g` for every element, or elementwise for a vector of the same length (the
+/// contributions a reverse sweep makes to a vector parameter: a number to every element, a
+/// callee's adjoint of the same type).
+macro_rules! vector_adjoint {
+    ([$($gen:tt)*] $v:ty) => {
+        impl<$($gen)*> Acc<f64> for $v {
+            #[inline]
+            fn acc(&mut self, g: &f64) {
+                self.iter_mut().for_each(|a| *a += *g);
+            }
+        }
+
+        impl<$($gen)*> Acc<$v> for $v {
+            /// **Panics** when the lengths differ.
+            #[inline]
+            fn acc(&mut self, g: &$v) {
+                assert_eq!(self.len(), g.len(), "adjoint and contribution lengths differ");
+                self.iter_mut().zip(g.iter()).for_each(|(a, b)| *a += *b);
+            }
+        }
+
+        impl<$($gen)* C> FirstAdj<C> for $v
+        where
+            $v: Acc<C>,
+        {
+            type Adj = $v;
+            /// `zero_adj(self)` then `acc(.., &c)`.
+            #[inline]
+            fn first_adj(&self, c: C) -> $v {
+                let mut adj = self.zero_adj();
+                adj.acc(&c);
+                adj
+            }
+        }
+
+        impl<$($gen)*> TangentDot<&$v> for $v {
+            #[inline]
+            fn tangent_dot(&self, t: &$v) -> f64 {
+                self.dot(t)
+            }
+        }
+
+        impl<$($gen)*> Params for $v {
+            fn zeros_like(&self) -> Self {
+                self.zero_adj()
+            }
+
+            fn same_shape(&self, other: &Self) -> bool {
+                self.len() == other.len()
+            }
+
+            fn dims(&self) -> Vec<usize> {
+                vec![self.len()]
+            }
+
+            fn elems(&self) -> impl Iterator<Item = &f64> {
+                self.iter()
+            }
+
+            fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+                self.iter_mut()
+            }
+        }
+    };
+}
+
+vector_adjoint!([] DVector<f64>);
+vector_adjoint!([const N: usize,] SVector<f64, N>);

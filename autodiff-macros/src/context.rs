@@ -86,6 +86,7 @@ pub fn differentiable_impl(
         let item = syn::ItemFn {
             attrs: f.attrs.clone(),
             vis: f.vis.clone(),
+            modifiers: f.modifiers.clone(),
             sig: f.sig.clone(),
             block: Box::new(f.block.clone()),
         };
@@ -117,22 +118,9 @@ pub fn differentiable_impl(
             #errs
         }
     } else {
-        let syn::ItemImpl {
-            attrs,
-            defaultness,
-            unsafety,
-            impl_token,
-            generics,
-            self_ty,
-            items,
-            ..
-        } = block;
-        let where_clause = &generics.where_clause;
+        block.items.push(syn::ImplItem::Verbatim(generated));
         quote! {
-            #(#attrs)* #defaultness #unsafety #impl_token #generics #self_ty #where_clause {
-                #(#items)*
-                #generated
-            }
+            #block
             #errs
         }
     }

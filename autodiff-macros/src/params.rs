@@ -46,7 +46,7 @@ pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
         );
         ok = false;
     }
-    if let Some(t) = &sig.unsafety {
+    if let syn::Safety::Unsafe(t) = &sig.safety {
         errors.at(
             t,
             "`unsafe fn` cannot be #[differentiable]; write a safe fn",
@@ -108,16 +108,23 @@ pub fn classify(sig: &syn::Signature, errors: &mut Errors) -> Vec<ParamSpec> {
         match input {
             // `self` is a constant: its fields are read (`self.k`), never differentiated.
             syn::FnArg::Receiver(r) => {
-                if r.reference.is_some() && r.mutability.is_some() {
-                    errors.at(
-                        r,
-                        "`&mut self` methods cannot be #[differentiable]: a differentiated function computes a value and cannot differentiate through writes; take `&self`",
-                    );
-                    continue;
-                }
+                let ty: syn::Type = match &r.kind {
+                    syn::ReceiverKind::Reference(_, _, Some(_)) => {
+                        errors.at(
+                            r,
+                            "`&mut self` methods cannot be #[differentiable]: a differentiated function computes a value and cannot differentiate through writes; take `&self`",
+                        );
+                        continue;
+                    }
+                    syn::ReceiverKind::Reference(_, lifetime, None) => {
+                        syn::parse_quote!(&#lifetime Self)
+                    }
+                    syn::ReceiverKind::Typed(_, ty) => (**ty).clone(),
+                    _ => syn::parse_quote!(Self),
+                };
                 out.push(ParamSpec {
                     ident: syn::Ident::new("self", r.self_token.span),
-                    ty: r.ty.clone(),
+                    ty: Box::new(ty),
                     kind: ParamKind::Other,
                 });
             }

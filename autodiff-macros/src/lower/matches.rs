@@ -238,12 +238,17 @@ impl Lowerer<'_> {
 }
 
 fn arm_parts(arm: &syn::Arm) -> ArmParts<'_> {
-    let (pattern, whole, parts) = pattern_parts(&arm.pat);
+    // `pattern if guard =>`: the guard is part of the arm's pattern.
+    let (pat, guard) = match &arm.pat {
+        syn::Pat::Guard(g) => (&*g.pat, Some(&*g.guard)),
+        p => (p, None),
+    };
+    let (pattern, whole, parts) = pattern_parts(pat);
     ArmParts {
         pattern,
         whole,
         parts,
-        guard: arm.guard.as_ref().map(|(_, g)| &**g),
+        guard,
         body: &arm.body,
     }
 }

@@ -121,11 +121,21 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
         TokenStream::new()
     };
     let jvp = jvp_by_rule(&func, &ps, &uses, outputs, &lints, "by its custom rule");
+    let wrt = active_params(&ps, &crate::args::Args::default(), &mut Errors::default());
+    let vjp = crate::jacobian::items(&crate::jacobian::Parts {
+        func: &func,
+        ps: &ps,
+        wrt: &wrt,
+        outputs,
+        uses: &uses,
+        lints: &lints,
+    });
     quote! {
         #func
         #pullback
         #gradient
         #jvp
+        #vjp
     }
 }
 

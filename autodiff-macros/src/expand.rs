@@ -358,12 +358,23 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
         inputs: &inputs,
         lints: &lints,
     });
+    let uses = crate::custom::argument_uses(&ps);
+    let vjp_items = crate::jacobian::items(&crate::jacobian::Parts {
+        func,
+        ps: &ps,
+        wrt,
+        outputs: ir.tuple_output.then_some(ir.results.len()),
+        uses: &uses,
+        lints: &lints,
+    });
     quote! {
         #func
 
         #vg_items
 
         #jvp_items
+
+        #vjp_items
 
         #[doc = #doc_pb]
         #[inline]
@@ -551,10 +562,26 @@ fn stubs(func: &syn::ItemFn, params: &[ParamSpec], wrt: &[usize]) -> TokenStream
             ::core::unreachable!()
         }
     };
+    let vjp = format_ident!("vjp_{}", func.sig.ident);
+    let vjp_stub = quote! {
+        #lints
+        #vis fn #vjp #generics(#(#inputs,)* _: #out_ty) -> #gty {
+            ::core::unreachable!()
+        }
+    };
     if params::tuple_output(&func.sig).is_some() {
-        return pb_stub;
+        let jac = format_ident!("jacobian_{}", func.sig.ident);
+        return quote! {
+            #pb_stub
+            #vjp_stub
+            #lints
+            #vis fn #jac #generics(#(#inputs),*) -> ::autodiff_runtime::ndarray::Array2<f64> {
+                ::core::unreachable!()
+            }
+        };
     }
     quote! {
+        #vjp_stub
         #lints
         #vis fn #vg #generics(#(#inputs),*) -> (f64, #gty) {
             ::core::unreachable!()

@@ -15,6 +15,7 @@ mod error;
 mod expand;
 mod forward;
 mod ir;
+mod jacobian;
 mod lower;
 mod names;
 mod params;
@@ -40,6 +41,10 @@ use proc_macro::TokenStream;
 /// - `jvp_f(args, tangents) -> (f64, f64)`: the value and the derivative along the tangents (one
 ///   per parameter: `f64`, `&[f64]`, `&[f64; N]`, `&Array1/2<f64>`, `()` for non-floats), by
 ///   forward mode (no tape) where every operation has a forward rule, else from the gradient.
+/// - `vjp_f(args, d_out) -> G`: the active parameters' adjoints given the output's adjoint
+///   (`f64`, or a tuple for a function with several outputs); and for a function with several
+///   outputs, `jacobian_f(args) -> Array2<f64>`, one row per output, one column per element of
+///   the active parameters, from one reverse sweep per output.
 /// - `pullback_f(args, d_out: f64) -> (..)`: the adjoints of every parameter in declaration order
 ///   (`()` for those that are not floats), whatever `wrt` says, given the output's adjoint: the
 ///   calling convention of a caller's reverse sweep, and yours to compose by hand.

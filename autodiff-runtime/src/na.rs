@@ -4,7 +4,7 @@
 
 use crate::array::{Acc, FirstAdj, ZeroAdj};
 use crate::params::Params;
-use crate::tangent::TangentDot;
+use crate::tangent::{FlattenInto, TangentDot};
 use nalgebra::{DVector, SVector};
 
 impl ZeroAdj for DVector<f64> {
@@ -64,6 +64,13 @@ macro_rules! vector_adjoint {
             #[inline]
             fn tangent_dot(&self, t: &$v) -> f64 {
                 self.dot(t)
+            }
+        }
+
+        impl<$($gen)*> FlattenInto for $v {
+            #[inline]
+            fn flatten_into(&self, out: &mut Vec<f64>) {
+                out.extend(self.iter());
             }
         }
 

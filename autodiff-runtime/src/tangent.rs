@@ -73,3 +73,50 @@ impl TangentDot<&Array2<f64>> for Array2<f64> {
 pub fn tangent_dot<A: TangentDot<T>, T>(a: &A, t: T) -> f64 {
     a.tangent_dot(t)
 }
+
+/// An adjoint's elements appended to a row of a Jacobian, in the logical order (row-major for
+/// matrices): what `jacobian_*` builds its rows from.
+pub trait FlattenInto {
+    fn flatten_into(&self, out: &mut Vec<f64>);
+}
+
+impl FlattenInto for f64 {
+    #[inline]
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        out.push(*self);
+    }
+}
+
+impl FlattenInto for Vec<f64> {
+    #[inline]
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        out.extend_from_slice(self);
+    }
+}
+
+impl<const N: usize> FlattenInto for [f64; N] {
+    #[inline]
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        out.extend_from_slice(self);
+    }
+}
+
+impl FlattenInto for Array1<f64> {
+    #[inline]
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        out.extend(self.iter());
+    }
+}
+
+impl FlattenInto for Array2<f64> {
+    #[inline]
+    fn flatten_into(&self, out: &mut Vec<f64>) {
+        out.extend(self.iter());
+    }
+}
+
+/// See [`FlattenInto`].
+#[inline]
+pub fn flatten_into<A: FlattenInto>(a: &A, out: &mut Vec<f64>) {
+    a.flatten_into(out);
+}

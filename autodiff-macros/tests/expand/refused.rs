@@ -16,6 +16,20 @@ fn f(x: f64, v: &[f64]) -> f64 {
     clippy::pedantic,
     clippy::nursery
 )]
+fn vjp_f(_: f64, _: &[f64], _: f64) -> f64 {
+    ::core::unreachable!()
+}
+#[allow(
+    dead_code,
+    deprecated,
+    unused_parens,
+    unused_braces,
+    unreachable_code,
+    non_snake_case,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery
+)]
 fn value_and_grad_f(_: f64, _: &[f64]) -> (f64, f64) {
     ::core::unreachable!()
 }

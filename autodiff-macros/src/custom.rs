@@ -260,7 +260,7 @@ fn reusable_type(ty: &syn::Type) -> bool {
         syn::Type::Reference(r) => r.mutability.is_none(),
         syn::Type::Array(_) => true,
         other => matches!(
-            crate::lower::type_name(other).as_deref(),
+            crate::params::type_name(other).as_deref(),
             Some(
                 "f64"
                     | "f32"

@@ -21,6 +21,7 @@ mod names;
 mod params;
 mod reverse;
 mod rules;
+mod stubs;
 
 use proc_macro::TokenStream;
 

@@ -4,7 +4,6 @@
 
 use crate::error::Errors;
 use crate::ir::ParamKind;
-use crate::lower::type_name;
 use proc_macro2::Ident;
 use quote::ToTokens;
 
@@ -261,5 +260,33 @@ fn generic_types(args: &syn::PathArguments) -> Vec<&syn::Type> {
             })
             .collect(),
         _ => vec![],
+    }
+}
+
+/// The name of a type written as a single identifier (`f64`, `usize`), if it is one.
+pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let segs: Vec<String> = tp
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            match segs
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                [one] => Some((*one).to_owned()),
+                // `core::primitive::f64`, `std::primitive::usize`
+                ["core" | "std", "primitive", t] => Some((*t).to_owned()),
+                _ => None,
+            }
+        }
+        syn::Type::Paren(p) => type_name(&p.elem),
+        syn::Type::Group(g) => type_name(&g.elem),
+        _ => None,
     }
 }

@@ -16,7 +16,10 @@ use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+mod array_closures;
+mod array_constructors;
 mod array_methods;
+mod array_slices;
 mod branches;
 mod calls;
 mod closures;
@@ -25,6 +28,7 @@ mod exprs;
 mod f32_values;
 mod fields;
 mod iterator_stream;
+mod iterator_windows;
 mod iterators;
 mod local_arrays;
 mod loops;
@@ -35,10 +39,11 @@ mod stmts;
 mod syntax;
 mod tuples;
 
+pub(crate) use crate::params::type_name;
 use local_arrays::classify_local_arrays;
 use loops::*;
+pub(crate) use syntax::const_is_float;
 use syntax::*;
-pub(crate) use syntax::{const_is_float, type_name};
 
 const BRK: &str = "#brk";
 const CONT: &str = "#cont";

@@ -122,34 +122,6 @@ pub(crate) fn plain_op(op: &syn::BinOp) -> syn::BinOp {
     }
 }
 
-/// The name of a type written as a single identifier (`f64`, `usize`), if it is one.
-pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(tp) if tp.qself.is_none() => {
-            let segs: Vec<String> = tp
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            match segs
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice()
-            {
-                [one] => Some((*one).to_owned()),
-                // `core::primitive::f64`, `std::primitive::usize`
-                ["core" | "std", "primitive", t] => Some((*t).to_owned()),
-                _ => None,
-            }
-        }
-        syn::Type::Paren(p) => type_name(&p.elem),
-        syn::Type::Group(g) => type_name(&g.elem),
-        _ => None,
-    }
-}
-
 pub(crate) fn check_annotation(ty: &syn::Type, errors: &mut Errors) {
     if type_name(ty).as_deref() == Some("f32") {
         errors.at(ty, "f32 is not differentiated: use f64");

@@ -38,6 +38,20 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     } else {
         None
     };
+    // In debug builds of the macro (the project's tests, the random-program tester), a
+    // malformed IR is a refusal that names the value, not code that fails to compile.
+    #[cfg(debug_assertions)]
+    if let Some(ir) = &ir
+        && let Err(e) = crate::ir::verify(ir)
+    {
+        errors.at_span(
+            func.sig.ident.span(),
+            format!("internal error in #[differentiable] (a bug; please report it with this function): {e}"),
+        );
+    }
+    if let Some(ir) = &ir {
+        show_ir(&func.sig.ident, ir);
+    }
     match ir {
         Some(ir) if errors.is_empty() => {
             let out = generate(&emitted, &ir, &wrt);
@@ -530,6 +544,24 @@ pub(crate) fn sweep(
         #rev
         (#value, #adjoints)
     })
+}
+
+/// `AUTODIFF_EXPAND=ir` (every function) or `ir:name` prints the IR that lowering made of the
+/// function (see `ir/dump.rs`) to the compiler's standard error.
+fn show_ir(name: &Ident, ir: &Func) {
+    let Ok(wanted) = std::env::var("AUTODIFF_EXPAND") else {
+        return;
+    };
+    let shown = wanted
+        .split(',')
+        .map(str::trim)
+        .any(|w| w == "ir" || w.strip_prefix("ir:").is_some_and(|n| *name == n));
+    if shown {
+        eprintln!(
+            "// ===== #[differentiable] fn {name}: IR =====\n{}",
+            crate::ir::dump(ir)
+        );
+    }
 }
 
 /// `AUTODIFF_EXPAND=name` (or `*`) prints what the attribute generates for the functions of

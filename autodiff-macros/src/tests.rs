@@ -350,3 +350,75 @@ fn crate_path_replaces_the_runtime_path() {
     );
     assert!(default.contains("::autodiff_runtime::"));
 }
+
+/// The IR that lowering makes of a function, compared with `tests/expand/<name>.ir` (and checked
+/// by the verifier): how jumps become flags and guards, and where versions of a variable meet.
+fn ir_snapshot(name: &str, item: TokenStream) {
+    let func: syn::ItemFn = syn::parse2(item.clone()).unwrap();
+    let mut errors = crate::error::Errors::default();
+    let ir = crate::lower::lower_fn(&func, &crate::names::Namer::for_item(&item), &mut errors)
+        .expect("lowers");
+    crate::ir::verify(&ir).unwrap();
+    let got = crate::ir::dump(&ir);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expand")
+        .join(format!("{name}.ir"));
+    if std::env::var_os("AUTODIFF_BLESS").is_some() {
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}; run with AUTODIFF_BLESS=1", path.display()));
+    assert_eq!(
+        want, got,
+        "IR of `{name}` changed; review and re-bless with AUTODIFF_BLESS=1"
+    );
+}
+
+#[test]
+fn ir_of_early_exits_and_loops() {
+    ir_snapshot(
+        "early_exit",
+        quote::quote! {
+            pub fn f(x: f64, n: usize) -> f64 {
+                let mut s = x;
+                for i in 0..n {
+                    if s > 10.0 { return s; }
+                    s = s * x + i as f64;
+                }
+                let mut k = 0;
+                while k < 3 { s = s.sin(); k += 1; }
+                s
+            }
+        },
+    );
+}
+
+/// The verifier catches a value used outside the scope of its definition.
+#[test]
+fn verifier_catches_out_of_scope_values() {
+    let item = quote::quote! {
+        pub fn f(x: f64, c: bool) -> f64 { let t = if c { x * 2.0 } else { x }; t }
+    };
+    let func: syn::ItemFn = syn::parse2(item.clone()).unwrap();
+    let mut errors = crate::error::Errors::default();
+    let mut ir =
+        crate::lower::lower_fn(&func, &crate::names::Namer::for_item(&item), &mut errors).unwrap();
+    crate::ir::verify(&ir).unwrap();
+    // Return a value defined inside the branch instead of the merge.
+    let inner = ir
+        .body
+        .stmts
+        .iter()
+        .find_map(|s| match s {
+            crate::ir::Stmt::If(i) => i.then_block.stmts.iter().find_map(|s| match s {
+                crate::ir::Stmt::Let(l) => Some(l.dst),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .unwrap();
+    ir.results = vec![crate::ir::Operand::Val(inner)];
+    let e = crate::ir::verify(&ir).unwrap_err();
+    assert!(e.contains("not defined there"), "{e}");
+}

@@ -111,3 +111,44 @@ impl<D: ndarray::Dimension> Params for ndarray::Array<f64, D> {
         self.iter_mut()
     }
 }
+
+/// Tuples of parameters (`(Vec<f64>, f64)`, `(Array2<f64>, Array1<f64>, Array2<f64>, Array1<f64>)`,
+/// ...): one optimizer state for a whole model, the way `grad_*` returns the gradient of several
+/// parameters. The elements are those of each part in turn; the dims are the parts' dims one
+/// after the other (a scalar part adds none).
+macro_rules! tuple_params {
+    ($($t:ident . $i:tt),+) => {
+        impl<$($t: Params),+> Params for ($($t,)+) {
+            fn zeros_like(&self) -> Self {
+                ($(self.$i.zeros_like(),)+)
+            }
+
+            fn same_shape(&self, other: &Self) -> bool {
+                $(self.$i.same_shape(&other.$i))&&+
+            }
+
+            fn dims(&self) -> Vec<usize> {
+                let mut d = Vec::new();
+                $(d.extend(self.$i.dims());)+
+                d
+            }
+
+            fn elems(&self) -> impl Iterator<Item = &f64> {
+                std::iter::empty()$(.chain(self.$i.elems()))+
+            }
+
+            #[allow(non_snake_case)]
+            fn elems_mut(&mut self) -> impl Iterator<Item = &mut f64> {
+                // One mutable borrow per part (the parts are named by their type parameters).
+                let ($($t,)+) = self;
+                std::iter::empty()$(.chain($t.elems_mut()))+
+            }
+        }
+    };
+}
+
+tuple_params!(A.0, B.1);
+tuple_params!(A.0, B.1, C.2);
+tuple_params!(A.0, B.1, C.2, D.3);
+tuple_params!(A.0, B.1, C.2, D.3, E.4);
+tuple_params!(A.0, B.1, C.2, D.3, E.4, F.5);

@@ -6,6 +6,11 @@
 //! see only structured code. Where a variable is assigned in a branch or a loop, the places where
 //! its versions meet are explicit: [`Merge`] after an `If`, [`Carried`] around a `Loop`.
 
+mod dump;
+mod verify;
+pub use dump::dump;
+pub use verify::verify;
+
 use proc_macro2::{Ident, Span, TokenStream};
 
 /// Index of a value in [`Func::values`].

@@ -210,3 +210,31 @@ fn fields_of_constant_parameters() {
     let (v, _) = value_and_grad_configured(&cfg, 0.3, 0.4);
     assert_eq!(v, configured(&cfg, 0.3, 0.4));
 }
+
+/// A trait's provided method: the generated functions are provided methods of the trait too, so
+/// every implementor has `grad_loss`.
+pub trait Loss {
+    fn weight(&self) -> f64;
+    #[differentiable]
+    fn loss(&self, x: f64) -> f64 {
+        (x * 2.0).sin() * x
+    }
+}
+
+struct Unit;
+
+impl Loss for Unit {
+    fn weight(&self) -> f64 {
+        1.0
+    }
+}
+
+#[test]
+fn trait_provided_methods() {
+    for x in [-0.7_f64, 0.0, 0.5, 1.9] {
+        let want = 2.0 * (2.0 * x).cos() * x + (2.0 * x).sin();
+        assert!((Unit.grad_loss(x) - want).abs() < 1e-14);
+        assert_eq!(Unit.value_and_grad_loss(x).0, Unit.loss(x));
+    }
+    assert_eq!(Unit.weight(), 1.0);
+}

@@ -103,9 +103,11 @@ impl Lowerer<'_> {
         for a in args {
             vals.push(self.arg_val(a, out)?);
         }
-        self.scopes.push(Scope {
-            vars: def.captures.clone(),
-        });
+        let mut captured = Scope::default();
+        for b in &def.captures {
+            captured.bind(b.clone());
+        }
+        self.scopes.push(captured);
         self.scopes.push(Scope::default());
         let mut ok = true;
         for (pat, val) in def.closure.inputs.iter().zip(vals) {

@@ -111,6 +111,26 @@ struct Binding {
 #[derive(Clone, Default)]
 struct Scope {
     vars: Vec<Binding>,
+    /// Where each name is bound in `vars`. A name bound again in the same scope (`let t = ..;`
+    /// once per statement of a long body) replaces its binding in place: the old one can never
+    /// be named again. So lookups cost the nesting depth, not the length of the body.
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Scope {
+    fn bind(&mut self, b: Binding) {
+        match self.index.get(&b.name) {
+            Some(&i) => self.vars[i] = b,
+            None => {
+                self.index.insert(b.name.clone(), self.vars.len());
+                self.vars.push(b);
+            }
+        }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
 }
 
 type Env = Vec<Scope>;
@@ -423,7 +443,7 @@ impl Lowerer<'_> {
 
     fn bind_new(&mut self, name: &str, op: Operand, known: Option<bool>) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.vars.push(Binding {
+            scope.bind(Binding {
                 name: name.to_owned(),
                 op,
                 known,
@@ -434,7 +454,7 @@ impl Lowerer<'_> {
 
     fn bind_closure(&mut self, name: &str, index: usize) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.vars.push(Binding {
+            scope.bind(Binding {
                 name: name.to_owned(),
                 op: Operand::Const(quote!(())),
                 known: None,
@@ -444,33 +464,28 @@ impl Lowerer<'_> {
     }
 
     fn lookup(&self, name: &str) -> Option<Binding> {
-        self.scopes
-            .iter()
-            .rev()
-            .find_map(|s| s.vars.iter().rev().find(|b| b.name == name))
-            .cloned()
+        let (si, vi) = self.position(name)?;
+        Some(self.scopes[si].vars[vi].clone())
     }
 
     /// Where the innermost variable called `name` is bound: (scope, index in the scope).
     fn position(&self, name: &str) -> Option<(usize, usize)> {
-        self.scopes.iter().enumerate().rev().find_map(|(si, s)| {
-            s.vars
-                .iter()
-                .rposition(|b| b.name == name)
-                .map(|vi| (si, vi))
-        })
+        self.scopes
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(si, s)| s.find(name).map(|vi| (si, vi)))
     }
 
     /// Rebinds the innermost variable called `name` (an assignment). Returns false if unbound.
     fn assign(&mut self, name: &str, op: Operand, known: Option<bool>) -> bool {
-        for scope in self.scopes.iter_mut().rev() {
-            if let Some(b) = scope.vars.iter_mut().rev().find(|b| b.name == name) {
-                b.op = op;
-                b.known = known;
-                return true;
-            }
-        }
-        false
+        let Some((si, vi)) = self.position(name) else {
+            return false;
+        };
+        let b = &mut self.scopes[si].vars[vi];
+        b.op = op;
+        b.known = known;
+        true
     }
 }
 

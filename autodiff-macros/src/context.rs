@@ -15,13 +15,19 @@ use std::cell::Cell;
 thread_local! {
     /// Set while the functions of a `#[differentiable] impl` are expanded.
     static IN_IMPL_BLOCK: Cell<bool> = const { Cell::new(false) };
+    /// Whether the item being expanded mentions `Self` (see [`read_item`]).
+    static MENTIONS_SELF: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Notes what [`in_impl`] needs from the item's tokens, as the attribute receives them (a flat
+/// scan: printing the parsed function again would recurse as deep as its longest expression).
+pub fn read_item(item: &TokenStream) {
+    MENTIONS_SELF.with(|c| c.set(mentions_self_type(item)));
 }
 
 /// Whether the generated functions are associated functions (called through `Self::`).
 pub fn in_impl(func: &syn::ItemFn) -> bool {
-    IN_IMPL_BLOCK.with(Cell::get)
-        || func.sig.receiver().is_some()
-        || mentions_self_type(&quote!(#func))
+    IN_IMPL_BLOCK.with(Cell::get) || func.sig.receiver().is_some() || MENTIONS_SELF.with(Cell::get)
 }
 
 fn mentions_self_type(ts: &TokenStream) -> bool {

@@ -27,6 +27,7 @@ use syn::spanned::Spanned;
 
 pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
+    crate::context::read_item(&item);
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {

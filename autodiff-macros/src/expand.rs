@@ -15,6 +15,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     if let Ok(block) = syn::parse2::<syn::ItemImpl>(item.clone()) {
         return crate::context::differentiable_impl(attr, block, &mut errors);
     }
+    crate::context::read_item(&item);
     let args = args::parse(attr, &mut errors);
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
@@ -29,7 +30,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     // `#[checkpoint]` on loops is the macro's: lowering reads it, the function as emitted has
     // none left.
-    let emitted = strip_checkpoints(&func, &mut errors);
+    // Emitted as the tokens it came in when there is nothing to strip (printing the parsed
+    // function again would recurse as deep as its longest expression).
+    let emitted = match strip_checkpoints(&func, &item, &mut errors) {
+        Some(stripped) => quote!(#stripped),
+        None => item.clone(),
+    };
     let sig_ok = params::check_signature(&func.sig, &mut errors);
     let params = params::classify(&func.sig, &mut Errors::default());
     let wrt = active_params(&params, &args, &mut errors);
@@ -54,7 +60,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
     match ir {
         Some(ir) if errors.is_empty() => {
-            let out = generate(&emitted, &ir, &wrt);
+            let out = generate(&func, &emitted, &ir, &wrt);
             let out = match &args.krate {
                 Some(path) => with_runtime_at(out, path),
                 None => out,
@@ -107,8 +113,22 @@ fn with_runtime_at(ts: TokenStream, path: &syn::Path) -> TokenStream {
 }
 
 /// Removes the `#[checkpoint(..)]` attributes of `for` loops (lowering reads them from the
-/// original); one anywhere else is an error.
-fn strip_checkpoints(func: &syn::ItemFn, errors: &mut Errors) -> syn::ItemFn {
+/// original); one anywhere else is an error. `None` when the item has none.
+fn strip_checkpoints(
+    func: &syn::ItemFn,
+    item: &TokenStream,
+    errors: &mut Errors,
+) -> Option<syn::ItemFn> {
+    fn mentions(ts: &TokenStream) -> bool {
+        ts.clone().into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "checkpoint",
+            proc_macro2::TokenTree::Group(g) => mentions(&g.stream()),
+            _ => false,
+        })
+    }
+    if !mentions(item) {
+        return None;
+    }
     struct Strip<'e>(&'e mut Errors);
     impl syn::visit_mut::VisitMut for Strip<'_> {
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
@@ -144,7 +164,7 @@ fn strip_checkpoints(func: &syn::ItemFn, errors: &mut Errors) -> syn::ItemFn {
     }
     let mut func = func.clone();
     syn::visit_mut::VisitMut::visit_block_mut(&mut Strip(errors), &mut func.block);
-    func
+    Some(func)
 }
 
 fn expr_attrs(e: &mut syn::Expr) -> Option<&mut Vec<syn::Attribute>> {
@@ -284,7 +304,8 @@ pub(crate) fn lints() -> TokenStream {
     quote!(#[allow(#l)])
 }
 
-fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
+/// `emitted`: the user's function as it is emitted (see `differentiable`).
+fn generate(func: &syn::ItemFn, emitted: &TokenStream, ir: &Func, wrt: &[usize]) -> TokenStream {
     let vis = &func.vis;
     let fname = &func.sig.ident;
     let ps: Vec<ParamSpec> = ir
@@ -382,7 +403,7 @@ fn generate(func: &syn::ItemFn, ir: &Func, wrt: &[usize]) -> TokenStream {
         lints: &lints,
     });
     quote! {
-        #func
+        #emitted
 
         #vg_items
 

@@ -422,3 +422,33 @@ fn verifier_catches_out_of_scope_values() {
     let e = crate::ir::verify(&ir).unwrap_err();
     assert!(e.contains("not defined there"), "{e}");
 }
+
+/// A 5 000-term flat expression and 1 000 early returns expand (issue 9: plain rustc compiles
+/// both; the macro must not overflow its stack on them). Run on a thread with the stack rustc
+/// gives a proc macro's thread (8 MiB).
+#[test]
+fn very_long_bodies_expand() {
+    let run = || {
+        let terms: Vec<String> = (1..=5000).map(|k| format!("x * {k}.0")).collect();
+        let flat: TokenStream = format!("pub fn flat(x: f64) -> f64 {{ {} }}", terms.join(" + "))
+            .parse()
+            .unwrap();
+        let out = crate::expand::differentiable(TokenStream::new(), flat);
+        assert!(!out.to_string().contains("compile_error"));
+        let rets: String = (0..1000)
+            .map(|_| "if s > 1e300 { return s; } s = (s * y).sin() + 0.5;")
+            .collect();
+        let rets: TokenStream =
+            format!("pub fn rets(x: f64, y: f64) -> f64 {{ let mut s = x; {rets} s }}")
+                .parse()
+                .unwrap();
+        let out = crate::expand::differentiable(TokenStream::new(), rets);
+        assert!(!out.to_string().contains("compile_error"));
+    };
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -13,22 +13,33 @@ impl Lowerer<'_> {
         value_block: bool,
     ) -> Option<Operand> {
         let mut tail = None;
-        for (i, stmt) in stmts.iter().enumerate() {
+        let mut i = 0;
+        while i < stmts.len() {
+            if let Jump::Maybe(flags) = self.jump_state() {
+                if !value_block && let Some(end) = flat_segment(stmts, i) {
+                    self.guard(flags, out, |lw, body| {
+                        lw.stmts(&stmts[i..end], body, false);
+                        None
+                    });
+                    i = end;
+                    continue;
+                }
+                // The rest runs only if no flag is set; it is guarded once (inside the guard
+                // the flags are known to be clear), and a value block's value comes out of the
+                // guard.
+                let rest = &stmts[i..];
+                return self.guard(flags, out, |lw, body| lw.stmts(rest, body, value_block));
+            }
             let last = i + 1 == stmts.len();
-            tail = self.stmt(stmt, out, last && value_block);
+            tail = self.stmt(&stmts[i], out, last && value_block);
             match self.jump_state() {
                 Jump::Clear => {}
                 // Nothing after an unconditional jump runs; a value block's value is unused.
                 Jump::Definite => return None,
                 Jump::Maybe(_) if last => return tail,
-                Jump::Maybe(flags) => {
-                    // The rest runs only if no flag is set; it is guarded once (inside the
-                    // guard the flags are known to be clear), and a value block's value comes
-                    // out of the guard.
-                    let rest = &stmts[i + 1..];
-                    return self.guard(flags, out, |lw, body| lw.stmts(rest, body, value_block));
-                }
+                Jump::Maybe(_) => {}
             }
+            i += 1;
         }
         tail
     }
@@ -48,23 +59,39 @@ impl Lowerer<'_> {
         out: &mut Vec<Stmt>,
         tail: Option<&syn::Expr>,
     ) {
-        for (i, stmt) in stmts.iter().enumerate() {
-            self.stmt(stmt, out, false);
-            match self.jump_state() {
-                Jump::Clear => {}
-                Jump::Definite => return,
-                Jump::Maybe(flags) => {
-                    let rest = &stmts[i + 1..];
+        let mut i = 0;
+        while i < stmts.len() {
+            if let Jump::Maybe(flags) = self.jump_state() {
+                if let Some(end) = flat_segment(stmts, i) {
                     self.guard(flags, out, |lw, body| {
-                        lw.stmts_then(rest, body, tail);
+                        lw.stmts(&stmts[i..end], body, false);
                         None
                     });
-                    return;
+                    i = end;
+                    continue;
                 }
+                let rest = &stmts[i..];
+                self.guard(flags, out, |lw, body| {
+                    lw.stmts_then(rest, body, tail);
+                    None
+                });
+                return;
             }
+            self.stmt(&stmts[i], out, false);
+            if let Jump::Definite = self.jump_state() {
+                return;
+            }
+            i += 1;
         }
-        if let Some(e) = tail {
-            self.tail_as_return(e, out);
+        match (self.jump_state(), tail) {
+            (Jump::Definite, _) | (_, None) => {}
+            (Jump::Maybe(flags), Some(e)) => {
+                self.guard(flags, out, |lw, body| {
+                    lw.tail_as_return(e, body);
+                    None
+                });
+            }
+            (Jump::Clear, Some(e)) => self.tail_as_return(e, out),
         }
     }
 
@@ -468,4 +495,31 @@ impl Lowerer<'_> {
             ),
         }
     }
+}
+
+/// After a jump that may have happened, the statements from `start` up to and including the next
+/// one that may jump again are guarded on their own, one guard after the other, rather than each
+/// guard holding the rest of the block (whose nesting, one level per jump, overflows rustc's
+/// parser at about a thousand early returns). Only when that stretch declares nothing (a `let`
+/// inside the guard would not be seen after it) and does not reach the end of the block (the
+/// block's value comes out of the last guard). Returns the end of the stretch.
+fn flat_segment(stmts: &[syn::Stmt], start: usize) -> Option<usize> {
+    let next_jump = stmts[start..].iter().position(may_jump)?;
+    let end = start + next_jump + 1;
+    let declares = stmts[start..end]
+        .iter()
+        .any(|s| matches!(s, syn::Stmt::Local(_) | syn::Stmt::Item(_)));
+    (end < stmts.len() && !declares).then_some(end)
+}
+
+/// Whether a statement may `break`, `continue` or `return` (conservatively: it mentions one).
+fn may_jump(s: &syn::Stmt) -> bool {
+    fn mentions(ts: proc_macro2::TokenStream) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "return" || i == "break" || i == "continue",
+            proc_macro2::TokenTree::Group(g) => mentions(g.stream()),
+            _ => false,
+        })
+    }
+    mentions(s.to_token_stream())
 }

@@ -643,3 +643,33 @@ fn reference_value_through_a_branch_that_returns() {
     assert!(close(grad_reference_through_branch(0.5, &3.0), 3.0));
     assert!(close(grad_reference_through_branch(2.5, &3.0), 1.0));
 }
+
+/// `into_iter()` of an owned `Vec<f64>` or `[f64; N]` parameter gives `f64`s, not references:
+/// `filter(|&x| ..)` and `filter(|x| *x > ..)` on them were errors in generated code (random
+/// programs, array seed 42).
+#[differentiable]
+pub fn owned_into_iter(v: [f64; 3], w: Vec<f64>, r: &[f64]) -> f64 {
+    let s1: f64 = v.into_iter().filter(|&x| x < 2.0).map(|x| x * x).sum();
+    let s2: f64 = w
+        .into_iter()
+        .rev()
+        .filter(|x| *x > 0.0)
+        .map(|x| x.sin())
+        .sum();
+    let s3: f64 = r.into_iter().filter(|x| **x > 0.0).map(|x| x * 2.0).sum();
+    let s4: f64 = v.into_iter().zip(r.iter()).map(|(p, q)| p * q).sum();
+    let s5: f64 = v.iter().filter(|&&x| x > 0.5).sum();
+    s1 + s2 + s3 + s4 + s5
+}
+
+#[test]
+fn into_iter_of_owned_arrays_gives_values() {
+    let (v, w, r) = ([0.45, 1.5, 2.5], vec![1.0, -2.0, 3.0], vec![0.3, -0.1, 0.7]);
+    let (gv, gw, gr) = grad_owned_into_iter(v, w.clone(), &r);
+    let mut flat = gv.to_vec();
+    flat.extend(&gw);
+    flat.extend(&gr);
+    let f = |p: &[f64]| owned_into_iter([p[0], p[1], p[2]], p[3..6].to_vec(), &p[6..9]);
+    let x = [0.45, 1.5, 2.5, 1.0, -2.0, 3.0, 0.3, -0.1, 0.7];
+    assert!(check("owned_into_iter", &f, &flat, &x));
+}

@@ -72,4 +72,21 @@ impl Lowerer<'_> {
             None,
         )))
     }
+
+    /// Whether `e` names a parameter that is an owned `Vec<f64>` or `[f64; N]` (whose
+    /// `into_iter()` gives `f64`s).
+    pub(super) fn owned_vector_param(&self, e: &syn::Expr) -> bool {
+        let syn::Expr::Path(p) = strip_parens(e) else {
+            return false;
+        };
+        let Some(Operand::Val(v)) = p
+            .path
+            .get_ident()
+            .and_then(|i| self.lookup(&name_of(i)))
+            .map(|b| b.op)
+        else {
+            return false;
+        };
+        self.owned_vectors.contains(&v)
+    }
 }

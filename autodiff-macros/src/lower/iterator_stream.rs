@@ -117,10 +117,10 @@ impl Lowerer<'_> {
                 s.range = Some(r.clone());
             }
             Source::Array(a) => {
-                s.elem = self.array_source(&mut s, a, None, out)?;
+                s.elem = self.array_source(&mut s, a, None, chain.by_value, out)?;
             }
             Source::Windows(a, k) => {
-                s.elem = self.array_source(&mut s, a, Some(k), out)?;
+                s.elem = self.array_source(&mut s, a, Some(k), false, out)?;
             }
         }
         for (stage, at) in &chain.stages {
@@ -225,7 +225,7 @@ impl Lowerer<'_> {
                     };
                     // The other side's own adaptors apply to it alone.
                     let mut side = Stream::new(s.counter.clone(), span);
-                    side.elem = self.array_source(&mut side, a, None, out)?;
+                    side.elem = self.array_source(&mut side, a, None, inner.by_value, out)?;
                     for (st, at2) in &inner.stages {
                         if !self.positional(&mut side, st, *at2, out)? {
                             self.errors.at_span(
@@ -324,11 +324,14 @@ impl Lowerer<'_> {
         s: &mut Stream<'_>,
         a: &syn::Expr,
         window: Option<&syn::Expr>,
+        by_value: bool,
         out: &mut Vec<Stmt>,
     ) -> Option<Elem> {
         let (inner, by_ref) = match strip_parens(a) {
             syn::Expr::Reference(r) => (strip_parens(&r.expr), true),
-            other => (other, true),
+            // `x.into_iter()` of an owned `Vec<f64>` or `[f64; N]` parameter gives the elements
+            // by value (anything else, views and references, by reference).
+            other => (other, !(by_value && self.owned_vector_param(other))),
         };
         // `x[a..b].iter()`: the elements of `x` from `a`, `b - a` of them.
         let (inner, range) = match inner {

@@ -45,6 +45,9 @@ pub(super) enum Source<'a> {
 pub(super) struct ChainSyn<'a> {
     pub(super) source: Source<'a>,
     pub(super) stages: Vec<(Stage<'a>, Span)>,
+    /// `x.into_iter()` or `x` itself: the items are the elements by value when `x` is owned
+    /// (a `Vec<f64>` or `[f64; N]` parameter), by reference otherwise (see `array_source`).
+    pub(super) by_value: bool,
 }
 
 impl ChainSyn<'_> {
@@ -70,6 +73,7 @@ pub(super) fn parse_chain(e: &syn::Expr, plain: bool) -> Option<ChainSyn<'_>> {
         syn::Expr::Range(_) => Some(ChainSyn {
             source: Source::Range(e),
             stages: vec![],
+            by_value: false,
         }),
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
@@ -78,20 +82,24 @@ pub(super) fn parse_chain(e: &syn::Expr, plain: bool) -> Option<ChainSyn<'_>> {
                 ("iter", 0) => Some(ChainSyn {
                     source: Source::Array(&m.receiver),
                     stages: vec![],
+                    by_value: false,
                 }),
                 ("into_iter", 0) => match strip_parens(&m.receiver) {
                     r @ syn::Expr::Range(_) => Some(ChainSyn {
                         source: Source::Range(r),
                         stages: vec![],
+                        by_value: false,
                     }),
                     _ => Some(ChainSyn {
                         source: Source::Array(&m.receiver),
                         stages: vec![],
+                        by_value: true,
                     }),
                 },
                 ("windows", 1) => Some(ChainSyn {
                     source: Source::Windows(&m.receiver, &m.args[0]),
                     stages: vec![],
+                    by_value: false,
                 }),
                 ("map" | "filter" | "zip" | "skip" | "take" | "step_by", 1)
                 | ("enumerate" | "rev" | "copied" | "cloned", 0) => {
@@ -117,10 +125,12 @@ pub(super) fn parse_chain(e: &syn::Expr, plain: bool) -> Option<ChainSyn<'_>> {
         syn::Expr::Reference(r) if plain && r.mutability.is_none() => Some(ChainSyn {
             source: Source::Array(e),
             stages: vec![],
+            by_value: false,
         }),
         syn::Expr::Path(p) if plain && p.path.get_ident().is_some() => Some(ChainSyn {
             source: Source::Array(e),
             stages: vec![],
+            by_value: true,
         }),
         _ => None,
     }

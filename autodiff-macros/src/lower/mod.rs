@@ -154,6 +154,8 @@ pub struct Lowerer<'e> {
     checkpoint: Option<Operand>,
     /// The parameters are the first values.
     n_params: usize,
+    /// The parameters that are owned `Vec<f64>` or `[f64; N]`.
+    owned_vectors: Vec<ValId>,
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
@@ -174,6 +176,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         outputs: crate::params::tuple_output(&item.sig),
         checkpoint: None,
         n_params: 0,
+        owned_vectors: Vec::new(),
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
     // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a
@@ -204,6 +207,12 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             float: p.kind == ParamKind::Scalar,
         });
         lw.bind_new(&name, Operand::Val(val), None);
+        if matches!(
+            p.kind,
+            ParamKind::Slice { is_ref: false } | ParamKind::Fixed { is_ref: false, .. }
+        ) {
+            lw.owned_vectors.push(val);
+        }
         ir_params.push(Param {
             ident: p.ident,
             ty: p.ty,

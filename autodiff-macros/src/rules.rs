@@ -315,7 +315,8 @@ fn array_arith_rule(op: &Op, i: usize, e: &Env, rt: &TokenStream) -> Option<Toke
         Op::NewArray(
             crate::ir::NewArray::Vec(..)
             | crate::ir::NewArray::FromElem1(..)
-            | crate::ir::NewArray::FromElem2(..),
+            | crate::ir::NewArray::FromElem2(..)
+            | crate::ir::NewArray::Repeat(..),
         ) if i == 0 => g,
         // v = Array1::from_vec(vec![a0, a1, ...]): āᵢ += v̄[i]
         Op::NewArray(crate::ir::NewArray::FromElems(_)) => quote!(#g[#i]),

@@ -17,6 +17,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 mod array_methods;
+mod array_plan;
 mod branches;
 mod calls;
 mod closures;
@@ -171,6 +172,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             kind: p.kind.value_kind(),
             mutable: false,
             restore: false,
+            tape_read: false,
             float: p.kind == ParamKind::Scalar,
         });
         lw.bind_new(&name, Operand::Val(val), None);
@@ -215,7 +217,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             return None;
         }
     };
-    classify_local_arrays(&body, &mut lw.values, lw.errors);
+    classify_local_arrays(&mut body, &mut lw.values, lw.errors);
     f32_values::refuse_f32_math(&body, &ir_params, &lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
         return None;
@@ -277,6 +279,7 @@ impl Lowerer<'_> {
             kind: Kind::Scalar,
             mutable: false,
             restore: false,
+            tape_read: false,
             float: false,
         });
         id

@@ -353,8 +353,32 @@ pub fn two_arrays(x: &[f64], a: f64) -> f64 {
     s
 }
 
+/// A read in a chain's closure after `filter` (an `if` the user did not write), before a later
+/// write (autodiff-fuzz FINDINGS R3, once refused).
+#[differentiable]
+pub fn read_in_filtered_chain(x: &[f64], t: f64) -> f64 {
+    let mut y = vec![0.0; 3];
+    y[1] = t * 2.0;
+    let s = (0..3usize)
+        .filter(|&i| t > x[i])
+        .fold(0.0, |a, i| a + y[i] * y[i]);
+    y[0] = t;
+    s + y[0] * x[0]
+}
+
 #[test]
 fn reads_inside_branches_and_nested_loops_while_filling() {
+    check_many(
+        "read_in_filtered_chain",
+        4,
+        1.0,
+        40,
+        &|p| read_in_filtered_chain(&p[..3], p[3]),
+        &|p| {
+            let (v, (gx, gt)) = value_and_grad_read_in_filtered_chain(&p[..3], p[3]);
+            (v, gx.into_iter().chain([gt]).collect())
+        },
+    );
     for n in [1, 2, 5, 8] {
         check_many(
             "recurrence_in_branch",

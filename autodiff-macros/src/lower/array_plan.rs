@@ -176,8 +176,8 @@ impl<'a> Plan<'a> {
     }
 
     /// Reads of the array in `stmts` (one pass of an iteration) that a later write of the same
-    /// pass may overwrite. `open`: the reads seen so far. A nested loop is walked twice: a read
-    /// in one of its iterations is followed by the writes of the next.
+    /// pass may overwrite. `open`: the reads seen so far. After a nested loop, its writes also
+    /// follow every read so far (those of its next iteration).
     fn late_reads(&self, stmts: &[Stmt], open: &mut Vec<Open>, late: &mut Vec<ValId>) {
         for s in stmts {
             match s {
@@ -190,15 +190,7 @@ impl<'a> Plan<'a> {
                         open.push(Open { v: l.dst, lit });
                     }
                 }
-                Stmt::Write(w) if w.arr == self.y => {
-                    let lit = literal_index(&w.idx);
-                    for o in open.iter() {
-                        let disjoint = matches!((&o.lit, &lit), (Some(a), Some(b)) if a != b);
-                        if !disjoint && !late.contains(&o.v) {
-                            late.push(o.v);
-                        }
-                    }
-                }
+                Stmt::Write(w) if w.arr == self.y => overwritten(open, w, late),
                 Stmt::Write(_) => {}
                 Stmt::If(i) => {
                     let mut other = open.clone();
@@ -221,7 +213,12 @@ impl<'a> Plan<'a> {
                 }
                 Stmt::Loop(l) => {
                     self.late_reads(&l.body.stmts, open, late);
-                    self.late_reads(&l.body.stmts, open, late);
+                    // The next iteration's writes follow every read so far.
+                    let mut ws = Vec::new();
+                    writes_of(&l.body.stmts, self.y, &mut ws);
+                    for w in ws {
+                        overwritten(open, w, late);
+                    }
                 }
             }
         }
@@ -299,6 +296,33 @@ fn contains(outer: &Stmt, inner: &Stmt) -> bool {
             .iter()
             .any(|s| std::ptr::eq(s, inner) || contains(s, inner))
     })
+}
+
+/// Marks as late the reads of `open` that write `w` may overwrite (all but those at another
+/// literal index).
+fn overwritten(open: &[Open], w: &Write, late: &mut Vec<ValId>) {
+    let lit = literal_index(&w.idx);
+    for o in open {
+        let disjoint = matches!((&o.lit, &lit), (Some(a), Some(b)) if a != b);
+        if !disjoint && !late.contains(&o.v) {
+            late.push(o.v);
+        }
+    }
+}
+
+/// The writes to `y` anywhere in `stmts`.
+fn writes_of<'s>(stmts: &'s [Stmt], y: ValId, out: &mut Vec<&'s Write>) {
+    for s in stmts {
+        match s {
+            Stmt::Write(w) if w.arr == y => out.push(w),
+            Stmt::Let(_) | Stmt::Write(_) => {}
+            Stmt::If(i) => {
+                writes_of(&i.then_block.stmts, y, out);
+                writes_of(&i.else_block.stmts, y, out);
+            }
+            Stmt::Loop(l) => writes_of(&l.body.stmts, y, out),
+        }
+    }
 }
 
 /// Whether every element write in `stmts` is to `y`.

@@ -59,6 +59,31 @@ pub fn calls_rule(x: f64, v: &[f64]) -> f64 {
     cube(x) + v[0] * cube(v[1]) + v[2..].iter().sum::<f64>()
 }
 
+/// Local arrays in nested scopes: filled again by recomputations, copied by the `if` that
+/// overwrites one after a loop that carries a value reads it, recorded reads.
+#[differentiable]
+pub fn local_arrays(x: &[f64], a: f64) -> f64 {
+    let n = x.len();
+    let mut w = vec![0.0_f64; n];
+    let mut s = 0.0;
+    for k in 0..3 {
+        let mut buf = [0.0; 2];
+        buf[0] = x[k % n] * a;
+        buf[1] = buf[0].sin();
+        let mut norm: f64 = 0.0;
+        for i in 0..n {
+            norm += w[i] * w[i];
+        }
+        if norm < 10.0 {
+            for i in 1..n {
+                w[i] = w[i - 1] * norm.tanh() + buf[1];
+            }
+        }
+        s += buf[0] * norm;
+    }
+    s + w[n - 1]
+}
+
 #[test]
 fn compiles_without_warnings_and_runs() {
     let x = [0.5, -0.2, 0.9];
@@ -70,4 +95,7 @@ fn compiles_without_warnings_and_runs() {
     let (v, d) = jvp_calls_rule(0.5, &x, 1.0, &[0.0, 0.0, 0.0]);
     assert_eq!(v, calls_rule(0.5, &x));
     assert!((d - 0.75).abs() < 1e-15);
+    let (v, (gx, ga)) = value_and_grad_local_arrays(&x, 0.7);
+    assert_eq!(v, local_arrays(&x, 0.7));
+    assert!(gx.iter().all(|g| g.is_finite()) && ga.is_finite());
 }

@@ -501,13 +501,15 @@ pub enum Stmt {
         ann: Option<Ann>,
         init: E,
     },
-    /// `let mut y = vec![init; n]` / `Array1::zeros(n)` / `Array2::zeros((r, c))`
+    /// `let mut y = vec![init; n]` / `Array1::zeros(n)` / `Array2::zeros((r, c))`; with
+    /// `fixed`, a `LocalVec` written `[init; n]` (`n` a literal; a `Vec<D>` in the dual copy)
     LetArr {
         name: String,
         kind: ArrTy,
         init: E,
         dims: Vec<E>,
         ann: bool,
+        fixed: bool,
     },
     Assign(LV, AsgOp, E),
     If(E, Block, Option<Else>),
@@ -1157,14 +1159,20 @@ impl R {
                 init,
                 dims,
                 ann,
+                fixed,
             } => {
-                let a = if *ann {
-                    format!(": {}", self.ann(Ann::Arr(*kind)))
-                } else {
-                    String::new()
-                };
                 let d: Vec<String> = dims.iter().map(|x| self.e(x, P_ANY)).collect();
+                let a = if !*ann {
+                    String::new()
+                } else if *fixed && !dual {
+                    format!(": [f64; {}]", d[0])
+                } else {
+                    format!(": {}", self.ann(Ann::Arr(*kind)))
+                };
                 let rhs = match (kind, dual) {
+                    (ArrTy::LocalVec, false) if *fixed => {
+                        format!("[{}; {}]", self.e(init, P_ANY), d[0])
+                    }
                     (ArrTy::LocalVec, _) => format!("vec![{}; {}]", self.e(init, P_ANY), d[0]),
                     (ArrTy::Local1, false) => format!("Array1::zeros({})", d[0]),
                     (ArrTy::Local1, true) => format!("vec![D::c(0.0); {}]", d[0]),

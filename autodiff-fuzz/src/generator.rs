@@ -93,7 +93,11 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("local-arrays", "local arrays and element writes"),
     (
         "array-reads-anywhere",
-        "(off by default) reads of a local array being filled inside ifs and nested loops, whole uses in branches: beyond what the README supports today",
+        "reads and whole uses of a local array while it is being filled, inside ifs and nested loops and after early exits",
+    ),
+    (
+        "scoped-arrays",
+        "local arrays declared inside loop bodies, branches and blocks, also after early exits; [v; N] arrays",
     ),
     ("recurrence", "recurrences y[i] = y[i-1] * a + x[i]"),
     ("owned-ops", "owned temporaries moved into array operators"),
@@ -107,7 +111,7 @@ pub const FEATURES: &[(&str, &str)] = &[
     ),
     (
         "collect",
-        "let y: Vec<f64> = chain.collect(); at the top level",
+        "let y: Vec<f64> = chain.collect(); (in any scope with scoped-arrays)",
     ),
     ("windows", "x.windows(k) sources (read w[j] in closures)"),
     (
@@ -163,7 +167,7 @@ pub const BINARY: &[&str] = &[
 ];
 
 /// Features the generator leaves out unless enabled: constructs the README does not support yet.
-pub const OFF_BY_DEFAULT: &[&str] = &["array-reads-anywhere", "windows"];
+pub const OFF_BY_DEFAULT: &[&str] = &["windows"];
 
 #[derive(Clone, Debug)]
 pub struct Grammar {
@@ -1583,7 +1587,7 @@ impl<'a> Ctx<'a> {
                 } if ty.is_nd()
                     && ty.is2() == two
                     && (!ty.is_local()
-                        || (self.loops == 0
+                        || ((self.loops == 0 || self.on("array-reads-anywhere"))
                             && self.writing.as_deref() != Some(v.name.as_str())
                             && (frozen || self.filling_whole_ok()))) =>
                 {
@@ -1593,14 +1597,16 @@ impl<'a> Ctx<'a> {
             })
             .collect()
     }
-    /// Whether a local array that may still be written can be read here: the README supports
-    /// such reads at the top level of the body and directly in a top-level loop's body.
+    /// Whether a local array that may still be written can be read here: anywhere (without
+    /// `array-reads-anywhere`, only where the README supported it before: at the top level of
+    /// the body and directly in a top-level loop's body).
     fn filling_read_ok(&self) -> bool {
         self.on("array-reads-anywhere")
             || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops <= 1)
     }
     /// Whether a local array that may still be written can be used whole here (after which it is
-    /// frozen): the README supports that only after its last write, at the top level.
+    /// frozen, so that no write follows a view of it): anywhere (without `array-reads-anywhere`,
+    /// only at the top level).
     fn filling_whole_ok(&self) -> bool {
         self.on("array-reads-anywhere")
             || (!self.jumped && self.branch == 0 && self.value == 0 && self.loops == 0)
@@ -2092,7 +2098,7 @@ impl<'a> Ctx<'a> {
                         ..
                     } if !ty.is2()
                         && (!ty.is_local()
-                            || (self.loops == 0
+                            || ((self.loops == 0 || self.on("array-reads-anywhere"))
                                 && self.writing.as_deref() != Some(v.name.as_str())
                                 && (frozen || self.filling_whole_ok()))) =>
                     {
@@ -2185,11 +2191,12 @@ impl<'a> Ctx<'a> {
             // 20: collect
             if self.on("collect")
                 && self.on("iter-chain")
-                && depth == 0
-                && self.loops == 0
-                && self.branch == 0
-                && self.value == 0
-                && !self.jumped
+                && (self.on("scoped-arrays")
+                    || (depth == 0
+                        && self.loops == 0
+                        && self.branch == 0
+                        && self.value == 0
+                        && !self.jumped))
             {
                 2
             } else {
@@ -2210,6 +2217,16 @@ impl<'a> Ctx<'a> {
                 && !self.opts_empty()
             {
                 1
+            } else {
+                0
+            },
+            // 23: a local array declared in a nested scope (the top of the body has its own)
+            if self.g.arrays
+                && self.on("local-arrays")
+                && self.on("scoped-arrays")
+                && (inner || self.jumped)
+            {
+                2
             } else {
                 0
             },
@@ -2405,7 +2422,8 @@ impl<'a> Ctx<'a> {
             19 => self.tuple_call(&mvars)?,
             20 => self.collect_stmt()?,
             21 => self.for_chain(depth),
-            _ => self.let_else()?,
+            22 => self.let_else()?,
+            _ => self.scoped_array(),
         })
     }
 
@@ -2848,6 +2866,66 @@ impl<'a> Ctx<'a> {
         Stmt::Assign(lv, op, e)
     }
 
+    /// `let mut y = ..;` in a nested scope (a loop body, a branch, a block, after an early
+    /// exit), typed by its annotation or its element (no first fill follows it here, as at the
+    /// top of the body); a `Vec` may be written `[init; N]`. It lives until the scope ends.
+    fn scoped_array(&mut self) -> Stmt {
+        let kinds = [
+            ArrTy::LocalVec,
+            ArrTy::LocalVec,
+            ArrTy::Local1,
+            ArrTy::Local2,
+        ];
+        let kind = *self.rng.pick(&kinds);
+        let fixed = kind == ArrTy::LocalVec && self.chance(0.4);
+        let name = self.fresh();
+        let (dims, dexprs) = if kind.is2() {
+            let (rows, cols) = (self.rows, self.cols);
+            let r = dim_expr(self, rows);
+            let c = dim_expr(self, cols);
+            ((rows, cols), vec![r, c])
+        } else {
+            let n = if self.chance(0.7) {
+                self.len1
+            } else if self.chance(0.5) {
+                self.rows
+            } else {
+                self.cols
+            };
+            let d = if fixed {
+                ilit(n as i64)
+            } else {
+                dim_expr(self, n)
+            };
+            ((n, 0), vec![d])
+        };
+        let (init, iv) = if kind == ArrTy::LocalVec && self.chance(0.4) {
+            let (e, iv) = self.fexpr(1);
+            self.fit(e, iv, 3.0)
+        } else {
+            (flit(0.0), Iv::pt(0.0))
+        };
+        let ann = kind != ArrTy::LocalVec || self.ambiguous(&init) || self.chance(0.3);
+        self.bind(
+            &name,
+            VK::Arr {
+                ty: kind,
+                iv,
+                dims,
+                frozen: false,
+                amb: false,
+            },
+        );
+        Stmt::LetArr {
+            name,
+            kind,
+            init,
+            dims: dexprs,
+            ann,
+            fixed,
+        }
+    }
+
     /// `for i in 1..n { y[i] = y[i - 1] * a + e; }`
     fn recurrence(&mut self, warrs: &[(String, ArrTy, (usize, usize))]) -> Stmt {
         let ones: Vec<(String, ArrTy, (usize, usize))> =
@@ -3206,6 +3284,13 @@ fn func(
             } else {
                 (flit(0.0), Iv::pt(0.0))
             };
+            // `[init; N]`, N a literal
+            let fixed = kind == ArrTy::LocalVec && g.on("scoped-arrays") && ctx.rng.chance(0.3);
+            let dexprs = if fixed {
+                vec![ilit(dims.0 as i64)]
+            } else {
+                dexprs
+            };
             let ann = g.on("type-ann") && ctx.rng.chance(0.3);
             let amb = !ann && (kind != ArrTy::LocalVec || ctx.ambiguous(&init));
             ctx.bind(
@@ -3224,6 +3309,7 @@ fn func(
                 init,
                 dims: dexprs.clone(),
                 ann,
+                fixed,
             });
             if amb {
                 // without a type, the element type comes from a first fill (as users write it)

@@ -10,12 +10,13 @@
 use crate::ir::*;
 use crate::rules;
 
+mod replay;
+
 pub struct Analysis {
     pub active: Vec<bool>,
     pub needed: Vec<bool>,
-    /// Element reads of a restored array inside a loop body whose values the reverse sweep
-    /// needs: recorded when read, since the body is recomputed before this iteration's writes
-    /// are undone.
+    /// Element reads of a restored array that a recomputation would see overwritten (the plan's
+    /// `tape_read`) and whose values the reverse sweep needs: recorded when read.
     pub taped: Vec<bool>,
     /// How many times each value is read (as an operand, condition, merge or carried value).
     pub uses: Vec<usize>,
@@ -69,6 +70,8 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         .collect();
 
     let mut needed = vec![false; n];
+    // What replaying a local array (or recording a read) in a recomputation needs.
+    let extra = replay::replay_needs(func);
     let mut work = vec![];
     initial_needs(&func.body, &active, &mut work);
     // An array's adjoint is made with the array's shape: the array must be at hand.
@@ -78,6 +81,7 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
             continue;
         }
         needed[v] = true;
+        work.extend(&extra[v]);
         match g.def[v] {
             Def::Param | Def::Entry | Def::Index | Def::Exit => {}
             Def::Let { top: true } | Def::Merge { top: true } | Def::Out { top: true } => {}
@@ -117,16 +121,8 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     for r in func.results.iter().filter_map(Operand::val) {
         uses[r] += 1;
     }
-    // A read after the array's last write sees its final elements in the reverse sweep too, so
-    // only reads in or before the top-level statement of the last write are recorded.
-    let (top_pos, last_write) = positions(&func.body, n);
     let taped: Vec<bool> = (0..n)
-        .map(|v| {
-            needed[v]
-                && matches!(g.def[v], Def::Let { top: false })
-                && matches!(g.lets[v], Some(Let { op: Op::Index { arr: Operand::Val(a), .. }, .. })
-                    if func.values[*a].restore && last_write[*a].is_some_and(|w| top_pos[v] <= w))
-        })
+        .map(|v| needed[v] && func.values[v].tape_read)
         .collect();
     Analysis {
         active,
@@ -134,29 +130,6 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         taped,
         uses,
     }
-}
-
-/// For every value defined by a `Let`, the index of the top-level statement that contains it;
-/// for every array, the index of the last top-level statement that writes to it.
-fn positions(body: &Block, n: usize) -> (Vec<usize>, Vec<Option<usize>>) {
-    fn walk(stmts: &[Stmt], k: usize, top_pos: &mut [usize], last_write: &mut [Option<usize>]) {
-        for s in stmts {
-            match s {
-                Stmt::Let(l) => top_pos[l.dst] = k,
-                Stmt::Write(w) => last_write[w.arr] = Some(k),
-                Stmt::If(i) => {
-                    walk(&i.then_block.stmts, k, top_pos, last_write);
-                    walk(&i.else_block.stmts, k, top_pos, last_write);
-                }
-                Stmt::Loop(l) => walk(&l.body.stmts, k, top_pos, last_write),
-            }
-        }
-    }
-    let (mut top_pos, mut last_write) = (vec![0; n], vec![None; n]);
-    for (k, s) in body.stmts.iter().enumerate() {
-        walk(std::slice::from_ref(s), k, &mut top_pos, &mut last_write);
-    }
-    (top_pos, last_write)
 }
 
 fn count_uses(b: &Block, uses: &mut [usize]) {
@@ -368,7 +341,10 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
         Op::Ref(a) | Op::Field(a, _) => vec![a],
         Op::Index { arr, .. } => vec![arr],
         Op::NewArray(
-            NewArray::Vec(v, _) | NewArray::FromElem1(v, _) | NewArray::FromElem2(v, _, _),
+            NewArray::Vec(v, _)
+            | NewArray::FromElem1(v, _)
+            | NewArray::FromElem2(v, _, _)
+            | NewArray::Repeat(v, _),
         ) => vec![v],
         Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
         Op::NewArray(_) => vec![],
@@ -405,6 +381,7 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
             vec![a, b]
         }
         Op::NewArray(NewArray::FromElem2(v, r, c)) => vec![v, r, c],
+        Op::NewArray(NewArray::Repeat(v, _)) => vec![v],
         Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
         Op::Slice { arr, elems, .. } => std::iter::once(arr)
             .chain(elems.iter().flat_map(SliceElem::operands))
@@ -430,7 +407,7 @@ pub fn positional_exit(l: &Loop) -> Option<ValId> {
         .then_some(e)
 }
 
-fn loop_control(l: &Loop) -> Vec<ValId> {
+pub(crate) fn loop_control(l: &Loop) -> Vec<ValId> {
     let mut v = vec![];
     if let LoopHead::Range { range, .. } = &l.head {
         v.extend(range.lo.val());

@@ -56,7 +56,8 @@ use proc_macro::TokenStream;
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
 /// values), `match`, `if let` and `let .. else` on constants, `for` over ranges (`.rev()`,
 /// `.step_by(k)`), over arrays and over iterator chains, `while`, `loop`, `break`, `continue`,
-/// `return`, the `f64` math methods, casts, constants, tuples (`let (a, b) = ..`,
+/// `return`, local arrays written element by element in any scope (`let mut y = vec![0.0; n];`,
+/// `[0.0; N]`, `Array1::zeros(n)`, ...), the `f64` math methods, casts, constants, tuples (`let (a, b) = ..`,
 /// `(x, y) = (y, x + y)`), closures bound with `let` and given to iterator adaptors, calls to
 /// other `#[differentiable]` functions (also ones that return `(f64, f64, ..)`), and the ndarray
 /// operations listed in the README (arithmetic with broadcasting, `sum`, `mean`, `var`, `std`,

@@ -15,7 +15,8 @@
 //! Rooms: this file holds the generator (`Gen`), its naming and the sweep modes;
 //! `forward_sweep.rs` prints the forward sweep, `tapes.rs` what it records, `adjoints.rs` where
 //! each adjoint is created, `reverse_sweep.rs` the reverse sweep, `checkpoint.rs` checkpointed
-//! loops and `map_closure.rs` the closures of `mapv`/`map`.
+//! loops, `map_closure.rs` the closures of `mapv`/`map` and `local_arrays.rs` where the writes
+//! of local arrays run again and what they record.
 
 use crate::analyse::{self, Analysis};
 use crate::ir::*;
@@ -27,6 +28,7 @@ use std::cell::RefCell;
 mod adjoints;
 mod checkpoint;
 mod forward_sweep;
+mod local_arrays;
 mod map_closure;
 mod reverse_sweep;
 mod tapes;
@@ -84,6 +86,10 @@ pub struct Gen<'a> {
     /// Set while the reverse sweep runs a checkpointed segment forward again: its debugging
     /// macros already ran in the forward sweep.
     rerun: std::cell::Cell<bool>,
+    /// The pass being emitted, for local arrays (see `local_arrays.rs`).
+    pass: RefCell<local_arrays::Pass>,
+    /// Where what local arrays record is recorded.
+    arrays: local_arrays::ArrayRoots,
 }
 
 /// An array adjoint not created yet (see [`Gen::deferred`]).
@@ -151,9 +157,12 @@ impl<'a> Gen<'a> {
                 mean_of[root[*x]].get_or_insert(*dst);
             }
         }
+        let arrays = local_arrays::ArrayRoots::new(f, &root);
         Gen {
             f,
             an,
+            pass: RefCell::new(local_arrays::Pass::forward(f)),
+            arrays,
             root,
             pending: RefCell::new(std::collections::HashSet::new()),
             exit_flags: RefCell::new(std::collections::HashMap::new()),

@@ -452,3 +452,37 @@ fn very_long_bodies_expand() {
         .join()
         .unwrap();
 }
+
+/// Local arrays in any scope: `buf`, declared in the loop body, is filled again by the reverse
+/// sweep's recomputation of each iteration (nothing recorded for it); `w`, updated in place after
+/// a nested loop that carries a value reads it, is copied at the start of every iteration
+/// (`snapshot0`) and put back before the iteration is recomputed, and its in-place update
+/// records the elements it overwrites and the reads that the update overwrites.
+#[test]
+fn local_arrays_in_any_scope() {
+    snapshot(
+        "local_arrays",
+        quote::quote!(),
+        quote::quote! {
+            fn f(x: &[f64], a: f64) -> f64 {
+                let n = x.len();
+                let mut w = vec![0.0; n];
+                let mut s = 0.0;
+                for k in 0..3 {
+                    let mut buf = [0.0; 2];
+                    buf[0] = x[k] * a;
+                    buf[1] = buf[0].sin();
+                    let mut norm = 0.0;
+                    for i in 0..n {
+                        norm += w[i] * w[i];
+                    }
+                    for i in 0..n {
+                        w[i] = w[i] * norm.tanh() + buf[1];
+                    }
+                    s += buf[0] * norm;
+                }
+                s
+            }
+        },
+    );
+}

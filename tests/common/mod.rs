@@ -55,3 +55,51 @@ pub fn points(n: usize, count: usize, scale: f64) -> Vec<Vec<f64>> {
         .map(|_| (0..n).map(|_| scale * (2.0 * next() - 1.0)).collect())
         .collect()
 }
+
+/// Deterministic points in [-1, 1) (splitmix64).
+pub fn splitmix_points(seed: u64, n: usize) -> Vec<f64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// Checks `grad` of `f` against central differences at `count` points of dimension `dim`
+/// (scaled by `scale`); returns how many points were smooth enough to be used.
+pub fn check_many(
+    name: &str,
+    dim: usize,
+    scale: f64,
+    count: usize,
+    f: &dyn Fn(&[f64]) -> f64,
+    grad: &dyn Fn(&[f64]) -> (f64, Vec<f64>),
+) -> usize {
+    let mut used = 0;
+    for k in 0..count {
+        let p: Vec<f64> = splitmix_points(k as u64 * 7919 + dim as u64, dim)
+            .iter()
+            .map(|v| v * scale)
+            .collect();
+        let (value, g) = grad(&p);
+        let want = f(&p);
+        assert!(
+            value.to_bits() == want.to_bits() || (value.is_nan() && want.is_nan()),
+            "{name}: value {value} differs from the function's {want} at {p:?}"
+        );
+        if check(name, f, &g, &p) {
+            used += 1;
+        }
+    }
+    assert!(
+        used >= count / 2,
+        "{name}: only {used} of {count} points were smooth"
+    );
+    used
+}

@@ -98,6 +98,7 @@ fn op(o: &Op) -> String {
             NewArray::FromElem1(..) => "FromElem1",
             NewArray::FromElem2(..) => "FromElem2",
             NewArray::FromElems(_) => "FromElems",
+            NewArray::Repeat(..) => "Repeat",
         }
         .to_owned(),
         Op::Slice { .. } => "Slice".to_owned(),

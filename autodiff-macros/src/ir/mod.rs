@@ -31,6 +31,11 @@ pub struct ValueInfo {
     /// element it overwrites, and the reverse sweep restores it, so that the array holds, at
     /// every point of the reverse sweep, what it held at that point of the forward sweep.
     pub restore: bool,
+    /// An element read of a restored array that is recomputed where the array already holds
+    /// what later writes put there (it is followed, in the same iteration, by a write that may
+    /// overwrite it): the value is recorded when read and taken back when recomputed
+    /// (see `lower/array_plan.rs`).
+    pub tape_read: bool,
     /// Known to be an `f64` (not an integer): decides whether a math function that integers
     /// also have (`abs`, `max`, ...) may be written in path form `f64::max(a, b)`.
     pub float: bool,
@@ -300,6 +305,8 @@ pub enum NewArray {
     FromElem2(Operand, Operand, Operand),
     /// `Array1::from_vec(vec![a, b, ...])`: one element per operand.
     FromElems(Vec<Operand>),
+    /// `[v; N]`: a fixed-size array; `N` is a constant expression, kept as written.
+    Repeat(Operand, TokenStream),
 }
 
 /// `arr[idx] = val` (or `+=` when `add`) on a local array.
@@ -411,6 +418,9 @@ pub struct If {
     pub then_block: Block,
     pub else_block: Block,
     pub merges: Vec<Merge>,
+    /// Restored local arrays that the forward sweep copies before the `if` and the reverse
+    /// sweep puts back before recomputing the branch (see `lower/array_plan.rs`).
+    pub snapshots: Vec<ValId>,
 }
 
 /// A variable assigned in a loop body: `entry` is its value at the start of an iteration
@@ -453,6 +463,9 @@ pub struct Loop {
     /// `#[checkpoint(every = k)]`: the forward sweep keeps the carried values every `k`
     /// iterations only; the reverse sweep recomputes each segment from its checkpoint.
     pub checkpoint: Option<Operand>,
+    /// Restored local arrays that the forward sweep copies at the start of every iteration and
+    /// the reverse sweep puts back before recomputing it (see `lower/array_plan.rs`).
+    pub snapshots: Vec<ValId>,
     pub span: Span,
 }
 

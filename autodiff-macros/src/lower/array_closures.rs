@@ -211,6 +211,7 @@ impl Lowerer<'_> {
                 kind: Kind::Scalar,
                 mutable: false,
                 restore: false,
+                tape_read: false,
                 float: false,
             });
         }
@@ -236,6 +237,7 @@ impl Lowerer<'_> {
                 kind: kind.value_kind(),
                 mutable: false,
                 restore: false,
+                tape_read: false,
                 float,
             });
             self.bind_new(&name, Operand::Val(val), None);
@@ -264,7 +266,7 @@ impl Lowerer<'_> {
                 "the closure of `mapv` must compute an f64 from the element",
             );
         }
-        classify_local_arrays(&stmts, &mut self.values, self.errors);
+        classify_local_arrays(&mut stmts, &mut self.values, self.errors);
         let values = std::mem::replace(&mut self.values, saved_values);
         self.scopes = saved_scopes;
         self.loop_depth = saved_depth;

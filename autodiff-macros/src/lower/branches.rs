@@ -127,6 +127,7 @@ impl Lowerer<'_> {
             then_block,
             else_block,
             merges,
+            snapshots: Vec::new(),
         }));
         if all_jump {
             self.bind_new(DEAD, konst(true), Some(true));

@@ -170,6 +170,12 @@ impl Lowerer<'_> {
                 let n = self.operand(&n, out)?;
                 Some(self.emit(out, Op::NewArray(NewArray::Vec(v, n)), span, None))
             }
+            // `[v; N]`: `N` is a constant expression, kept as written.
+            syn::Expr::Repeat(r) => {
+                let v = self.operand(&r.expr, out)?;
+                let n = r.len.to_token_stream();
+                Some(self.emit(out, Op::NewArray(NewArray::Repeat(v, n)), span, None))
+            }
             syn::Expr::Macro(m)
                 if m.mac
                     .path

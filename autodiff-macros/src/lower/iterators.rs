@@ -408,13 +408,6 @@ impl Lowerer<'_> {
         });
         match target.as_deref() {
             Some(t @ ("Vec" | "Array1")) => {
-                if self.scopes.len() != 1 || self.loop_depth != 0 {
-                    self.errors.at(
-                        m,
-                        "`collect` makes a local array, which a #[differentiable] function supports at the top level of its body (not inside a loop, branch or block)",
-                    );
-                    return None;
-                }
                 if parse_chain(&m.receiver, false).is_none() {
                     self.errors.at(
                         &m.receiver,

@@ -1,151 +1,145 @@
-//! Which local arrays must be restored in the reverse sweep, and the reads and whole uses that
-//! are refused until their last write.
+//! Local arrays written element by element, declared in any scope: whether the reverse sweep
+//! must restore what their writes overwrite, and (`array_plan.rs`) how reads that a recomputation
+//! would see too late are kept right.
+//!
+//! How the reverse sweep treats a local array `y` (see `reverse/local_arrays.rs`):
+//! * Its writes run in the forward sweep, and again wherever the reverse sweep recomputes the
+//!   block that declares it (a loop body, a branch): that recomputation *replays* `y` from its
+//!   declaration, so it holds there what it held in the forward sweep.
+//! * An array none of whose reads may be overwritten by a later write (in the block that
+//!   declares it: filled, then read) needs nothing more: every read sees its final elements.
+//! * Otherwise it is *restored*: each write records the element it overwrites, once, and the
+//!   reverse of the write puts it back. Then, when the reverse sweep reaches a statement, `y`
+//!   holds what it held right after that statement in the forward sweep. A loop body or branch
+//!   is recomputed at the start of its reverse, where `y` holds what it held at the *end* of that
+//!   iteration: a read there that a later write of the same iteration may overwrite would see
+//!   the later value. `array_plan.rs` finds those reads and records them, or copies `y` at the
+//!   start of each iteration of the loop that contains them (a snapshot) so that the iteration
+//!   is replayed from the copy.
 
+use super::array_plan::Plan;
 use super::*;
 
-/// A local array written element by element and used only after its last write needs no tape:
-/// the reverse sweep reads it in its final state. Otherwise it is marked `restore`: its writes
-/// record what they overwrite and the reverse sweep restores it. Then, until its last write, it
-/// may be read element by element at the top level of the body or directly in the body of a
-/// top-level loop (those reads are recorded where a recomputed body needs them), and used as a
-/// whole array only after its last write.
-pub(super) fn classify_local_arrays(body: &[Stmt], values: &mut [ValueInfo], errors: &mut Errors) {
-    let arrays: Vec<ValId> = (0..values.len()).filter(|v| values[*v].mutable).collect();
-    for y in arrays {
-        let mut used = false;
-        let mut ordered = true;
-        for s in body {
-            if first_write(s, y).is_some() && (used || reads(s, y)) {
-                ordered = false;
-                break;
+pub(super) fn classify_local_arrays(
+    body: &mut [Stmt],
+    values: &mut [ValueInfo],
+    errors: &mut Errors,
+) {
+    let mut snapshots: Vec<(usize, ValId)> = Vec::new();
+    {
+        let mut decls = Vec::new();
+        declarations(body, values, &mut decls);
+        for (y, rest) in decls {
+            let aliases = aliases(body, y);
+            let name = values[y].user_name.clone().unwrap_or_default();
+            let mut plan = Plan::new(y, &aliases, &name);
+            // Every read sees the element's final value: nothing to restore.
+            if plan.late(rest).is_empty() {
+                continue;
             }
-            used |= reads(s, y);
-        }
-        if ordered {
-            continue;
-        }
-        values[y].restore = true;
-        let name = values[y].user_name.clone().unwrap_or_default();
-        let Some(last) = body.iter().rposition(|s| first_write(s, y).is_some()) else {
-            continue;
-        };
-        for s in &body[..=last] {
-            if let Some(span) = whole_use(s, y) {
-                errors.at_span(
-                    span,
-                    format!(
-                        "`{name}` is used as a whole array before its last element write; use it whole after it is filled, or read single elements (`{name}[i]`)"
-                    ),
-                );
-                return;
+            values[y].restore = true;
+            plan.scope(rest);
+            if let Some((span, message)) = plan.error {
+                errors.at_span(span, message);
+                continue;
             }
-            let nested_read = match s {
-                Stmt::Loop(l) => l.body.stmts.iter().find_map(|b| match b {
-                    Stmt::Let(_) | Stmt::Write(_) => None,
-                    other => index_read(other, y),
-                }),
-                Stmt::If(_) => index_read(s, y),
-                _ => None,
-            };
-            if let Some(span) = nested_read {
-                errors.at_span(
-                    span,
-                    format!(
-                        "`{name}` is read here and written later: such reads are supported at the top level of the body or directly in the body of a top-level loop, not inside an `if` or a nested loop; read the element into an f64 variable there"
-                    ),
-                );
-                return;
+            for v in plan.tape {
+                values[v].tape_read = true;
             }
+            snapshots.extend(plan.snapshots.into_iter().map(|c| (c, y)));
+        }
+    }
+    attach_snapshots(body, &snapshots);
+}
+
+/// Every written local array (`mutable`), with the statements that follow its declaration in the
+/// block that declares it: its scope.
+fn declarations<'a>(stmts: &'a [Stmt], values: &[ValueInfo], out: &mut Vec<(ValId, &'a [Stmt])>) {
+    for (k, s) in stmts.iter().enumerate() {
+        match s {
+            Stmt::Let(l) if values[l.dst].mutable && matches!(l.op, Op::NewArray(_)) => {
+                out.push((l.dst, &stmts[k + 1..]));
+            }
+            Stmt::Let(_) | Stmt::Write(_) => {}
+            Stmt::If(i) => {
+                declarations(&i.then_block.stmts, values, out);
+                declarations(&i.else_block.stmts, values, out);
+            }
+            Stmt::Loop(l) => declarations(&l.body.stmts, values, out),
         }
     }
 }
 
-/// A use of `y` other than an element read, anywhere in `s`.
-fn whole_use(s: &Stmt, y: ValId) -> Option<Span> {
-    let is_y = |o: &Operand| o.val() == Some(y);
-    match s {
-        Stmt::Let(l) => match &l.op {
-            Op::Index { arr, idx, .. } => (idx.iter().any(is_y) && !is_y(arr)).then_some(l.span),
-            // The shape does not change with the elements.
-            Op::Array(m, _) if m.is_shape() => None,
-            op => crate::analyse::op_operands(op)
-                .into_iter()
-                .any(is_y)
-                .then_some(l.span),
-        },
-        Stmt::Write(w) => (is_y(&w.val) || w.idx.iter().any(is_y)).then_some(w.span),
-        Stmt::If(i) => i
-            .then_block
-            .stmts
-            .iter()
-            .chain(&i.else_block.stmts)
-            .find_map(|s| whole_use(s, y)),
-        Stmt::Loop(l) => l.body.stmts.iter().find_map(|s| whole_use(s, y)),
-    }
-}
-
-/// An element read of `y` anywhere in `s`.
-fn index_read(s: &Stmt, y: ValId) -> Option<Span> {
-    match s {
-        Stmt::Let(l) => {
-            matches!(&l.op, Op::Index { arr, .. } if arr.val() == Some(y)).then_some(l.span)
-        }
-        Stmt::Write(_) => None,
-        Stmt::If(i) => i
-            .then_block
-            .stmts
-            .iter()
-            .chain(&i.else_block.stmts)
-            .find_map(|s| index_read(s, y)),
-        Stmt::Loop(l) => l.body.stmts.iter().find_map(|s| index_read(s, y)),
-    }
-}
-
-fn first_write(s: &Stmt, y: ValId) -> Option<Span> {
-    match s {
-        Stmt::Write(w) if w.arr == y => Some(w.span),
-        Stmt::Let(_) | Stmt::Write(_) => None,
-        Stmt::If(i) => i
-            .then_block
-            .stmts
-            .iter()
-            .chain(&i.else_block.stmts)
-            .find_map(|s| first_write(s, y)),
-        Stmt::Loop(l) => l.body.stmts.iter().find_map(|s| first_write(s, y)),
-    }
-}
-
-fn reads(s: &Stmt, y: ValId) -> bool {
-    let is_y = |o: &Operand| o.val() == Some(y);
-    match s {
-        Stmt::Let(l) => crate::analyse::op_operands(&l.op).into_iter().any(is_y),
-        Stmt::Write(w) => is_y(&w.val) || w.idx.iter().any(is_y),
-        Stmt::If(i) => {
-            is_y(&i.cond)
-                || i.merges
-                    .iter()
-                    .any(|m| is_y(&m.then_val) || is_y(&m.else_val))
-                || i.then_block
-                    .stmts
-                    .iter()
-                    .chain(&i.else_block.stmts)
-                    .any(|s| reads(s, y))
-        }
-        Stmt::Loop(l) => {
-            l.carried.iter().any(|c| is_y(&c.init) || is_y(&c.next))
-                || l.exit.as_ref().is_some_and(is_y)
-                || match &l.head {
-                    LoopHead::Range { range, .. } => {
-                        is_y(&range.lo)
-                            || is_y(&range.hi)
-                            || range
-                                .adaptors
-                                .iter()
-                                .any(|a| matches!(a, Adaptor::StepBy(k) if is_y(k)))
-                    }
-                    LoopHead::Forever => false,
+/// `y` and the references to it (`let r = &y;`, `&r`): reading one of them reads `y`.
+fn aliases(body: &[Stmt], y: ValId) -> Vec<ValId> {
+    fn walk(stmts: &[Stmt], set: &mut Vec<ValId>) {
+        for s in stmts {
+            match s {
+                Stmt::Let(Let {
+                    dst,
+                    op: Op::Ref(Operand::Val(a)),
+                    ..
+                }) if set.contains(a) => set.push(*dst),
+                Stmt::If(i) => {
+                    walk(&i.then_block.stmts, set);
+                    walk(&i.else_block.stmts, set);
                 }
-                || l.body.stmts.iter().any(|s| reads(s, y))
+                Stmt::Loop(l) => walk(&l.body.stmts, set),
+                _ => {}
+            }
         }
+    }
+    let mut set = vec![y];
+    walk(body, &mut set);
+    set
+}
+
+/// Attaches each snapshot to its construct (found by address: the IR has not moved since).
+fn attach_snapshots(stmts: &mut [Stmt], snapshots: &[(usize, ValId)]) {
+    if snapshots.is_empty() {
+        return;
+    }
+    for s in stmts.iter_mut() {
+        let at = s as *const Stmt as usize;
+        let mine = snapshots.iter().filter(|(c, _)| *c == at).map(|(_, y)| *y);
+        match s {
+            Stmt::Loop(l) => {
+                l.snapshots.extend(mine);
+                attach_snapshots(&mut l.body.stmts, snapshots);
+            }
+            Stmt::If(i) => {
+                i.snapshots.extend(mine);
+                attach_snapshots(&mut i.then_block.stmts, snapshots);
+                attach_snapshots(&mut i.else_block.stmts, snapshots);
+            }
+            Stmt::Let(_) | Stmt::Write(_) => {}
+        }
+    }
+}
+
+/// Whether `op` reads the elements of `y` (through one of its `aliases`). The shape does not
+/// change with the elements, and `&y` only names `y` (its uses are the reads).
+pub(super) fn op_reads(op: &Op, aliases: &[ValId]) -> bool {
+    match op {
+        Op::Array(m, _) if m.is_shape() => false,
+        Op::Ref(_) => false,
+        op => crate::analyse::op_operands(op)
+            .into_iter()
+            .any(|o| o.val().is_some_and(|v| aliases.contains(&v))),
+    }
+}
+
+/// Whether `s` writes an element of `y` anywhere.
+pub(super) fn writes(s: &Stmt, y: ValId) -> bool {
+    match s {
+        Stmt::Write(w) => w.arr == y,
+        Stmt::Let(_) => false,
+        Stmt::If(i) => i
+            .then_block
+            .stmts
+            .iter()
+            .chain(&i.else_block.stmts)
+            .any(|s| writes(s, y)),
+        Stmt::Loop(l) => l.body.stmts.iter().any(|s| writes(s, y)),
     }
 }

@@ -393,6 +393,7 @@ impl Lowerer<'_> {
             body: Block { stmts },
             exit,
             checkpoint,
+            snapshots: Vec::new(),
             span,
         }));
         if break_value {

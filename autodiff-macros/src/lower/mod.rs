@@ -19,6 +19,7 @@ use syn::visit::Visit;
 mod array_closures;
 mod array_constructors;
 mod array_methods;
+mod array_plan;
 mod array_slices;
 mod branches;
 mod calls;
@@ -204,6 +205,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             kind: p.kind.value_kind(),
             mutable: false,
             restore: false,
+            tape_read: false,
             float: p.kind == ParamKind::Scalar,
         });
         lw.bind_new(&name, Operand::Val(val), None);
@@ -255,7 +257,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             return None;
         }
     };
-    classify_local_arrays(&body, &mut lw.values, lw.errors);
+    classify_local_arrays(&mut body, &mut lw.values, lw.errors);
     f32_values::refuse_f32_math(&body, &ir_params, &lw.values, lw.errors);
     nalgebra_values::refuse_whole_vector_ops(&body, &ir_params, &lw.values, lw.errors);
     if !lw.errors.is_empty() || !before {
@@ -318,6 +320,7 @@ impl Lowerer<'_> {
             kind: Kind::Scalar,
             mutable: false,
             restore: false,
+            tape_read: false,
             float: false,
         });
         id

@@ -46,7 +46,7 @@ impl Lowerer<'_> {
         ))
     }
 
-    /// `y[i] = v` (or `+=` when `add`) to a local array declared with `let mut` at the top level.
+    /// `y[i] = v` (or `+=` when `add`) to a new local array declared with `let mut`.
     pub(super) fn write(&mut self, i: &syn::ExprIndex, v: Operand, add: bool, out: &mut Vec<Stmt>) {
         let target = match strip_parens(&i.expr) {
             syn::Expr::Path(p) => p.path.get_ident().and_then(|id| self.lookup(&name_of(id))),
@@ -57,7 +57,7 @@ impl Lowerer<'_> {
             _ => {
                 self.errors.at(
                     &i.expr,
-                    "element writes are supported only into a local array declared at the top level of the body with `let mut y = Array1::zeros(n)`, `Array2::zeros((r, c))` or `vec![0.0; n]`; parameters cannot be written",
+                    "element writes are supported only into a new local array declared with `let mut y = Array1::zeros(n)`, `Array2::zeros((r, c))`, `vec![0.0; n]` or `[0.0; N]` (in any scope); parameters and copies of arrays cannot be written: make a new array and fill it",
                 );
                 return;
             }

@@ -410,18 +410,13 @@ impl Lowerer<'_> {
         {
             self.values[*id].user_name = Some(name.clone());
         }
+        // A new local array declared `let mut`, in any scope, may be written element by element
+        // (`lower/local_arrays.rs` decides what its writes must record).
         if mutable
             && let Operand::Val(id) = &v
             && self.is_new_array(*id, out)
         {
-            if self.scopes.len() == 1 && self.loop_depth == 0 {
-                self.values[*id].mutable = true;
-            } else {
-                self.errors.at(
-                    &local.pat,
-                    "a local array that is written to must be declared at the top level of the function body (not inside a loop, branch or block)",
-                );
-            }
+            self.values[*id].mutable = true;
         }
         self.bind_new(&name, v, None);
     }

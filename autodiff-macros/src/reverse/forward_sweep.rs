@@ -27,39 +27,31 @@ impl Gen<'_> {
                 _ => flush(&mut run, &mut out),
             }
             match s {
-                Stmt::Let(l) if self.an.taped[l.dst] => {
-                    let (d, t) = (self.ident(l.dst), self.read_tape(l.dst));
-                    if mode == Sweep::Plain {
-                        out.extend(self.fwd_let(l));
-                    } else if mode == Sweep::Record {
-                        out.extend(self.fwd_let(l));
-                        out.extend(quote!(#t.push(#d);));
-                    } else {
-                        out.extend(quote!(let #d: f64 = ::autodiff_runtime::__rt::pop(&mut #t);));
-                    }
-                }
+                Stmt::Let(l) if self.an.taped[l.dst] => out.extend(self.taped_read(l, mode)),
                 Stmt::Let(l) => {
                     if mode.all() || self.an.needed[l.dst] {
                         out.extend(self.fwd_let(l));
+                        self.declared(l, mode);
                     }
                 }
+                // A recomputation also runs the loops and `if`s that replay a local array.
                 Stmt::If(i) => {
-                    if mode.all() || i.merges.iter().any(|m| self.an.needed[m.dst]) {
+                    if mode.all()
+                        || i.merges.iter().any(|m| self.an.needed[m.dst])
+                        || self.replays(s)
+                    {
                         out.extend(self.fwd_if(i, mode));
                     }
                 }
                 Stmt::Loop(l) => {
-                    if mode.all() || l.carried.iter().any(|c| self.an.needed[c.out]) {
+                    if mode.all()
+                        || l.carried.iter().any(|c| self.an.needed[c.out])
+                        || self.replays(s)
+                    {
                         out.extend(self.fwd_loop(l, mode));
                     }
                 }
-                // Writes run once: a local array is only used after its last write, so the
-                // reverse sweep reads it in its final state and never recomputes a write.
-                Stmt::Write(w) => {
-                    if mode.all() {
-                        out.extend(self.fwd_write(w));
-                    }
-                }
+                Stmt::Write(w) => out.extend(self.write_in(w, mode)),
             }
         }
         flush(&mut run, &mut out);
@@ -90,14 +82,16 @@ impl Gen<'_> {
         }
     }
 
+    /// A write for forward mode, which records nothing.
     pub(crate) fn fwd_write_pub(&self, w: &Write) -> TokenStream {
-        self.fwd_write(w)
+        self.fwd_write(w, false)
     }
 
-    pub(super) fn fwd_write(&self, w: &Write) -> TokenStream {
+    /// `arr[idx] = val` (or `+=`); `save`: first records the element it overwrites.
+    pub(super) fn fwd_write(&self, w: &Write, save: bool) -> TokenStream {
         let e = self.elem(self.ident(w.arr), &w.idx, w.multi);
         let v = self.opnd(&w.val);
-        let save = if self.f.values[w.arr].restore {
+        let save = if save {
             let t = self.write_tape(w.id);
             quote!(#t.push(#e);)
         } else {
@@ -170,6 +164,10 @@ impl Gen<'_> {
                 NewArray::FromElem2(v, r, c) => {
                     let (v, r, c) = (self.opnd(v), self.opnd(r), self.opnd(c));
                     quote_spanned!(sp=> #nd::Array2::<f64>::from_elem((#r, #c), #v))
+                }
+                NewArray::Repeat(v, n) => {
+                    let v = self.opnd(v);
+                    quote_spanned!(sp=> [#v; #n])
                 }
             };
             let m = if self.f.values[l.dst].mutable {
@@ -392,6 +390,12 @@ impl Gen<'_> {
     }
 
     pub(super) fn fwd_if(&self, i: &If, mode: Sweep) -> TokenStream {
+        let snapshots = self.snapshot_push(local_arrays::addr(i), &i.snapshots, mode);
+        let rest = self.fwd_if_only(i, mode);
+        quote!(#snapshots #rest)
+    }
+
+    fn fwd_if_only(&self, i: &If, mode: Sweep) -> TokenStream {
         let cond = self.opnd(&i.cond);
         let merges: Vec<&Merge> = i
             .merges
@@ -471,6 +475,7 @@ impl Gen<'_> {
         if counted {
             body.extend(quote!(#n += 1;));
         }
+        body.extend(self.snapshot_push(local_arrays::addr(l), &l.snapshots, mode));
         if !recorded.is_empty() {
             let t = self.tape(l.id);
             let vals: Vec<&Ident> = recorded.iter().map(|v| self.ident(*v)).collect();

@@ -94,7 +94,7 @@ impl Gen<'_> {
             let outs: Vec<Ident> = (0..args.len())
                 .map(|k| self.derived(l.dst, &format!("d{k}")))
                 .collect();
-            let arg_t: Vec<TokenStream> = args.iter().map(|a| self.opnd(a)).collect();
+            let arg_t: Vec<TokenStream> = args.iter().map(|a| self.rev_operand(a)).collect();
             code.extend(quote_spanned!(l.span=> let (#(#outs,)*) = #pb(#(#arg_t,)* #g);));
             for (a, o) in args.iter().zip(&outs) {
                 let array = self.kind(a).is_array();
@@ -120,19 +120,11 @@ impl Gen<'_> {
         let toks: Vec<TokenStream> = operands
             .iter()
             .map(|o| {
-                // `&y` of a restored array: borrow afresh, the reverse sweep writes to `y`.
-                if let Operand::Val(v) = o
-                    && self.root[*v] != *v
-                    && self.f.values[self.root[*v]].restore
-                {
-                    let r = self.ident(self.root[*v]);
-                    return quote!((&#r));
-                }
-                let t = self.opnd(o);
                 if !array && self.kind(o) == Kind::ScalarRef {
+                    let t = self.opnd(o);
                     quote!((*#t))
                 } else {
-                    t
+                    self.rev_operand(o)
                 }
             })
             .collect();
@@ -243,6 +235,19 @@ impl Gen<'_> {
         code
     }
 
+    /// An operand as the reverse sweep reads it: `&y` of a restored array is borrowed afresh,
+    /// since the reverse sweep writes to `y` between the forward borrow and this use.
+    fn rev_operand(&self, o: &Operand) -> TokenStream {
+        if let Operand::Val(v) = o
+            && self.root[*v] != *v
+            && self.f.values[self.root[*v]].restore
+        {
+            let r = self.ident(self.root[*v]);
+            return quote!((&#r));
+        }
+        self.opnd(o)
+    }
+
     /// `arr[i] = v`: v̄ += ārr[i], ārr[i] = 0 (the old element no longer reaches the output);
     /// `arr[i] += v`: v̄ += ārr[i].
     pub(super) fn rev_write(&self, w: &Write) -> TokenStream {
@@ -268,8 +273,8 @@ impl Gen<'_> {
     pub(super) fn rev_if(&self, i: &If) -> TokenStream {
         let cond = self.opnd(&i.cond);
         let branch = |b: &Block, then: bool| {
+            let slice = self.recompute(b, &i.snapshots, || self.fwd_block(b, Sweep::Recompute));
             let decl = self.decl_adjoints(b, &[]);
-            let slice = self.fwd_block(b, Sweep::Recompute);
             let flows: Vec<(&Operand, TokenStream)> = i
                 .merges
                 .iter()
@@ -283,7 +288,9 @@ impl Gen<'_> {
             quote!(#slice #decl #rev)
         };
         let (t, e) = (branch(&i.then_block, true), branch(&i.else_block, false));
-        quote!(if #cond { #t } else { #e })
+        // The arrays copied before the `if`, put back: the branch is replayed from them.
+        let restore = self.snapshot_pop(local_arrays::addr(i), &i.snapshots);
+        quote!(#restore if #cond { #t } else { #e })
     }
 
     pub(super) fn rev_loop(&self, l: &Loop) -> TokenStream {
@@ -317,6 +324,8 @@ impl Gen<'_> {
             .map(|c| c.entry)
             .filter(|e| self.an.active[*e])
             .collect();
+        // The arrays copied at the start of the iteration, put back: it is replayed from them.
+        body.extend(self.snapshot_pop(local_arrays::addr(l), &l.snapshots));
         // The iteration's values first: an array adjoint's zero takes its shape from them.
         let exit = analyse::positional_exit(l)
             .filter(|e| self.an.needed[*e])
@@ -325,7 +334,9 @@ impl Gen<'_> {
                 self.exit_flags.borrow_mut().insert(e, last.clone());
                 (e, last)
             });
-        body.extend(self.fwd_block(&l.body, Sweep::Recompute));
+        body.extend(self.recompute(&l.body, &l.snapshots, || {
+            self.fwd_block(&l.body, Sweep::Recompute)
+        }));
         if let Some((e, _)) = &exit {
             self.exit_flags.borrow_mut().remove(e);
         }

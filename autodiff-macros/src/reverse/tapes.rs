@@ -1,5 +1,6 @@
 //! What the forward sweep records: the tapes it declares (one per recording loop, per taped
-//! element read, per restored array) and the description of them in the generated docs.
+//! element read, per write to a restored array, per snapshot of one) and the description of
+//! them in the generated docs.
 
 use super::*;
 
@@ -51,10 +52,12 @@ impl Gen<'_> {
                     }
                 }
                 Stmt::If(i) => {
+                    out.extend(self.declare_snapshots(local_arrays::addr(i), &i.snapshots));
                     out.extend(self.declare_tapes(&i.then_block));
                     out.extend(self.declare_tapes(&i.else_block));
                 }
                 Stmt::Loop(l) => {
+                    out.extend(self.declare_snapshots(local_arrays::addr(l), &l.snapshots));
                     if !analyse::recorded(l, self.an).is_empty() || self.checkpointed(l) {
                         let t = self.tape(l.id);
                         out.extend(quote!(let mut #t = ::std::vec::Vec::new();));
@@ -72,13 +75,44 @@ impl Gen<'_> {
         out
     }
 
-    /// Describes what the function records, for the generated functions' docs.
+    fn declare_snapshots(&self, c: usize, ys: &[ValId]) -> TokenStream {
+        let tapes = ys.iter().filter_map(|y| self.snapshot_tape(c, *y));
+        quote!(#(let mut #tapes = ::std::vec::Vec::new();)*)
+    }
+
+    fn snapshot_summary(&self, ys: &[ValId], at: &str) -> Vec<String> {
+        ys.iter()
+            .map(|y| {
+                let n = self.f.values[*y].user_name.clone().unwrap_or_default();
+                format!("{at} records a copy of `{n}`")
+            })
+            .collect()
+    }
+
+    /// Describes what the function records, for the generated functions' docs (each kind of
+    /// record once).
     pub fn tape_summary(&self, b: &Block, out: &mut Vec<String>) {
+        let mut all = Vec::new();
+        self.summary(b, &mut all);
+        for line in all {
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+    }
+
+    fn summary(&self, b: &Block, out: &mut Vec<String>) {
         for s in &b.stmts {
             match s {
                 Stmt::Let(l) => {
                     if self.an.taped[l.dst] {
-                        out.push("an element read in a loop records its value".to_owned());
+                        let n = self.f.values[self.read_array(l)]
+                            .user_name
+                            .clone()
+                            .unwrap_or_default();
+                        out.push(format!(
+                            "reading an element of `{n}` that a later write overwrites records its value"
+                        ));
                     }
                 }
                 Stmt::Write(w) => {
@@ -90,14 +124,19 @@ impl Gen<'_> {
                     }
                 }
                 Stmt::If(i) => {
-                    self.tape_summary(&i.then_block, out);
-                    self.tape_summary(&i.else_block, out);
+                    out.extend(
+                        self.snapshot_summary(&i.snapshots, "an `if` that writes a local array"),
+                    );
+                    self.summary(&i.then_block, out);
+                    self.summary(&i.else_block, out);
                 }
                 Stmt::Loop(l) if self.checkpointed(l) => {
                     out.push(self.checkpoint_summary(l));
-                    self.tape_summary(&l.body, out);
+                    self.summary(&l.body, out);
                 }
                 Stmt::Loop(l) => {
+                    let per_iteration = format!("each iteration of loop {}", l.id + 1);
+                    out.extend(self.snapshot_summary(&l.snapshots, &per_iteration));
                     let rec = analyse::recorded(l, self.an);
                     if !rec.is_empty() {
                         let names: Vec<String> = rec
@@ -116,7 +155,7 @@ impl Gen<'_> {
                     if self.counted(l) {
                         out.push(format!("loop {} records its iteration count", l.id + 1));
                     }
-                    self.tape_summary(&l.body, out);
+                    self.summary(&l.body, out);
                 }
             }
         }

@@ -159,7 +159,8 @@ pub(super) fn array_arith_rule(
         Op::NewArray(
             crate::ir::NewArray::Vec(..)
             | crate::ir::NewArray::FromElem1(..)
-            | crate::ir::NewArray::FromElem2(..),
+            | crate::ir::NewArray::FromElem2(..)
+            | crate::ir::NewArray::Repeat(..),
         ) if i == 0 => g,
         // v = Array1::from_vec(vec![a0, a1, ...]): āᵢ += v̄[i]
         Op::NewArray(crate::ir::NewArray::FromElems(_)) => quote!(#g[#i]),

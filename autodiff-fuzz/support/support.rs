@@ -443,6 +443,14 @@ pub fn begin(prog: &str, f: &str) {
     let _ = writeln!(o, "BEGIN {prog} {f}");
     let _ = o.flush();
 }
+/// `PHASE <program> <function> <user|reference|ad ...>` (flushed): what the check runs next, so
+/// that a hang or a crash is attributed to the user's function (or the reference), or to the
+/// generated code.
+pub fn phase(prog: &str, f: &str, what: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "PHASE {prog} {f} {what}");
+    let _ = o.flush();
+}
 pub fn finish(prog: &str, f: &str, out: &Out) {
     let status = if out.failed { "fail" } else if out.points == 0 { "degenerate" } else { "ok" };
     let mut o = std::io::stdout().lock();

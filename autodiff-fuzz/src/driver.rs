@@ -266,6 +266,9 @@ pub struct Env {
     pub workspace: PathBuf,
     /// `<dir>/<name>/` holds a generated crate; `<dir>/target` their shared target directory
     pub dir: PathBuf,
+    /// the autodiff-runtime crate the generated crates use (`AUTODIFF_FUZZ_RUNTIME`, default the
+    /// workspace's: another checkout's runtime checks the same programs against its macro)
+    pub runtime: PathBuf,
     pub points: usize,
     pub opt_level: u8,
     /// time limit of one check (one function of one program, every point): past it the check
@@ -281,9 +284,13 @@ impl Env {
         let dir = std::env::var_os("AUTODIFF_FUZZ_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| workspace.join("target/autodiff-fuzz"));
+        let runtime = std::env::var_os("AUTODIFF_FUZZ_RUNTIME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace.join("autodiff-runtime"));
         Env {
             workspace: workspace.to_path_buf(),
             dir,
+            runtime,
             points: 4,
             opt_level: 1,
             timeout: Duration::from_secs(20),

@@ -21,6 +21,8 @@ pub struct Figures {
     pub discarded_compile: usize,
     /// (x) the attribute-free copy (or its finite differences) does not finish or dies
     pub discarded_run: usize,
+    /// why: the first error of the attribute-free copy (names blanked), or how it stopped
+    pub discard_reasons: BTreeMap<String, usize>,
     /// mutants whose attributed copy did not compile (refusals, errors in generated code, ...)
     pub compile_fail: usize,
     /// mutants that ran through their checks (pass, degenerate, or a run-time failure)
@@ -83,6 +85,23 @@ impl Figures {
             }
             f.mutants += 1;
             texts.insert(c.user_code());
+            if let (Some(why), Verdict::Fail(fs)) = (discard(v), v) {
+                let first = fs
+                    .iter()
+                    .find(|(k, _)| *k == Kind::GeneratorBug)
+                    .map(|(_, m)| m.lines().next().unwrap_or(""))
+                    .unwrap_or("");
+                let reason = if why == "run" {
+                    if first.contains("did not finish") {
+                        "run: does not finish".to_string()
+                    } else {
+                        "run: dies".to_string()
+                    }
+                } else {
+                    format!("compile: {}", crate::shrink::normalize(first))
+                };
+                *f.discard_reasons.entry(reason).or_insert(0) += 1;
+            }
             match discard(v) {
                 Some("run") => f.discarded_run += 1,
                 Some(_) => f.discarded_compile += 1,
@@ -115,6 +134,9 @@ impl Figures {
             "mutants: {} generated ({} distinct); discarded {} (attribute-free copy does not compile) + {} (attribute-free copy does not finish or dies at run time)",
             self.mutants, self.distinct, self.discarded_compile, self.discarded_run
         );
+        for (why, n) in &self.discard_reasons {
+            let _ = writeln!(s, "    discarded {n:4}  {why}");
+        }
         let _ = writeln!(
             s,
             "  kept {}: {} do not compile with the attribute, {} compiled and checked: {} pass, {} degenerate, {} fail at run time",

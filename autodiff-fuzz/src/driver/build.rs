@@ -50,7 +50,7 @@ pub(super) fn write_crate(
         }
     }
     std::fs::create_dir_all(&src)?;
-    let runtime = env.workspace.join("autodiff-runtime");
+    let runtime = &env.runtime;
     let toml = format!(
         "[package]\nname = \"fuzz_gen\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\nautodiff-runtime = {{ path = {:?} }}\n\n[workspace]\n\n[profile.dev]\nopt-level = {}\ndebug = 0\nincremental = false\n\n[profile.dev.package.\"*\"]\nopt-level = 1\n\n[profile.dev.package.autodiff-macros]\nopt-level = 1\n",
         runtime.display().to_string(),

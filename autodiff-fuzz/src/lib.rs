@@ -6,11 +6,13 @@
 //! - [`driver`]: builds a batch into one generated crate, attributes compile errors to programs,
 //!   runs the checks, classifies failures;
 //! - [`shrink`]: minimises a failing program;
-//! - [`mutate`]: mutates the project's own test functions.
+//! - [`mutate`]: mutates the project's own test functions;
+//! - [`mutate_report`]: the figures of a mutation run, discards told apart from failures.
 
 pub mod ast;
 pub mod driver;
 pub mod generator;
 pub mod mutate;
+pub mod mutate_report;
 pub mod rng;
 pub mod shrink;

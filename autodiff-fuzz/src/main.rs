@@ -3,7 +3,7 @@ use autodiff_fuzz::generator::{FEATURES, Grammar};
 
 fn usage() -> ! {
     eprintln!(
-        "usage:\n  autodiff-fuzz random --seed S --count N [--scalar|--array] [--feature X ...] [--no-feature X ...] [--points P] [--show K] [--out DIR]\n  autodiff-fuzz shrink FILE\n  autodiff-fuzz mutate --seed S --count N\n  autodiff-fuzz list-features\n  autodiff-fuzz print --seed S [--array] [--index I]"
+        "usage:\n  autodiff-fuzz random --seed S --count N [--scalar|--array] [--feature X ...] [--no-feature X ...] [--points P] [--show K] [--out DIR]\n  autodiff-fuzz shrink FILE\n  autodiff-fuzz mutate --seed S --count N [--show K]\n  autodiff-fuzz list-features\n  autodiff-fuzz print --seed S [--array] [--index I]\n(random, shrink, mutate: --timeout SECS, the time limit of one check, default 20)"
     );
     std::process::exit(2)
 }
@@ -44,6 +44,7 @@ fn main() {
     let mut rest = vec![];
     let mut file: Option<String> = None;
     let mut batch = 24usize;
+    let mut timeout: Option<u64> = None;
     let mut i = 1;
     while i < args.len() {
         let a = args[i].as_str();
@@ -59,6 +60,7 @@ fn main() {
             "--index" => index = val().parse().unwrap_or_else(|_| usage()),
             "--file" => file = Some(val()),
             "--batch" => batch = val().parse().unwrap_or_else(|_| usage()),
+            "--timeout" => timeout = Some(val().parse().unwrap_or_else(|_| usage())),
             "--size" => g.size = val().parse().unwrap_or_else(|_| usage()),
             "--funcs" => g.funcs = val().parse().unwrap_or_else(|_| usage()),
             "--scalar" => g.arrays = false,
@@ -87,6 +89,9 @@ fn main() {
     let mut env = Env::here();
     env.points = points;
     env.verbose = true;
+    if let Some(t) = timeout {
+        env.timeout = std::time::Duration::from_secs(t);
+    }
     match cmd.as_str() {
         "list-features" => {
             for (n, d) in FEATURES {
@@ -112,7 +117,6 @@ fn main() {
         "shrink" => {
             let cases = driver::generate(&g, seed, index + 1, 'p');
             let case = cases.into_iter().nth(index).unwrap();
-            env.timeout = std::time::Duration::from_secs(20);
             env.verbose = false;
             let r = driver::run_batch(&env, "shrink", vec![case.clone()], 7).unwrap_or_else(|e| {
                 eprintln!("error: {e}");
@@ -171,16 +175,31 @@ fn main() {
             eprintln!("[mutate] {} programs ({} mutants)", cases.len(), count);
             match driver::run_batch(&env, "mutate", cases, seed) {
                 Ok(mut r) => {
-                    // a mutant that plain rustc rejects is not a test: drop it
-                    let before = r.cases.len();
+                    let figures = autodiff_fuzz::mutate_report::Figures::of(&r);
+                    let paths = autodiff_fuzz::mutate_report::write_failures(
+                        &env.dir.join("cases"),
+                        seed,
+                        &r,
+                    )
+                    .unwrap_or_default();
+                    // a mutant that plain rustc rejects, or whose attribute-free copy does not
+                    // finish, is not a test: drop it
                     r.cases
-                        .retain(|(_, v)| !v.kinds().contains(&driver::Kind::GeneratorBug));
-                    let invalid = before - r.cases.len();
+                        .retain(|(_, v)| autodiff_fuzz::mutate_report::discard(v).is_none());
                     print!("{}", r.details(show));
+                    if !paths.is_empty() {
+                        println!(
+                            "failing mutants written to {}/mutant-s{seed}-*.rs",
+                            env.dir.join("cases").display()
+                        );
+                    }
                     println!(
-                        "==================== summary (mutate, seed {seed}, {count} mutants; {invalid} discarded: not valid Rust without the attribute)"
+                        "==================== summary (mutate, seed {seed}, {count} mutants; {} + {} discarded: not valid Rust / does not finish without the attribute)",
+                        figures.discarded_compile, figures.discarded_run
                     );
                     print!("{}", r.summary());
+                    print!("{}", figures.text());
+                    println!("{}", figures.line(seed));
                     println!("by signature (count, kind, message, smallest programs):");
                     print!("{}", r.group_table());
                     if !r.failures().is_empty() {

@@ -317,13 +317,16 @@ pub struct Reference {
 }
 
 /// Central finite differences of `f` at `x` (mutation mode). A component whose estimate moves
-/// between two step sizes is not well conditioned: its `mag` is NaN and it is not compared. The
-/// tolerance of the others is loose (`mag` scaled so that REL * mag is 1e-5 relative).
+/// between two step sizes, or whose rounding noise (`EPSILON * |f| / h`: a large value hides a
+/// small slope, which both step sizes then agree is 0) is not far below the tolerance, is not
+/// well conditioned: its `mag` is NaN and it is not compared. The tolerance of the others is
+/// loose (`mag` scaled so that REL * mag is 1e-5 relative).
 pub fn fd_reference(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Reference {
     let value = f(x);
     let mut grad = vec![];
     let mut mag = vec![];
     let mut v = x.to_vec();
+    // (the estimate, its rounding noise)
     let mut d = |k: usize, h: f64, v: &mut Vec<f64>| {
         let x0 = v[k];
         v[k] = x0 + h;
@@ -331,14 +334,15 @@ pub fn fd_reference(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> Reference {
         v[k] = x0 - h;
         let b = f(v);
         v[k] = x0;
-        (a - b) / (2.0 * h)
+        ((a - b) / (2.0 * h), f64::EPSILON * a.abs().max(b.abs()) / h)
     };
     for k in 0..x.len() {
         let h = 1e-5 * x[k].abs().max(1.0);
-        let d1 = d(k, h, &mut v);
-        let d2 = d(k, h / 4.0, &mut v);
+        let (d1, _) = d(k, h, &mut v);
+        let (d2, noise) = d(k, h / 4.0, &mut v);
         grad.push(d2);
-        if d1.is_finite() && d2.is_finite() && (d1 - d2).abs() <= 1e-6 * (1.0 + d2.abs()) {
+        let tol = 1e-6 * (1.0 + d2.abs());
+        if d1.is_finite() && d2.is_finite() && (d1 - d2).abs() <= tol && noise <= tol {
             mag.push(1e4 * (1.0 + d2.abs()));
         } else {
             mag.push(f64::NAN);
@@ -441,6 +445,14 @@ pub fn compare(
 pub fn begin(prog: &str, f: &str) {
     let mut o = std::io::stdout().lock();
     let _ = writeln!(o, "BEGIN {prog} {f}");
+    let _ = o.flush();
+}
+/// `PHASE <program> <function> <user|reference|ad ...>` (flushed): what the check runs next, so
+/// that a hang or a crash is attributed to the user's function (or the reference), or to the
+/// generated code.
+pub fn phase(prog: &str, f: &str, what: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "PHASE {prog} {f} {what}");
     let _ = o.flush();
 }
 pub fn finish(prog: &str, f: &str, out: &Out) {

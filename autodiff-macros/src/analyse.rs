@@ -20,6 +20,9 @@ pub struct Analysis {
     pub taped: Vec<bool>,
     /// How many times each value is read (as an operand, condition, merge or carried value).
     pub uses: Vec<usize>,
+    /// The exit flags that the reverse sweep knows from the iteration's position (see
+    /// [`positional_exit`]).
+    pub positional: Vec<bool>,
 }
 
 #[derive(Clone, Copy)]
@@ -106,12 +109,6 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
                     }
                     work.extend(loop_control(l));
                     work.extend(l.exit.as_ref().and_then(Operand::val));
-                    // Run again, the loop computes its exit flag to know when to stop.
-                    if let Some(e) = positional_exit(l)
-                        && let Some(def) = g.lets[e]
-                    {
-                        work.extend(op_operands(&def.op).iter().filter_map(|o| o.val()));
-                    }
                 }
             }
         }
@@ -124,11 +121,13 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
     let taped: Vec<bool> = (0..n)
         .map(|v| needed[v] && func.values[v].tape_read)
         .collect();
+    let positional = (0..n).map(|v| matches!(g.def[v], Def::Exit)).collect();
     Analysis {
         active,
         needed,
         taped,
         uses,
+        positional,
     }
 }
 
@@ -316,7 +315,10 @@ impl<'f> Graph<'f> {
                     for c in &l.carried {
                         self.edge(&c.next, c.entry);
                     }
-                    if let Some(e) = positional_exit(l) {
+                    // Only at the top level of the body: a loop inside a branch or another loop
+                    // may run again in a recomputation (to fill its arrays again, or for its
+                    // results), and then its flag is computed as written.
+                    if top && let Some(e) = positional_exit(l) {
                         self.def[e] = Def::Exit;
                     }
                 }

@@ -328,7 +328,7 @@ impl Gen<'_> {
         body.extend(self.snapshot_pop(local_arrays::addr(l), &l.snapshots));
         // The iteration's values first: an array adjoint's zero takes its shape from them.
         let exit = analyse::positional_exit(l)
-            .filter(|e| self.an.needed[*e])
+            .filter(|e| self.an.positional[*e] && self.an.needed[*e])
             .map(|e| {
                 let last = self.f.namer.own(&format!("last{}", l.id));
                 self.exit_flags.borrow_mut().insert(e, last.clone());

@@ -60,8 +60,10 @@ pub fn calls_rule(x: f64, v: &[f64]) -> f64 {
 }
 
 /// Local arrays in nested scopes: filled again by recomputations, copied by the `if` that
-/// overwrites one after a loop that carries a value reads it, recorded reads.
+/// overwrites one after a loop that carries a value reads it, recorded reads. (The index loop
+/// is how the user writes it; clippy's preference for an iterator is the user's to silence.)
 #[differentiable]
+#[allow(clippy::needless_range_loop)]
 pub fn local_arrays(x: &[f64], a: f64) -> f64 {
     let n = x.len();
     let mut w = vec![0.0_f64; n];

@@ -71,6 +71,9 @@ pub fn splitmix_points(seed: u64, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// A function's value and gradient at a point, as `value_and_grad_*` gives them (flattened).
+pub type ValueAndGrad<'a> = &'a dyn Fn(&[f64]) -> (f64, Vec<f64>);
+
 /// Checks `grad` of `f` against central differences at `count` points of dimension `dim`
 /// (scaled by `scale`); returns how many points were smooth enough to be used.
 pub fn check_many(
@@ -79,7 +82,7 @@ pub fn check_many(
     scale: f64,
     count: usize,
     f: &dyn Fn(&[f64]) -> f64,
-    grad: &dyn Fn(&[f64]) -> (f64, Vec<f64>),
+    grad: ValueAndGrad<'_>,
 ) -> usize {
     let mut used = 0;
     for k in 0..count {

@@ -142,8 +142,18 @@ impl VisitMut for M<'_> {
             }
             Mut::EarlyReturn => {
                 for i in 0..=n {
-                    // not after a tail expression
-                    if i == n && matches!(b.stmts.last(), Some(syn::Stmt::Expr(_, None))) {
+                    // not after a tail expression, nor after a final `return`/`break`/`continue`
+                    // (the block would no longer diverge: `if` may be missing an `else`)
+                    let last_jumps = matches!(
+                        b.stmts.last(),
+                        Some(syn::Stmt::Expr(
+                            syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_),
+                            _
+                        ))
+                    );
+                    if i == n
+                        && (last_jumps || matches!(b.stmts.last(), Some(syn::Stmt::Expr(_, None))))
+                    {
                         continue;
                     }
                     if self.hit() {
@@ -182,10 +192,10 @@ fn rename_tokens(ts: TokenStream, from: &str, to: &str) -> TokenStream {
         .collect()
 }
 
-/// One mutant of `o` (1 to 3 mutations), or None when no site was found.
-pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
-    let mut f = o.func.clone();
-    let mut log = vec![];
+/// The condition of an inserted early return, from the function's current first float
+/// parameter (a rename may have changed its name): taken at some points and not at others, a
+/// branch the gradient must follow.
+fn return_guard(f: &syn::ItemFn) -> syn::Expr {
     let first_float = f.sig.inputs.iter().find_map(|a| match a {
         syn::FnArg::Typed(t) if param_ty(&t.ty) == Some(PTy::F64) => match &*t.pat {
             syn::Pat::Ident(i) => Some(i.ident.to_token_stream()),
@@ -193,11 +203,16 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
         },
         _ => None,
     });
-    let ret: syn::Expr = match first_float {
-        // taken at some points and not at others: a branch the gradient must follow
+    match first_float {
         Some(p) => syn::parse_quote!(#p > 1.2),
         None => syn::parse_quote!(false),
-    };
+    }
+}
+
+/// One mutant of `o` (1 to 3 mutations), or None when no site was found.
+pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
+    let mut f = o.func.clone();
+    let mut log = vec![];
     let k = rng.range(1, 3);
     for _ in 0..k {
         let kinds = [
@@ -248,7 +263,7 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
             target: usize::MAX,
             n: 0,
             rng,
-            ret: ret.clone(),
+            ret: return_guard(&f),
             names: BTreeSet::new(),
         };
         counter.visit_block_mut(&mut f.block.clone());
@@ -262,7 +277,7 @@ pub fn mutate(o: &Origin, rng: &mut Rng) -> Option<(syn::ItemFn, Vec<String>)> {
             target,
             n: 0,
             rng,
-            ret: ret.clone(),
+            ret: return_guard(&f),
             names: BTreeSet::new(),
         };
         let _ = &m.names;

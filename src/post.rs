@@ -41,7 +41,7 @@ pub const NUMPY_GRID_NORMS: [(usize, f64); 2] =
 
 /// The post's grid, `linspace(-2, 2, 10000)`, with NumPy's rounding.
 pub fn grid() -> Array1<f64> {
-    batch::linspace(-2.0, 2.0, GRID_POINTS)
+    crate::grids::linspace(-2.0, 2.0, GRID_POINTS)
 }
 
 /// `‖dW_n/dx‖₁ = Σ_i |W_n'(x_i)|` with `W_n'` from the generated `grad_weierstrass`
@@ -79,7 +79,7 @@ pub enum PostError {
     /// The optimizer refused its input.
     Optim(OptimError),
     /// The sampler refused its covariance.
-    Sample(autodiff_runtime::sample::SampleError),
+    Sample(crate::sample::SampleError),
     /// The reference data lacks something the reproduction needs.
     Missing(&'static str),
 }
@@ -437,7 +437,7 @@ pub const POST_THETA: f64 = 2.3339;
 
 /// The post's θ grid, `logspace(-3, 3, 1000)`, as NumPy computes it (up to an ulp from `pow`).
 pub fn theta_grid() -> Array1<f64> {
-    batch::logspace(-3.0, 3.0, SHARPE_POINTS)
+    crate::grids::logspace(-3.0, 3.0, SHARPE_POINTS)
 }
 
 /// `S(θ)` and `dS/dθ` on [`theta_grid`] against `sharpe.csv`.
@@ -663,12 +663,12 @@ pub struct RecipeReport {
     pub sharpe: f64,
 }
 
-/// Draws the post's data recipe with [`autodiff_runtime::sample::MultivariateNormal`] and
+/// Draws the post's data recipe with [`crate::sample::MultivariateNormal`] and
 /// maximises the Sharpe ratio on it with Adam and the generated gradient.
 pub fn recipe_part(seed: u64) -> Result<RecipeReport, PostError> {
+    use crate::sample::MultivariateNormal;
+    use crate::sample::rand::SeedableRng;
     use autodiff_runtime::ndarray::{Array1, Axis};
-    use autodiff_runtime::sample::MultivariateNormal;
-    use autodiff_runtime::sample::rand::SeedableRng;
     let cov = reference::cov()?
         .into_iter()
         .find(|row| row.name == "cov_elementwise")
@@ -676,7 +676,7 @@ pub fn recipe_part(seed: u64) -> Result<RecipeReport, PostError> {
         .ok_or(PostError::Missing("cov_elementwise row in cov.csv"))?;
     let mvn =
         MultivariateNormal::new(Array1::from(vec![0.1, 0.09]), cov).map_err(PostError::Sample)?;
-    let mut rng = autodiff_runtime::sample::rand::rngs::StdRng::seed_from_u64(seed);
+    let mut rng = crate::sample::rand::rngs::StdRng::seed_from_u64(seed);
     let returns = mvn.sample_n(&mut rng, 1000);
     let means = returns
         .mean_axis(Axis(0))

@@ -321,7 +321,7 @@ pub fn adam() -> Result<Vec<AdamRow>, ReferenceError> {
 mod tests {
     use super::*;
     use autodiff_runtime::ndarray::ArrayView2;
-    use autodiff_runtime::{batch, check, optim};
+    use autodiff_runtime::{check, optim};
 
     #[test]
     fn returns_has_the_files_first_and_last_rows() {
@@ -344,7 +344,7 @@ mod tests {
         // linspace formula exactly; `10^p` is then computed by two different `pow`s (glibc's here,
         // NumPy's own loop there), each within an ulp of the exact power, so the two may differ by
         // one ulp.
-        let ours = batch::logspace(-3.0, 3.0, 1000);
+        let ours = crate::grids::logspace(-3.0, 3.0, 1000);
         let ulps_apart = |a: f64, b: f64| a.to_bits().abs_diff(b.to_bits());
         for (row, t) in rows.iter().zip(ours.iter()) {
             assert!(ulps_apart(row.theta, *t) <= 1, "{} vs {t}", row.theta);

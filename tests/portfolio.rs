@@ -5,10 +5,10 @@ mod common;
 
 use autodiff_examples::portfolio::*;
 use autodiff_examples::reference;
+use autodiff_examples::sample::MultivariateNormal;
+use autodiff_examples::sample::rand::SeedableRng;
 use autodiff_runtime::ndarray::{Array1, Array2};
 use autodiff_runtime::optim::{Adam, Run};
-use autodiff_runtime::sample::MultivariateNormal;
-use autodiff_runtime::sample::rand::SeedableRng;
 
 #[test]
 fn sharpe_and_its_derivative_match_the_reference_at_every_theta() {
@@ -57,7 +57,7 @@ fn adam_reproduces_the_reference_trajectory_and_the_closed_form_optimum() {
 
 /// Returns of `n` correlated assets over `t` periods, seeded.
 fn random_returns(n: usize, t: usize, seed: u64) -> Array2<f64> {
-    let mut rng = autodiff_runtime::sample::rand::rngs::StdRng::seed_from_u64(seed);
+    let mut rng = autodiff_examples::sample::rand::rngs::StdRng::seed_from_u64(seed);
     let mean = Array1::from_shape_fn(n, |i| 0.05 + 0.01 * (i % 7) as f64);
     let cov = Array2::from_shape_fn((n, n), |(i, j)| {
         if i == j {
@@ -74,9 +74,9 @@ fn random_returns(n: usize, t: usize, seed: u64) -> Array2<f64> {
 /// Returns from a one-factor model, `r_ti = μ_i + β_i f_t + ε_ti`: correlated like real assets,
 /// and cheap to draw for many assets (no Cholesky factor of an N×N covariance).
 fn factor_returns(n: usize, t: usize, seed: u64) -> Array2<f64> {
-    use autodiff_runtime::sample::rand::RngExt;
-    let mut rng = autodiff_runtime::sample::rand::rngs::StdRng::seed_from_u64(seed);
-    let normal = autodiff_runtime::sample::rand_distr::StandardNormal;
+    use autodiff_examples::sample::rand::RngExt;
+    let mut rng = autodiff_examples::sample::rand::rngs::StdRng::seed_from_u64(seed);
+    let normal = autodiff_examples::sample::rand_distr::StandardNormal;
     let f: Vec<f64> = (0..t).map(|_| rng.sample::<f64, _>(normal)).collect();
     Array2::from_shape_fn((t, n), |(ti, i)| {
         let eps: f64 = rng.sample(normal);

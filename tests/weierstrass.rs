@@ -135,7 +135,7 @@ fn l1_norm_of_the_derivative_grows_like_ab_to_the_n() {
     // the norm is a sum over 10 000 effectively random phases (fluctuation ~ 1/√10 000).
     // (On NumPy's grid, NumPy's float64 norms agree with ours to 1e-14 at n = 10, 15 and 50.)
     let norms = reference::norms().expect("reference data");
-    let xs: Vec<f64> = autodiff_runtime::batch::linspace(-2.0, 2.0, 10_000).to_vec();
+    let xs: Vec<f64> = autodiff_examples::grids::linspace(-2.0, 2.0, 10_000).to_vec();
     let mut ours = vec![];
     for row in &norms {
         let l1: f64 = autodiff_runtime::batch::map(&xs[..], |x: &f64| {

@@ -62,7 +62,6 @@
 //!   `value_and_grad_*`;
 //! - [`check`]: central finite differences and gradient checks;
 //! - `batch` (feature `batch`): evaluate a function or its gradient over many points on all cores (`vmap`);
-//! - `sample` (feature `sample`): a seeded multivariate normal sampler;
 //! - [`ndarray`]: the ndarray it was built with, so users need no second dependency.
 //!
 //! See the repository README for the supported syntax, how it works and the benchmarks.
@@ -103,8 +102,6 @@ pub mod batch;
 pub mod check;
 #[cfg(feature = "optim")]
 pub mod optim;
-#[cfg(feature = "sample")]
-pub mod sample;
 
 mod params;
 pub use params::Params;

@@ -1,10 +1,10 @@
 //! Runs the criterion benchmarks and prints the ratio table in Markdown.
 //!
 //! ```sh
-//! cargo run --release --example bench_table              # quick run (warm-up 1 s, measurement 2 s per benchmark)
-//! cargo run --release --example bench_table -- --full    # criterion's default times (slower, steadier)
-//! cargo run --release --example bench_table -- --no-run  # only print the table of the last run
-//! cargo run --release --example bench_table -- --targets # only the paired timing of the targets (~1 min)
+//! cargo run --release -p autodiff-benches --example bench_table              # quick run (warm-up 1 s, measurement 2 s per benchmark)
+//! cargo run --release -p autodiff-benches --example bench_table -- --full    # criterion's default times (slower, steadier)
+//! cargo run --release -p autodiff-benches --example bench_table -- --no-run  # only print the table of the last run
+//! cargo run --release -p autodiff-benches --example bench_table -- --targets # only the paired timing of the targets (~1 min)
 //! ```
 //!
 //! The benchmarks run with `cargo bench` on the targets in [`BENCHES`]; their output goes to
@@ -171,10 +171,18 @@ fn main() {
         std::process::exit(2);
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The workspace's target directory, one level up from this package.
+    let workspace = root.parent().unwrap_or(root);
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|t| if t.is_relative() { root.join(t) } else { t })
-        .unwrap_or_else(|| root.join("target"));
+        .map(|t| {
+            if t.is_relative() {
+                workspace.join(t)
+            } else {
+                t
+            }
+        })
+        .unwrap_or_else(|| workspace.join("target"));
     let criterion_dir = target.join("criterion");
 
     let started = SystemTime::now();
@@ -732,7 +740,7 @@ fn paired_targets() -> Vec<Paired> {
     use std::hint::black_box;
     eprintln!("timing the targets in alternation (about a minute)");
     let mut out = Vec::new();
-    let xs = autodiff_runtime::batch::linspace(-2.0, 2.0, 10_000).to_vec();
+    let xs = autodiff_examples::grids::linspace(-2.0, 2.0, 10_000).to_vec();
     let mut ys = vec![0.0; xs.len()];
     for n in [10usize, 20, 100] {
         let mut ys2 = ys.clone();

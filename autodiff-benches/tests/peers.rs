@@ -12,7 +12,7 @@ use std::f64::consts::PI;
 #[test]
 fn weierstrass_peers_agree_with_grad() {
     let tape = reverse::Tape::new();
-    let xs = autodiff_runtime::batch::linspace(-2.0, 2.0, 101);
+    let xs = autodiff_examples::grids::linspace(-2.0, 2.0, 101);
     for n in [1, 3, 10, 20, 100] {
         // Rounding is relative to the sum of the terms' magnitudes, π Σ (ab)^k.
         let scale: f64 = (0..n).map(|k| PI * (A * B).powi(k as i32)).sum();

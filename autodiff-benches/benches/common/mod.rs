@@ -275,9 +275,9 @@ pub fn sharpe_and_derivative_by_hand(theta: f64, returns: ArrayView2<f64>) -> (f
 /// real assets, and cheap to draw for many assets (no Cholesky factor of an N×N covariance).
 /// The same as the helper in `tests/portfolio.rs`.
 pub fn factor_returns(n: usize, t: usize, seed: u64) -> Array2<f64> {
-    use autodiff_runtime::sample::rand::{RngExt, SeedableRng};
-    let mut rng = autodiff_runtime::sample::rand::rngs::StdRng::seed_from_u64(seed);
-    let normal = autodiff_runtime::sample::rand_distr::StandardNormal;
+    use autodiff_examples::sample::rand::{RngExt, SeedableRng};
+    let mut rng = autodiff_examples::sample::rand::rngs::StdRng::seed_from_u64(seed);
+    let normal = autodiff_examples::sample::rand_distr::StandardNormal;
     let f: Vec<f64> = (0..t).map(|_| rng.sample::<f64, _>(normal)).collect();
     Array2::from_shape_fn((t, n), |(ti, i)| {
         let eps: f64 = rng.sample(normal);

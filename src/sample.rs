@@ -6,14 +6,14 @@
 //!
 //! ```
 //! use autodiff_runtime::ndarray::array;
-//! use autodiff_runtime::sample::MultivariateNormal;
-//! use autodiff_runtime::sample::rand::{SeedableRng, rngs::StdRng};
+//! use autodiff_examples::sample::MultivariateNormal;
+//! use autodiff_examples::sample::rand::{SeedableRng, rngs::StdRng};
 //!
 //! let mvn = MultivariateNormal::new(array![0.1, 0.09], array![[0.17, 1e-4], [1e-4, 0.09]])?;
 //! let mut rng = StdRng::seed_from_u64(1);
 //! let returns = mvn.sample_n(&mut rng, 1000); // 1000 rows, 2 columns
 //! assert_eq!(returns.dim(), (1000, 2));
-//! # Ok::<(), autodiff_runtime::sample::SampleError>(())
+//! # Ok::<(), autodiff_examples::sample::SampleError>(())
 //! ```
 //!
 //! The draws are not NumPy's: `numpy.random.multivariate_normal` factors the covariance by SVD and
@@ -21,12 +21,12 @@
 
 use std::fmt;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use autodiff_runtime::ndarray::{Array1, Array2, ArrayView2};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// The `rand` the sampler is built on, so users can seed a generator of the matching version
-/// (`sample::rand::rngs::StdRng`) without depending on `rand` themselves.
+/// The `rand` the sampler is built on, so the examples, tests and benchmarks seed a generator of
+/// the matching version (`sample::rand::rngs::StdRng`).
 pub use rand;
 /// The `rand_distr` the sampler is built on.
 pub use rand_distr;
@@ -260,7 +260,7 @@ impl Distribution<Array1<f64>> for MultivariateNormal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{Axis, array};
+    use autodiff_runtime::ndarray::{Axis, array};
     use rand::SeedableRng;
     use rand::rngs::StdRng;
 

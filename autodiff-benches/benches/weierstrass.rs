@@ -42,7 +42,7 @@ fn over_points<T>(xs: &[f64], out: &mut [T], f: impl Fn(f64) -> T) {
 }
 
 fn bench(c: &mut Criterion) {
-    let xs = autodiff_runtime::batch::linspace(-2.0, 2.0, POINTS).to_vec();
+    let xs = autodiff_examples::grids::linspace(-2.0, 2.0, POINTS).to_vec();
     let mut out = vec![0.0; POINTS];
     let mut out2 = vec![(0.0, 0.0); POINTS];
     let tape = reverse::Tape::new();

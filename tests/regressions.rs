@@ -673,3 +673,55 @@ fn into_iter_of_owned_arrays_gives_values() {
     let x = [0.45, 1.5, 2.5, 1.0, -2.0, 3.0, 0.3, -0.1, 0.7];
     assert!(check("owned_into_iter", &f, &flat, &x));
 }
+
+/// The issue-9 G1 program (array seed 4 #69): an array reference inside a value `if` whose
+/// other branch returns, after an earlier early return in the same expression.
+#[differentiable]
+pub fn array_ref_in_guarded_if(c: bool, x: f64, r: ndarray::Array1<f64>) -> f64 {
+    let tmp = x * 2.0;
+    let t = (if c { return 1.0 } else { 1.86 }) * if c { return (tmp * &r).dot(&r) } else { 1.0 };
+    t * x * r.sum()
+}
+
+#[test]
+fn array_reference_in_a_guarded_value_if() {
+    let r = ndarray::arr1(&[1.0, 2.0]);
+    let (gx, gr) = grad_array_ref_in_guarded_if(false, 0.5, r.clone());
+    assert!(
+        close(gx, 1.86 * 3.0) && gr.iter().all(|g| close(*g, 1.86 * 0.5)),
+        "{gx} {gr}"
+    );
+    // c = true returns at the first `if`: the constant 1.
+    let (gx, gr) = grad_array_ref_in_guarded_if(true, 0.5, r);
+    assert!(gx == 0.0 && gr.iter().all(|g| *g == 0.0));
+}
+
+/// `m[(i, j)]`, nalgebra's form of a matrix element, on an ndarray matrix and a local matrix.
+#[differentiable]
+pub fn tuple_indices(m: ndarray::ArrayView2<f64>, s: f64) -> f64 {
+    let mut y = ndarray::Array2::zeros((2, 2));
+    for i in 0..2 {
+        for j in 0..2 {
+            y[(i, j)] = m[(j, i)] * s + m[[i, j]];
+        }
+    }
+    y[(0, 1)] * y[(1, 0)] + y[[1, 1]].sin()
+}
+
+#[test]
+fn tuple_indices_read_and_write_matrix_elements() {
+    let m = ndarray::arr2(&[[0.3, -1.2], [0.8, 2.0]]);
+    let (gm, gs) = grad_tuple_indices(m.view(), 0.7);
+    let mut flat: Vec<f64> = gm.iter().copied().collect();
+    flat.push(gs);
+    let f = |p: &[f64]| {
+        let m = ndarray::Array2::from_shape_vec((2, 2), p[..4].to_vec()).unwrap();
+        tuple_indices(m.view(), p[4])
+    };
+    assert!(check(
+        "tuple_indices",
+        &f,
+        &flat,
+        &[0.3, -1.2, 0.8, 2.0, 0.7]
+    ));
+}

@@ -1,10 +1,10 @@
-//! nalgebra vectors as differentiated parameters: `DVector<f64>`, `SVector<f64, N>` and its
-//! aliases, by value and by reference; gradients of the same type, checked against central
+//! nalgebra vectors and matrices as differentiated parameters: `DVector<f64>`, `SVector<f64, N>` and its
+//! aliases, `DMatrix<f64>` and `Matrix2x3<f64>` read as `m[(i, j)]`, by value and by reference; gradients of the same type, checked against central
 //! differences at many points and against hand formulas; calls between functions; `jvp_*`;
 //! Adam over a `DVector`.
 
 use autodiff_runtime::differentiable;
-use nalgebra::{DVector, SVector, Vector3};
+use nalgebra::{DMatrix, DVector, Matrix2x3, SVector, Vector3};
 
 /// Σ 100 (x[i+1] − x[i]²)² + (1 − x[i])².
 #[differentiable]
@@ -159,4 +159,75 @@ fn adam_updates_a_dvector() {
         adam.step(&mut x, &g).unwrap();
     }
     assert!(rosenbrock(&x) < 1e-3, "{x}");
+}
+
+/// `xᵀ A x + Σ sin(A[i, j])`: a `DMatrix` read element by element with `m[(i, j)]`.
+#[differentiable]
+pub fn quadratic(a: &DMatrix<f64>, x: &DVector<f64>) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.nrows() {
+        for j in 0..a.ncols() {
+            s += x[i] * a[(i, j)] * x[j] + a[(i, j)].sin();
+        }
+    }
+    s
+}
+
+/// A fixed-size matrix by value, with an iterator chain over its elements (column-major).
+#[differentiable]
+pub fn frobenius_tanh(m: Matrix2x3<f64>, scale: f64) -> f64 {
+    m.iter().map(|v| (v * scale).tanh()).sum::<f64>() + m[(1, 2)] * m[(0, 0)]
+}
+
+#[test]
+fn matrix_gradients_match_finite_differences_and_the_formula() {
+    for p in points(9 + 3) {
+        let a = DMatrix::from_row_slice(3, 3, &p[..9]);
+        let x = DVector::from_column_slice(&p[9..]);
+        let (ga, gx) = grad_quadratic(&a, &x);
+        assert_eq!(ga.shape(), (3, 3));
+        // ∂/∂A[i, j] = x_i x_j + cos A[i, j]; ∂/∂x = (A + Aᵀ) x.
+        for i in 0..3 {
+            for j in 0..3 {
+                let want = x[i] * x[j] + a[(i, j)].cos();
+                assert!((ga[(i, j)] - want).abs() <= 1e-12 * want.abs().max(1.0));
+            }
+        }
+        let want_x = (&a + a.transpose()) * &x;
+        close(gx.as_slice(), want_x.as_slice());
+        let fa = fd(
+            &|v: &[f64]| quadratic(&DMatrix::from_column_slice(3, 3, v), &x),
+            a.as_slice(),
+        );
+        close(ga.as_slice(), &fa);
+    }
+    for p in points(7) {
+        let m = Matrix2x3::from_column_slice(&p[..6]);
+        let (gm, gs) = grad_frobenius_tanh(m, p[6]);
+        let fm = fd(
+            &|v: &[f64]| frobenius_tanh(Matrix2x3::from_column_slice(v), p[6]),
+            m.as_slice(),
+        );
+        close(gm.as_slice(), &fm);
+        let fs = fd(&|v: &[f64]| frobenius_tanh(m, v[0]), &[p[6]]);
+        close(&[gs], &fs);
+    }
+}
+
+#[test]
+fn adam_fits_a_matrix() {
+    use autodiff_runtime::optim::{Adam, Optimizer};
+    let x = DVector::from_column_slice(&[0.3, -0.7, 1.1]);
+    let mut a = DMatrix::from_element(3, 3, 0.2);
+    let mut opt = Adam::new(0.05);
+    let start = quadratic(&a, &x);
+    for _ in 0..200 {
+        let (ga, _) = grad_quadratic(&a, &x);
+        opt.step(&mut a, &ga).expect("same shapes");
+    }
+    assert!(
+        quadratic(&a, &x) < start - 1.0,
+        "{start} -> {}",
+        quadratic(&a, &x)
+    );
 }

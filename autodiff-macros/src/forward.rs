@@ -164,11 +164,8 @@ impl<'a> Fwd<'a> {
             } => {
                 let a = self.tan_of(arr).unwrap_or_default();
                 let idx: Vec<TokenStream> = idx.iter().map(|i| self.g.opnd(i)).collect();
-                if *multi {
-                    quote!(#a[[#(#idx),*]])
-                } else {
-                    quote!(#a[#(#idx),*])
-                }
+                let b = crate::ir::index_brackets(*multi, &idx);
+                quote!(#a #b)
             }
             op => self.rule_tangent(op, l.dst),
         };

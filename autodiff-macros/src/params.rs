@@ -203,15 +203,12 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
                 if let Some(dims) = dims {
                     return ParamKind::Nd { dims, is_ref };
                 }
-                // nalgebra's vectors of f64; its matrices are not differentiated (yet).
+                // nalgebra's vectors and matrices of f64 (matrices are read `m[(i, j)]`).
+                let generic_args = |n: usize| matches!(&last.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == n);
                 let na_vector = match name.as_str() {
-                    "DVector" | "Vector1" | "Vector2" | "Vector3" | "Vector4" | "Vector5"
-                    | "Vector6" => elem_f64 && args.len() == 1,
-                    "SVector" => {
-                        elem_f64
-                            && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == 2)
-                    }
-                    _ => false,
+                    "SVector" => elem_f64 && generic_args(2),
+                    "SMatrix" => elem_f64 && generic_args(3),
+                    n => elem_f64 && args.len() == 1 && is_nalgebra_alias(n),
                 };
                 if na_vector {
                     return ParamKind::Na {
@@ -231,6 +228,27 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
         );
     }
     ParamKind::Other
+}
+
+/// `DVector`, `DMatrix` and nalgebra's fixed-size aliases of one type argument: `Vector1` to
+/// `Vector6`, `Matrix1` to `Matrix6`, `Matrix2x3` and the other `MatrixRxC` up to 6.
+fn is_nalgebra_alias(name: &str) -> bool {
+    let small = |d: &str| matches!(d, "1" | "2" | "3" | "4" | "5" | "6");
+    match name {
+        "DVector" | "DMatrix" => true,
+        _ => {
+            if let Some(n) = name.strip_prefix("Vector") {
+                small(n)
+            } else if let Some(rc) = name.strip_prefix("Matrix") {
+                match rc.split_once('x') {
+                    Some((r, c)) => small(r) && small(c),
+                    None => small(rc),
+                }
+            } else {
+                false
+            }
+        }
+    }
 }
 
 fn is_f64(ty: &syn::Type) -> bool {

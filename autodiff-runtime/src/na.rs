@@ -1,11 +1,12 @@
-//! nalgebra vectors as parameters (feature `nalgebra`): `DVector<f64>` and `SVector<f64, N>`
-//! (`Vector2<f64>`, ...) have adjoints of their own type, accumulate contributions, give
+//! nalgebra vectors and matrices as parameters (feature `nalgebra`): `DVector<f64>`,
+//! `SVector<f64, N>` (`Vector2<f64>`, ...), `DMatrix<f64>` and `SMatrix<f64, R, C>`
+//! (`Matrix3<f64>`, ...) have adjoints of their own type, accumulate contributions, give
 //! `jvp_*` tangents and are updated by the optimizers, like `Vec<f64>` and `[f64; N]`.
 
 use crate::array::{Acc, FirstAdj, ZeroAdj};
 use crate::params::Params;
 use crate::tangent::{FlattenInto, TangentDot};
-use nalgebra::{DVector, SVector};
+use nalgebra::{DMatrix, DVector, SMatrix};
 
 impl ZeroAdj for DVector<f64> {
     type Adj = DVector<f64>;
@@ -16,12 +17,22 @@ impl ZeroAdj for DVector<f64> {
     }
 }
 
-impl<const N: usize> ZeroAdj for SVector<f64, N> {
-    type Adj = SVector<f64, N>;
-    /// `SVector::zeros()`.
+impl ZeroAdj for DMatrix<f64> {
+    type Adj = DMatrix<f64>;
+    /// `DMatrix::zeros(nrows, ncols)`.
     #[inline]
-    fn zero_adj(&self) -> SVector<f64, N> {
-        SVector::zeros()
+    fn zero_adj(&self) -> DMatrix<f64> {
+        DMatrix::zeros(self.nrows(), self.ncols())
+    }
+}
+
+/// Also `SVector<f64, N>`, which is `SMatrix<f64, N, 1>`.
+impl<const R: usize, const C: usize> ZeroAdj for SMatrix<f64, R, C> {
+    type Adj = SMatrix<f64, R, C>;
+    /// `SMatrix::zeros()`.
+    #[inline]
+    fn zero_adj(&self) -> SMatrix<f64, R, C> {
+        SMatrix::zeros()
     }
 }
 
@@ -38,10 +49,10 @@ macro_rules! vector_adjoint {
         }
 
         impl<$($gen)*> Acc<$v> for $v {
-            /// **Panics** when the lengths differ.
+            /// **Panics** when the shapes differ.
             #[inline]
             fn acc(&mut self, g: &$v) {
-                assert_eq!(self.len(), g.len(), "adjoint and contribution lengths differ");
+                assert_eq!(self.shape(), g.shape(), "adjoint and contribution shapes differ");
                 self.iter_mut().zip(g.iter()).for_each(|(a, b)| *a += *b);
             }
         }
@@ -80,11 +91,15 @@ macro_rules! vector_adjoint {
             }
 
             fn same_shape(&self, other: &Self) -> bool {
-                self.len() == other.len()
+                self.shape() == other.shape()
             }
 
+            /// `[len]` for a vector, `[rows, cols]` for a matrix.
             fn dims(&self) -> Vec<usize> {
-                vec![self.len()]
+                match self.shape() {
+                    (n, 1) => vec![n],
+                    (r, c) => vec![r, c],
+                }
             }
 
             fn elems(&self) -> impl Iterator<Item = &f64> {
@@ -99,4 +114,5 @@ macro_rules! vector_adjoint {
 }
 
 vector_adjoint!([] DVector<f64>);
-vector_adjoint!([const N: usize,] SVector<f64, N>);
+vector_adjoint!([] DMatrix<f64>);
+vector_adjoint!([const R: usize, const K: usize,] SMatrix<f64, R, K>);

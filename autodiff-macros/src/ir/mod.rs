@@ -234,7 +234,8 @@ pub enum Op {
     Ref(Operand),
     /// `t.i`: a part of a call's tuple result.
     Field(Operand, usize),
-    /// `a[i]` or `a[[i, j]]` (`multi`); `by_ref` gives `&a[i]`.
+    /// `a[i]`, `a[[i, j]]` (`multi`) or `a[(i, j)]` (several indices, not `multi`: nalgebra's
+    /// form, which ndarray accepts too); `by_ref` gives `&a[i]`. See [`index_brackets`].
     Index {
         arr: Operand,
         idx: Vec<Operand>,
@@ -544,4 +545,16 @@ pub struct Func {
     pub results: Vec<Operand>,
     pub tuple_output: bool,
     pub values: Vec<ValueInfo>,
+}
+
+/// The brackets of an element access: `[i]`, `[[i, j]]` when `multi`, `[(i, j)]` for several
+/// indices written as a tuple.
+pub fn index_brackets(multi: bool, idx: &[proc_macro2::TokenStream]) -> proc_macro2::TokenStream {
+    if multi {
+        quote::quote!([[#(#idx),*]])
+    } else if idx.len() > 1 {
+        quote::quote!([(#(#idx),*)])
+    } else {
+        quote::quote!([#(#idx),*])
+    }
 }

@@ -1,4 +1,5 @@
-//! nalgebra vectors (`DVector<f64>`, `SVector<f64, N>`) are read element by element: `x[i]`,
+//! nalgebra vectors and matrices (`DVector<f64>`, `SVector<f64, N>`, `DMatrix<f64>`,
+//! `SMatrix<f64, R, C>`) are read element by element: `x[i]`, `m[(i, j)]`,
 //! `x.len()`, loops and iterator chains over their elements (which lower to index loops), and
 //! passed whole to other `#[differentiable]` functions. Their whole-vector operations (`dot`,
 //! `norm`, `+`, `*` — a matrix product in nalgebra) have no rules here: they are refused on the
@@ -51,7 +52,7 @@ fn check(stmts: &[Stmt], na: &mut [bool], errors: &mut Errors) {
                 if !allowed {
                     errors.at_span(
                         l.span,
-                        "nalgebra vectors are read element by element in a #[differentiable] function (`x[i]`, `x.len()`, `for v in x.iter()`, iterator chains) and passed whole to #[differentiable] functions; their whole-vector operations (`dot`, `norm`, `+`, `*`) are not differentiated: write the loop (`x.iter().zip(y.iter()).map(|(a, b)| a * b).sum::<f64>()`), or take ndarray arrays",
+                        "nalgebra vectors and matrices are read element by element in a #[differentiable] function (`x[i]`, `m[(i, j)]`, `x.len()`, `for v in x.iter()`, iterator chains) and passed whole to #[differentiable] functions; their whole-vector operations (`dot`, `norm`, `+`, `*`) are not differentiated: write the loop (`x.iter().zip(y.iter()).map(|(a, b)| a * b).sum::<f64>()`), or take ndarray arrays",
                     );
                 }
             }

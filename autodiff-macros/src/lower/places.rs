@@ -12,6 +12,8 @@ impl Lowerer<'_> {
         let arr = self.operand(&i.expr, out);
         let (idx, multi) = match strip_parens(&i.index) {
             syn::Expr::Array(a) => (self.operands(&a.elems, out), true),
+            // `m[(i, j)]`: nalgebra's element of a matrix (ndarray's too).
+            syn::Expr::Tuple(t) if t.elems.len() > 1 => (self.operands(&t.elems, out), false),
             // `x[a..b]` of a slice, `Vec` or fixed array: always by reference (`&x[a..b]`).
             syn::Expr::Range(r) => return self.range_index(arr?, r, i, out),
             other => (self.operand(other, out).map(|o| vec![o]), false),
@@ -62,24 +64,19 @@ impl Lowerer<'_> {
                 return;
             }
         };
-        let (idx, multi) = match strip_parens(&i.index) {
-            syn::Expr::Array(a) => {
-                let mut ops = vec![];
-                for e in &a.elems {
-                    let Some(o) = self.operand(e, out) else {
-                        return;
-                    };
-                    ops.push(o);
-                }
-                (ops, true)
-            }
-            other => {
-                let Some(o) = self.operand(other, out) else {
-                    return;
-                };
-                (vec![o], false)
-            }
+        // `y[i]`, `m[[i, j]]` (`multi`), `m[(i, j)]`.
+        let (elems, multi): (Vec<&syn::Expr>, bool) = match strip_parens(&i.index) {
+            syn::Expr::Array(a) => (a.elems.iter().collect(), true),
+            syn::Expr::Tuple(t) if t.elems.len() > 1 => (t.elems.iter().collect(), false),
+            other => (vec![other], false),
         };
+        let mut idx = Vec::with_capacity(elems.len());
+        for e in elems {
+            let Some(o) = self.operand(e, out) else {
+                return;
+            };
+            idx.push(o);
+        }
         let id = self.write_count;
         self.write_count += 1;
         out.push(Stmt::Write(Write {

@@ -75,11 +75,8 @@ impl Gen<'_> {
 
     pub(super) fn elem(&self, arr: &Ident, idx: &[Operand], multi: bool) -> TokenStream {
         let idx: Vec<TokenStream> = idx.iter().map(|o| self.opnd(o)).collect();
-        if multi {
-            quote!(#arr[[#(#idx),*]])
-        } else {
-            quote!(#arr[#(#idx),*])
-        }
+        let b = crate::ir::index_brackets(multi, &idx);
+        quote!(#arr #b)
     }
 
     /// A write for forward mode, which records nothing.
@@ -307,11 +304,8 @@ impl Gen<'_> {
                 } else {
                     quote_spanned!(sp=> )
                 };
-                if *multi {
-                    quote_spanned!(sp=> #r #a[[#(#idx),*]])
-                } else {
-                    quote_spanned!(sp=> #r #a[#(#idx),*])
-                }
+                let b = crate::ir::index_brackets(*multi, &idx);
+                quote_spanned!(sp=> #r #a #b)
             }
             // Handled above.
             Op::NewArray(_) => return TokenStream::new(),

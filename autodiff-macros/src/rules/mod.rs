@@ -133,11 +133,8 @@ pub fn rule(op: &Op, i: usize, e: &Env) -> Option<Contrib> {
             // v = a[i]: ā[i] += g
             let (t, g) = (&e.targets[0], e.g());
             let idx: Vec<TokenStream> = (1..e.args.len()).map(|k| e.a(k)).collect();
-            return Some(Contrib::Stmt(if *multi {
-                quote!(#t[[#(#idx),*]] += #g;)
-            } else {
-                quote!(#t[#(#idx),*] += #g;)
-            }));
+            let b = crate::ir::index_brackets(*multi, &idx);
+            return Some(Contrib::Stmt(quote!(#t #b += #g;)));
         }
         Op::Array(m, _) => return array_rule(*m, i, e, &rt),
         Op::Slice { elems, std, .. } => {

@@ -586,7 +586,8 @@ fn show_ir(name: &Ident, ir: &Func) {
 }
 
 /// `AUTODIFF_EXPAND=name` (or `*`) prints what the attribute generates for the functions of
-/// that name to the compiler's standard error, pretty-printed. The macro runs again only when
+/// that name to the compiler's standard error (pretty-printed with the feature
+/// `pretty-expansion`, otherwise for `rustfmt` to format). The macro runs again only when
 /// the file is recompiled (touch it, or `cargo clean -p <crate>`).
 fn show_expansion(name: &Ident, out: &TokenStream) {
     let Ok(wanted) = std::env::var("AUTODIFF_EXPAND") else {
@@ -595,9 +596,32 @@ fn show_expansion(name: &Ident, out: &TokenStream) {
     if wanted != "*" && wanted.split(',').all(|w| *name != w.trim()) {
         return;
     }
-    let text = match syn::parse2::<syn::File>(out.clone()) {
+    eprintln!(
+        "// ===== #[differentiable] fn {name}: generated code =====\n{}",
+        pretty(out)
+    );
+}
+
+/// The generated code pretty-printed by prettyplease (feature `pretty-expansion`).
+#[cfg(feature = "pretty-expansion")]
+fn pretty(out: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(out.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => out.to_string(),
-    };
-    eprintln!("// ===== #[differentiable] fn {name}: generated code =====\n{text}");
+    }
+}
+
+/// Without prettyplease (which every build of the macro would otherwise compile): each item on
+/// one line, valid Rust that `rustfmt --edition 2024` formats.
+#[cfg(not(feature = "pretty-expansion"))]
+fn pretty(out: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(out.clone()) {
+        Ok(file) => file
+            .items
+            .iter()
+            .map(|item| quote::ToTokens::to_token_stream(item).to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(_) => out.to_string(),
+    }
 }

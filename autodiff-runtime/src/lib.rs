@@ -62,7 +62,12 @@
 //!   `value_and_grad_*`;
 //! - [`check`]: central finite differences and gradient checks;
 //! - `batch` (feature `batch`): evaluate a function or its gradient over many points on all cores (`vmap`);
-//! - [`ndarray`]: the ndarray it was built with, so users need no second dependency.
+//! - [`ndarray`]: the ndarray it was built with, so users need no second dependency;
+//! - `nalgebra` (feature `nalgebra`): nalgebra vectors and matrices as differentiated parameters;
+//! - `argmin` (feature `argmin`): a function and its generated gradient as an argmin problem.
+//!
+//! `optim` and `check` are default features. The feature `pretty-expansion` formats what
+//! `AUTODIFF_EXPAND=f cargo build` prints (it adds prettyplease to the build).
 //!
 //! See the repository README for the supported syntax, how it works and the benchmarks.
 

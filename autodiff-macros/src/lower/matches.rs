@@ -110,7 +110,10 @@ impl Lowerer<'_> {
         if value {
             self.expr(arm.body, out)
         } else {
-            self.expr_stmt(arm.body, out);
+            // `pattern => (a, b),` in a tuple-valued `match` (see `tuple_branches.rs`).
+            if !self.tuple_tail_expr(arm.body, out) {
+                self.expr_stmt(arm.body, out);
+            }
             None
         }
     }

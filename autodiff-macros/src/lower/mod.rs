@@ -38,6 +38,7 @@ mod nalgebra_values;
 mod places;
 mod stmts;
 mod syntax;
+mod tuple_branches;
 mod tuples;
 
 pub(crate) use crate::params::type_name;
@@ -157,6 +158,8 @@ pub struct Lowerer<'e> {
     n_params: usize,
     /// The parameters that are owned `Vec<f64>` or `[f64; N]`.
     owned_vectors: Vec<ValId>,
+    /// Set while the branches of a tuple-valued `if`/block/`match` are lowered.
+    tuple_tail: Option<tuple_branches::TupleTail>,
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
@@ -178,6 +181,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         checkpoint: None,
         n_params: 0,
         owned_vectors: Vec::new(),
+        tuple_tail: None,
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
     // `pullback_g` in a caller of `g`) would shadow it there: the generated functions give it a

@@ -17,8 +17,13 @@ impl Lowerer<'_> {
         while i < stmts.len() {
             if let Jump::Maybe(flags) = self.jump_state() {
                 if !value_block && let Some(end) = flat_segment(stmts, i) {
+                    let has_tail = end == stmts.len();
                     self.guard(flags, out, |lw, body| {
-                        lw.stmts(&stmts[i..end], body, false);
+                        if has_tail {
+                            lw.stmts(&stmts[i..end], body, false);
+                        } else {
+                            lw.outside_tuple_tail(|lw| lw.stmts(&stmts[i..end], body, false));
+                        }
                         None
                     });
                     i = end;
@@ -31,7 +36,12 @@ impl Lowerer<'_> {
                 return self.guard(flags, out, |lw, body| lw.stmts(rest, body, value_block));
             }
             let last = i + 1 == stmts.len();
-            tail = self.stmt(&stmts[i], out, last && value_block);
+            tail = match &stmts[i] {
+                // The tail of a branch of a tuple-valued `if` (see `tuple_branches.rs`).
+                syn::Stmt::Expr(e, None) if last && self.tuple_tail_expr(e, out) => None,
+                s if last => self.stmt(s, out, value_block),
+                s => self.outside_tuple_tail(|lw| lw.stmt(s, out, false)),
+            };
             match self.jump_state() {
                 Jump::Clear => {}
                 // Nothing after an unconditional jump runs; a value block's value is unused.

@@ -27,6 +27,11 @@ impl Lowerer<'_> {
         }
         let ok = match pat {
             syn::Pat::Slice(sl) => self.slice_let(sl, &init.expr, out),
+            syn::Pat::Tuple(t) if Self::is_branching(&init.expr) => {
+                let parts = self.tuple_of_branches(&init.expr, t.elems.len(), out);
+                let val = ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect());
+                self.bind_pattern(pat, val, out)
+            }
             syn::Pat::Tuple(t) if matches!(strip_parens(&init.expr), syn::Expr::Call(c) if self.is_tuple_call(c)) => {
                 match self.tuple_value(&init.expr, t.elems.len(), out) {
                     Some(parts) => {
@@ -94,6 +99,10 @@ impl Lowerer<'_> {
             return;
         };
         let val = match strip_parens(&a.right) {
+            e if Self::is_branching(e) => {
+                let parts = self.tuple_of_branches(&a.right, lhs.elems.len(), out);
+                Some(ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect()))
+            }
             syn::Expr::Call(c) if self.is_tuple_call(c) => self
                 .tuple_value(&a.right, lhs.elems.len(), out)
                 .map(|parts| ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect())),

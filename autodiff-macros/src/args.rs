@@ -1,4 +1,4 @@
-//! The attribute's arguments: nothing, `wrt(name, ...)`, `crate = path`, or both.
+//! The attribute's arguments: nothing, or any of `wrt(name, ...)`, `hessian`, `crate = path`.
 
 use crate::error::Errors;
 use proc_macro2::{Ident, TokenStream};
@@ -12,6 +12,8 @@ pub struct Args {
     /// `crate = path`: where the runtime is, when the user's crate renamed its dependency
     /// (`ad = { package = "autodiff-runtime" }`), as serde's `#[serde(crate = "..")]`.
     pub krate: Option<syn::Path>,
+    /// `hessian`: also `hvp_f` and `hessian_f` (see `hessian.rs`), where the word was written.
+    pub hessian: Option<proc_macro2::Span>,
 }
 
 struct Wrt(Vec<Ident>);
@@ -32,7 +34,13 @@ impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut args = Args::default();
         loop {
-            if input.peek(syn::Token![crate]) {
+            if input.peek(syn::Ident) && input.fork().parse::<Ident>().is_ok_and(|i| i == "hessian")
+            {
+                let word: Ident = input.parse()?;
+                if args.hessian.replace(word.span()).is_some() {
+                    return Err(syn::Error::new(word.span(), "`hessian` is given twice"));
+                }
+            } else if input.peek(syn::Token![crate]) {
                 let at = input.span();
                 let path = parse_crate(input)?;
                 if args.krate.replace(path).is_some() {
@@ -64,14 +72,14 @@ impl Wrt {
         let key: Ident = input.parse().map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected `wrt(param, ...)` (the parameters to differentiate with respect to) or `crate = path`",
+                "expected `wrt(param, ...)` (the parameters to differentiate with respect to), `hessian` or `crate = path`",
             )
         })?;
         if key != "wrt" {
             return Err(syn::Error::new(
                 key.span(),
                 format!(
-                    "unknown argument `{key}`: the arguments of #[differentiable] are `wrt(param, ...)` and `crate = path`"
+                    "unknown argument `{key}`: the arguments of #[differentiable] are `wrt(param, ...)`, `hessian` and `crate = path`"
                 ),
             ));
         }
@@ -106,14 +114,14 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
             }
             args
         }
-        Err(e) if e.to_string().contains("wrt(") => {
+        Err(e) if e.to_string().contains("wrt(") || e.to_string().contains("hessian") => {
             errors.push(e);
             Args::default()
         }
         Err(e) => {
             errors.push(syn::Error::new(
                 e.span(),
-                format!("{e}: the arguments of #[differentiable] are `wrt(param, ...)`, naming f64 or array parameters, such as `wrt(x, theta)`, and `crate = path` for a renamed dependency"),
+                format!("{e}: the arguments of #[differentiable] are `wrt(param, ...)`, naming f64 or array parameters, such as `wrt(x, theta)`, `hessian` for `hvp_*` and `hessian_*`, and `crate = path` for a renamed dependency"),
             ));
             Args::default()
         }

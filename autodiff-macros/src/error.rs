@@ -27,6 +27,14 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
+    /// The first error's message (for an error that reports another's).
+    pub fn first_message(&self) -> Option<String> {
+        self.combined
+            .as_ref()
+            .and_then(|e| e.clone().into_iter().next())
+            .map(|e| e.to_string())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.combined.is_none()
     }

@@ -14,6 +14,7 @@ mod custom;
 mod error;
 mod expand;
 mod forward;
+mod hessian;
 mod ir;
 mod jacobian;
 mod lower;

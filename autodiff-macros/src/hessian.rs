@@ -1,0 +1,407 @@
+//! Second order, `#[differentiable(hessian)]`: `hvp_f` and `hessian_f` by reverse over forward.
+//!
+//! Transformations compose here at the source level. Forward mode turns `f` into `jvp_f`, a
+//! plain function of the parameters and their tangents that returns the value and the
+//! directional derivative ∇f·v. That function is itself a program of the contract (lets,
+//! arithmetic, math functions, loops, branches choosing a (value, tangent) pair, calls of other
+//! functions' `jvp_*`), so it goes through lowering and reverse mode again like any user
+//! function; its pullback, seeded with (0, 1), gives ∂(∇f·v)/∂x = H v at the cost of a few
+//! gradients, whatever the dimension. `hessian_f` stacks one such product per unit vector.
+//!
+//! The few runtime helpers the forward rules call (`powi_da`, `max_picks_first`, ...) are
+//! written out as the expressions they compute before the second pass, so that it sees only
+//! what it knows how to differentiate. What the second pass cannot take (whole-array operations,
+//! whose `jvp_f` comes from a pullback) is one error on the `hessian` argument.
+
+use crate::error::Errors;
+use crate::expand::{grad_tuple, names, plain_inputs};
+use crate::ir::ParamKind;
+use crate::params::ParamSpec;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
+
+pub(crate) struct Parts<'a> {
+    pub func: &'a syn::ItemFn,
+    pub ps: &'a [ParamSpec],
+    /// The active parameters, in `grad_f`'s order.
+    pub wrt: &'a [usize],
+    /// What forward mode generated: `jvp_f`.
+    pub jvp: &'a TokenStream,
+    pub lints: &'a TokenStream,
+    /// The `hessian` argument, where errors go.
+    pub at: Span,
+}
+
+/// Generated locals: mixed-site, so that no user name can shadow them or be shadowed.
+fn own(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// `pullback_jvp_f`, `hvp_f` and `hessian_f`, or one error saying why they cannot be made.
+pub(crate) fn items(p: &Parts, errors: &mut Errors) -> TokenStream {
+    if let Some(why) = unsupported(p) {
+        errors.at_span(p.at, why);
+        return TokenStream::new();
+    }
+    let Some(jvp_fn) = second_pass_input(p.jvp) else {
+        errors.at_span(
+            p.at,
+            "`hessian`: this function has whole-array operations, which have no forward rule yet, so its second derivatives cannot be generated; read the arrays element by element (loops or iterator chains)",
+        );
+        return TokenStream::new();
+    };
+    let jvp_tokens = quote!(#jvp_fn);
+    let mut inner = Errors::default();
+    let namer = crate::names::Namer::for_item(&jvp_tokens);
+    let Some(ir) = crate::lower::lower_fn(&jvp_fn, &namer, &mut inner).filter(|_| inner.is_empty())
+    else {
+        let detail = inner.first_message().unwrap_or_default();
+        errors.at_span(
+            p.at,
+            format!("`hessian`: the forward-mode code of this function cannot be differentiated again ({detail}); this is a limitation of #[differentiable], please report it with the function"),
+        );
+        return TokenStream::new();
+    };
+    let jps: Vec<ParamSpec> = ir
+        .params
+        .iter()
+        .map(|q| ParamSpec {
+            ident: q.ident.clone(),
+            ty: q.ty.clone(),
+            kind: q.kind.clone(),
+        })
+        .collect();
+    let all: Vec<usize> = (0..jps.len()).filter(|i| jps[*i].kind.is_float()).collect();
+    let active_all: Vec<usize> = all.iter().map(|i| ir.params[*i].val).collect();
+    let an_all = crate::analyse::analyse(&ir, &active_all);
+    let g_all = crate::reverse::Gen::new(&ir, &an_all).without_debug();
+    let hidden = quote!(#[doc(hidden)]);
+    let pullback = crate::expand::pullback_item(&jvp_fn, &ir, &jps, &g_all, &active_all, &{
+        let l = p.lints;
+        quote!(#hidden #l)
+    });
+    let mut out = pullback;
+    out.extend(hvp(p, &jvp_fn));
+    out.extend(hessian(p));
+    out
+}
+
+/// Why `hessian` cannot be given to this function, if it cannot.
+fn unsupported(p: &Parts) -> Option<String> {
+    if crate::params::tuple_output(&p.func.sig).is_some() {
+        return Some("`hessian` is for functions with one f64 output; for several outputs, differentiate each in its own function".into());
+    }
+    if crate::context::in_impl(p.func) {
+        return Some("`hessian` is not supported on methods and associated functions yet; write a free function".into());
+    }
+    for q in p.ps {
+        let ok = matches!(
+            q.kind,
+            ParamKind::Scalar
+                | ParamKind::ScalarRef
+                | ParamKind::Slice { .. }
+                | ParamKind::Fixed { .. }
+                | ParamKind::Nd { dims: 1, .. }
+                | ParamKind::Other
+        );
+        if !ok {
+            return Some(format!(
+                "`hessian` takes functions of f64s, slices, `Vec<f64>`, `[f64; N]` and 1-D arrays; `{}` is not one of them",
+                q.ident
+            ));
+        }
+    }
+    None
+}
+
+/// `jvp_f` as a function for the second pass: attributes dropped, `_` parameters named, the
+/// body's extra block removed, runtime helpers written out. `None` when it was made from a
+/// pullback (it calls `pullback_f`), which the second pass cannot differentiate.
+fn second_pass_input(jvp: &TokenStream) -> Option<syn::ItemFn> {
+    let mut f: syn::ItemFn = syn::parse2(jvp.clone()).ok()?;
+    f.attrs.clear();
+    // Names for the `_` parameters that no identifier of the function has.
+    let text = jvp.to_string();
+    let mut stem = "unused_tangent_".to_owned();
+    while text.contains(&stem) {
+        stem.push('_');
+    }
+    for (k, input) in f.sig.inputs.iter_mut().enumerate() {
+        if let syn::FnArg::Typed(pt) = input
+            && matches!(*pt.pat, syn::Pat::Wild(_))
+        {
+            let name = format_ident!("{}{}", stem, k);
+            *pt.pat = syn::parse_quote!(#name);
+        }
+    }
+    // `{ { body } }`: the function's tail is the inner block's.
+    if f.block.stmts.len() == 1
+        && let syn::Stmt::Expr(syn::Expr::Block(inner), None) = &f.block.stmts[0]
+    {
+        let inner = inner.block.clone();
+        *f.block = inner;
+    }
+    let mut helpers = WriteOutHelpers { unknown: false };
+    helpers.visit_block_mut(&mut f.block);
+    (!helpers.unknown).then_some(f)
+}
+
+/// Replaces calls of the runtime's derivative helpers by what they compute, in plain Rust.
+struct WriteOutHelpers {
+    /// A call into the runtime that has no plain form (a pullback, an array helper).
+    unknown: bool,
+}
+
+impl VisitMut for WriteOutHelpers {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, e);
+        let syn::Expr::Call(c) = e else {
+            return;
+        };
+        let syn::Expr::Path(path) = &*c.func else {
+            return;
+        };
+        let segs: Vec<String> = path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if !segs.iter().any(|s| s == "__rt") {
+            if segs.last().is_some_and(|s| s.starts_with("pullback_")) {
+                self.unknown = true;
+            }
+            return;
+        }
+        let a: Vec<&syn::Expr> = c.args.iter().collect();
+        let written: Option<syn::Expr> = match (segs.last().map(String::as_str), a.as_slice()) {
+            (Some("powi_da"), [x, n]) => Some(syn::parse_quote!(
+                (if (#n) == 0 { 0.0 } else { f64::from(#n) * f64::powi(#x, (#n) - 1) })
+            )),
+            (Some("powf_da"), [x, y]) => Some(syn::parse_quote!(
+                (if (#y) == 0.0 { 0.0 } else { (#y) * f64::powf(#x, (#y) - 1.0) })
+            )),
+            (Some("powf_db"), [x, v]) => Some(syn::parse_quote!(
+                (if (#x) == 0.0 { 0.0 } else { (#v) * f64::ln(#x) })
+            )),
+            (Some("abs_da"), [x]) => Some(syn::parse_quote!(
+                (if (#x) == 0.0 { 0.0 } else { f64::signum(#x) })
+            )),
+            (Some("div_or_zero"), [a, b]) => Some(syn::parse_quote!(
+                (if (#b) == 0.0 { 0.0 } else { (#a) / (#b) })
+            )),
+            (Some("max_picks_first"), [a, b]) => Some(syn::parse_quote!(
+                (!(#a).is_nan() && ((#b).is_nan() || (#a) >= (#b)))
+            )),
+            (Some("min_picks_first"), [a, b]) => Some(syn::parse_quote!(
+                (!(#a).is_nan() && ((#b).is_nan() || (#a) <= (#b)))
+            )),
+            (Some("clamp_picks"), [x, lo, hi]) => Some(syn::parse_quote!(
+                (if (#x) < (#lo) { 1u8 } else if (#x) > (#hi) { 2u8 } else { 0u8 })
+            )),
+            _ => None,
+        };
+        match written {
+            Some(w) => *e = w,
+            None => self.unknown = true,
+        }
+    }
+}
+
+/// The tangents' parameters of `hvp_f`: one per parameter, as `jvp_f` takes them.
+fn tangent_inputs(jvp_fn: &syn::ItemFn, n_params: usize) -> (Vec<TokenStream>, Vec<Ident>) {
+    let mut inputs = vec![];
+    let mut names = vec![];
+    for (k, arg) in jvp_fn.sig.inputs.iter().skip(n_params).enumerate() {
+        if let syn::FnArg::Typed(pt) = arg {
+            let name = own(&format!("v{k}"));
+            let ty = &pt.ty;
+            inputs.push(quote!(#name: #ty));
+            names.push(name);
+        }
+    }
+    (inputs, names)
+}
+
+/// `hvp_f(params.., v..)`: H v for the active parameters, from one pullback of `jvp_f`.
+fn hvp(p: &Parts, jvp_fn: &syn::ItemFn) -> TokenStream {
+    let (func, ps, wrt) = (p.func, p.ps, p.wrt);
+    let (vis, generics, fname) = (&func.vis, &func.sig.generics, &func.sig.ident);
+    let hvp = format_ident!("hvp_{}", fname);
+    let pb = names(jvp_fn).pullback;
+    let inputs = plain_inputs(ps);
+    let (t_inputs, t_names) = tangent_inputs(jvp_fn, ps.len());
+    let uses = crate::custom::argument_uses(ps);
+    let adjoints = own("adjoints");
+    let picks: Vec<TokenStream> = wrt
+        .iter()
+        .map(|i| {
+            let i = syn::Index::from(*i);
+            quote!(#adjoints.#i)
+        })
+        .collect();
+    let grads = if picks.len() == 1 {
+        picks[0].clone()
+    } else {
+        quote!((#(#picks),*))
+    };
+    let gty = grad_tuple(ps, wrt);
+    let doc = format!(
+        "The Hessian of [`{fname}`] times the tangent `v` (one per parameter, as `jvp_{fname}` takes them): the derivative of ∇{fname}·v with respect to the active parameters, shaped as `grad_{fname}` returns them, by reverse mode over forward mode — one forward and one reverse sweep of `jvp_{fname}`, whatever the dimension (generated by `#[differentiable(hessian)]`)."
+    );
+    let lints = p.lints;
+    quote! {
+        #[doc = #doc]
+        #[inline]
+        #lints
+        #vis fn #hvp #generics(#(#inputs,)* #(#t_inputs),*) -> #gty {
+            let #adjoints = #pb(#(#uses,)* #(#t_names,)* (0.0, 1.0));
+            #grads
+        }
+    }
+}
+
+/// `hessian_f(params..)`: the active parameters' Hessian, one `hvp_f` per unit vector.
+fn hessian(p: &Parts) -> TokenStream {
+    let (func, ps, wrt) = (p.func, p.ps, p.wrt);
+    let (vis, generics, fname) = (&func.vis, &func.sig.generics, &func.sig.ident);
+    let hvp = format_ident!("hvp_{}", fname);
+    let hess = format_ident!("hessian_{}", fname);
+    let inputs = plain_inputs(ps);
+    let uses = crate::custom::argument_uses(ps);
+    let (n, col, data, offsets) = (own("n"), own("col"), own("data"), own("offsets"));
+    // Per parameter: its tangent's storage, how the unit vector is put in and taken out, and
+    // what `hvp_f` is passed.
+    let mut decls = vec![];
+    let mut set = vec![];
+    let mut unset = vec![];
+    let mut args = vec![];
+    let mut sizes = vec![];
+    for (k, q) in ps.iter().enumerate() {
+        let t = own(&format!("t{k}"));
+        let x = &q.ident;
+        let position = wrt.iter().position(|w| *w == k);
+        let size = match q.kind {
+            ParamKind::Scalar | ParamKind::ScalarRef => quote!(1),
+            ParamKind::Other => quote!(0),
+            _ => quote!(#x.len()),
+        };
+        match q.kind {
+            ParamKind::Other => {
+                args.push(quote!(()));
+                continue;
+            }
+            ParamKind::Scalar | ParamKind::ScalarRef => {
+                decls.push(quote!(let mut #t: f64 = 0.0;));
+                args.push(quote!(#t));
+                if position.is_some() {
+                    set.push(quote!(#t = 1.0;));
+                    unset.push(quote!(#t = 0.0;));
+                }
+            }
+            ParamKind::Fixed { ref len, .. } => {
+                decls.push(quote!(let mut #t: [f64; #len] = [0.0; #len];));
+                args.push(quote!(&#t));
+                if position.is_some() {
+                    set.push(quote!(#t[#col - #offsets[#k]] = 1.0;));
+                    unset.push(quote!(#t[#col - #offsets[#k]] = 0.0;));
+                }
+            }
+            ParamKind::Nd { .. } => {
+                decls.push(quote!(let mut #t = ::autodiff_runtime::ndarray::Array1::<f64>::zeros(#x.len());));
+                args.push(quote!(&#t));
+                if position.is_some() {
+                    set.push(quote!(#t[#col - #offsets[#k]] = 1.0;));
+                    unset.push(quote!(#t[#col - #offsets[#k]] = 0.0;));
+                }
+            }
+            _ => {
+                decls.push(quote!(let mut #t: ::std::vec::Vec<f64> = ::std::vec![0.0; #x.len()];));
+                args.push(quote!(&#t));
+                if position.is_some() {
+                    set.push(quote!(#t[#col - #offsets[#k]] = 1.0;));
+                    unset.push(quote!(#t[#col - #offsets[#k]] = 0.0;));
+                }
+            }
+        }
+        if position.is_some() {
+            sizes.push((k, size));
+        }
+    }
+    // Each active parameter's first column, in `grad_f`'s order.
+    let order: Vec<usize> = wrt.to_vec();
+    let size_of = |k: usize| {
+        sizes
+            .iter()
+            .find(|(j, _)| *j == k)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| quote!(0))
+    };
+    let offset_steps: Vec<TokenStream> = order
+        .iter()
+        .map(|k| {
+            let s = size_of(*k);
+            quote!(#offsets[#k] = #n; #n += #s;)
+        })
+        .collect();
+    let in_range: Vec<TokenStream> = order
+        .iter()
+        .map(|k| {
+            let s = size_of(*k);
+            quote!(#col >= #offsets[#k] && #col < #offsets[#k] + #s)
+        })
+        .collect();
+    // `set[i]`/`unset[i]` belong to the i-th parameter in `sizes`, which follows declaration
+    // order; pair them with their range checks by parameter.
+    let mut toggles = vec![];
+    let mut unset_all = vec![];
+    for (i, (k, _)) in sizes.iter().enumerate() {
+        let pos = order.iter().position(|w| w == k).unwrap_or(0);
+        let cond = &in_range[pos];
+        let (s, u) = (&set[i], &unset[i]);
+        toggles.push(quote!(if #cond { #s }));
+        unset_all.push(quote!(if #cond { #u }));
+    }
+    let np = ps.len();
+    let hvp_call = quote!(#hvp(#(#uses,)* #(#args),*));
+    let grads = own("grads");
+    let flatten: Vec<TokenStream> = if wrt.len() == 1 {
+        vec![quote!(::autodiff_runtime::__rt::flatten_into(&#grads, &mut #data);)]
+    } else {
+        (0..wrt.len())
+            .map(|i| {
+                let i = syn::Index::from(i);
+                quote!(::autodiff_runtime::__rt::flatten_into(&#grads.#i, &mut #data);)
+            })
+            .collect()
+    };
+    let doc = format!(
+        "The Hessian of [`{fname}`] with respect to its active parameters (every element, in `grad_{fname}`'s order, arrays in their logical order): column `j` is `hvp_{fname}` along the `j`-th unit vector, so the cost is one `hvp_{fname}` per column (generated by `#[differentiable(hessian)]`)."
+    );
+    let lints = p.lints;
+    quote! {
+        #[doc = #doc]
+        #lints
+        #vis fn #hess #generics(#(#inputs),*) -> ::autodiff_runtime::ndarray::Array2<f64> {
+            let mut #offsets = [0usize; #np];
+            let mut #n = 0usize;
+            #(#offset_steps)*
+            #(#decls)*
+            let mut #data: ::std::vec::Vec<f64> = ::std::vec::Vec::with_capacity(#n * #n);
+            for #col in 0..#n {
+                #(#toggles)*
+                let #grads = #hvp_call;
+                #(#flatten)*
+                #(#unset_all)*
+            }
+            // Column `col` was pushed as row `col`: transposed back, `hessian[[i, j]]` is
+            // exactly what the sweep for column `j` computed (symmetric up to rounding).
+            ::autodiff_runtime::ndarray::Array2::from_shape_vec((#n, #n), #data)
+                .expect("one column per active element")
+                .reversed_axes()
+                .as_standard_layout()
+                .into_owned()
+        }
+    }
+}

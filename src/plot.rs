@@ -827,7 +827,7 @@ mod tests {
 
     fn labels(scale: Scale, range: Range<f64>, values: &[f64]) -> Vec<String> {
         let f = tick_formatter(scale, &range);
-        values.iter().map(|v| f(v)).collect()
+        values.iter().map(f).collect()
     }
 
     #[test]

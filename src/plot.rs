@@ -176,10 +176,10 @@ pub enum Marker {
     Square,
 }
 
-/// How a series or a vertical line is drawn: what its legend sample repeats.
+/// How a series is drawn, which its legend sample repeats.
 #[derive(Clone, Copy, Debug)]
 struct Look {
-    color: RGBColor,
+    color: Option<Rgb>,
     width: u32,
     line: LineStyle,
     marker: Option<Marker>,
@@ -187,8 +187,12 @@ struct Look {
 }
 
 impl Look {
+    fn rgb(&self) -> RGBColor {
+        self.color.unwrap_or(Rgb::BLACK).into()
+    }
+
     fn stroke(&self) -> ShapeStyle {
-        self.color.stroke_width(self.width)
+        self.rgb().stroke_width(self.width)
     }
 
     /// Dash and gap lengths in pixels, growing with the width so that thick dashes stay dashes.
@@ -249,12 +253,12 @@ impl<C, DB: DrawingBackend> Drawable<DB> for Glyph<C> {
         let s = look.marker_size;
         let at = std::iter::once(c);
         match look.marker {
-            Some(Marker::Circle) => Circle::new(c, s, look.color.filled()).draw(at, backend, dim),
+            Some(Marker::Circle) => Circle::new(c, s, look.rgb().filled()).draw(at, backend, dim),
             Some(Marker::Cross) => Cross::new(c, s, look.stroke()).draw(at, backend, dim),
             Some(Marker::Square) => {
                 let s = s as i32;
                 let corners = [(c.0 - s, c.1 - s), (c.0 + s, c.1 + s)];
-                Rectangle::new(corners, look.color.filled()).draw(corners.into_iter(), backend, dim)
+                Rectangle::new(corners, look.rgb().filled()).draw(corners.into_iter(), backend, dim)
             }
             None => Ok(()),
         }
@@ -266,25 +270,24 @@ impl<C, DB: DrawingBackend> Drawable<DB> for Glyph<C> {
 pub struct Series {
     name: String,
     points: Vec<(f64, f64)>,
-    color: Option<Rgb>,
-    width: u32,
-    line: LineStyle,
-    marker: Option<Marker>,
-    marker_size: u32,
+    look: Look,
 }
 
 impl Series {
     /// A solid line through `points`, labelled `name` in the legend (an empty name keeps it out
     /// of the legend).
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Series {
-            name: name.into(),
-            points,
+        let look = Look {
             color: None,
             width: 2,
             line: LineStyle::Solid,
             marker: None,
             marker_size: 5,
+        };
+        Series {
+            name: name.into(),
+            points,
+            look,
         }
     }
 
@@ -306,19 +309,19 @@ impl Series {
 
     /// The line and marker colour (default: the next colour of [`Rgb::PALETTE`]).
     pub fn color(mut self, color: Rgb) -> Self {
-        self.color = Some(color);
+        self.look.color = Some(color);
         self
     }
 
     /// The line width in pixels (default 2).
     pub fn width(mut self, width: u32) -> Self {
-        self.width = width;
+        self.look.width = width;
         self
     }
 
     /// How the points are joined (default [`LineStyle::Solid`]).
     pub fn line_style(mut self, line: LineStyle) -> Self {
-        self.line = line;
+        self.look.line = line;
         self
     }
 
@@ -329,13 +332,13 @@ impl Series {
 
     /// Draws `marker` at every point.
     pub fn marker(mut self, marker: Marker) -> Self {
-        self.marker = Some(marker);
+        self.look.marker = Some(marker);
         self
     }
 
     /// The marker radius in pixels (default 5).
     pub fn marker_size(mut self, size: u32) -> Self {
-        self.marker_size = size;
+        self.look.marker_size = size;
         self
     }
 
@@ -624,19 +627,14 @@ impl Figure {
             .map(|v| Series::new(v.label.clone(), vec![(v.x, y_lo), (v.x, y_hi)]).color(v.color));
         let mut any_label = false;
         for (i, s) in self.series.iter().cloned().chain(vertical).enumerate() {
+            let palette = Rgb::PALETTE[i % Rgb::PALETTE.len()];
             let look = Look {
-                color: s
-                    .color
-                    .unwrap_or(Rgb::PALETTE[i % Rgb::PALETTE.len()])
-                    .into(),
-                width: s.width,
-                line: s.line,
-                marker: s.marker,
-                marker_size: s.marker_size,
+                color: Some(s.look.color.unwrap_or(palette)),
+                ..s.look
             };
             for (j, run) in s.segments(self.x_scale, self.y_scale).enumerate() {
                 let points = run.iter().copied();
-                let drawn = match s.line {
+                let drawn = match look.line {
                     LineStyle::Solid => chart.draw_series(LineSeries::new(points, look.stroke())),
                     _ => {
                         let (dash, gap) = look.dashes();
@@ -651,7 +649,7 @@ impl Figure {
                         .legend(move |at| Glyph { at, look, line_len });
                     any_label = true;
                 }
-                if s.marker.is_some() {
+                if look.marker.is_some() {
                     let glyphs = run.iter().map(|&at| Glyph {
                         at,
                         look,

@@ -1,11 +1,14 @@
-//! Every figure function writes a complete PNG of the expected size; the plot layer's SVG output
-//! carries its text. Small synthetic data, so this stays fast.
+//! The committed figures in `docs/figures/` are what the post's reproduction draws now; every
+//! figure function writes a complete PNG of the expected size; the plot layer's SVG output carries
+//! its text.
 
 use std::f64::consts::PI;
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use autodiff_examples::figures;
 use autodiff_examples::plot::{Figure, PlotError, Scale, Series, VLine};
+use autodiff_examples::{figures, post};
 use autodiff_runtime::ndarray::Array2;
 
 /// A fresh directory under Cargo's per-target temporary directory.
@@ -17,30 +20,107 @@ fn out_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Checks the PNG signature, that the first chunk is IHDR and the last IEND, and returns the
-/// width and height that IHDR declares.
+/// The width and height of a PNG that decodes.
 fn png_size(path: &Path) -> (u32, u32) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    decode(path).0
+}
+
+/// A pixel differs when one of its channels moves by more than this (of 255): the faint edges of
+/// antialiased text and lines may shift a little between rasterisers.
+const CHANNEL_TOLERANCE: u8 = 32;
+
+/// The fraction of a figure's pixels that may differ from the committed copy: room for text
+/// rendered slightly differently, far less than a changed curve, tick or label moves (the stale
+/// `weierstrass_derivative.png` this test was written for differed in 13 % of its pixels). What it
+/// lets through is a change of fewer pixels: a 60×60 block painted into a figure (0.4 %), or one
+/// figure's tick labels rewritten (about 0.06 %).
+const MAX_DIFFERING: f64 = 0.005;
+
+/// The command that regenerates `docs/figures/`.
+const REGENERATE: &str = "cargo run --release --example post docs/figures";
+
+/// Every PNG in `docs/figures/` is drawn again by the post's reproduction itself
+/// (`post::weierstrass_part` and `post::portfolio_part`, the post's grids and the reference data)
+/// and compared pixel by pixel with the committed copy: 4 to 8 s in the dev profile (most of it the
+/// norms at opt-level 0 and decoding twelve PNGs), about 1 s with `--release`.
+#[test]
+fn committed_figures_are_up_to_date() {
+    let dir = out_dir("reproduction");
+    let mut fresh = post::weierstrass_part(&dir).unwrap().figures;
+    fresh.extend(post::portfolio_part(&dir).unwrap().figures);
+    let committed_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/figures");
+
+    let mut drawn: Vec<String> = fresh.iter().map(|p| file_name(p)).collect();
+    let mut committed: Vec<String> = std::fs::read_dir(&committed_dir)
+        .unwrap()
+        .map(|entry| file_name(&entry.unwrap().path()))
+        .filter(|name| name.ends_with(".png"))
+        .collect();
+    drawn.sort();
+    committed.sort();
+    assert_eq!(
+        committed, drawn,
+        "docs/figures/ should hold exactly the figures the post draws ({REGENERATE})"
+    );
+
+    let mut stale = Vec::new();
+    for path in &fresh {
+        let name = file_name(path);
+        let fraction = differing_fraction(&committed_dir.join(&name), path);
+        eprintln!("{name}: {:.3} % of the pixels differ", 100.0 * fraction);
+        if fraction > MAX_DIFFERING {
+            stale.push(format!(
+                "{name}: {:.2} % of the pixels differ",
+                100.0 * fraction
+            ));
+        }
+    }
     assert!(
-        bytes.len() > 1000,
-        "{}: only {} bytes",
-        path.display(),
-        bytes.len()
+        stale.is_empty(),
+        "docs/figures/ is stale (more than {} % of the pixels differ from what the post draws now, \
+         in {}):\n  {}\nregenerate it with `{REGENERATE}`",
+        100.0 * MAX_DIFFERING,
+        dir.display(),
+        stale.join("\n  ")
     );
-    assert_eq!(
-        &bytes[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "{}: not a PNG",
-        path.display()
-    );
-    assert_eq!(&bytes[12..16], b"IHDR");
-    assert_eq!(
-        &bytes[bytes.len() - 8..bytes.len() - 4],
-        b"IEND",
-        "truncated PNG"
-    );
-    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-    (be(16), be(20))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// The fraction of pixels that differ between two PNGs of the same size (1.0 if the sizes
+/// differ). Grey counts as equal red, green and blue; alpha is not compared.
+fn differing_fraction(a: &Path, b: &Path) -> f64 {
+    let (size_a, a_channels, a) = decode(a);
+    let (size_b, b_channels, b) = decode(b);
+    if size_a != size_b {
+        return 1.0;
+    }
+    let colour = |p: &[u8], k: usize| if p.len() < 3 { p[0] } else { p[k] };
+    let differing = a
+        .chunks_exact(a_channels)
+        .zip(b.chunks_exact(b_channels))
+        .filter(|(p, q)| (0..3).any(|k| colour(p, k).abs_diff(colour(q, k)) > CHANNEL_TOLERANCE))
+        .count();
+    differing as f64 / (f64::from(size_a.0) * f64::from(size_a.1))
+}
+
+/// The image's size, its number of channels and its pixels, 8 bits per channel, row by row.
+fn decode(path: &Path) -> ((u32, u32), usize, Vec<u8>) {
+    let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut decoder = png::Decoder::new(BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    buf.truncate(info.buffer_size());
+    let channels = info.color_type.samples();
+    ((info.width, info.height), channels, buf)
 }
 
 fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {

@@ -212,3 +212,18 @@ fn hvp_of_a_slice_function() {
         );
     }
 }
+
+#[path = "../examples/newton.rs"]
+#[allow(dead_code)]
+mod newton;
+
+#[test]
+fn newton_with_the_generated_hessian_converges_quadratically() {
+    let x0: Vec<f64> = (0..10)
+        .map(|i| if i % 2 == 0 { -1.2 } else { 1.0 })
+        .collect();
+    let (x, steps) = newton::minimize(&x0, 1e-10, 200, false);
+    assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-8), "{x:?}");
+    // Gradient descent needs thousands of steps here; Newton a few dozen.
+    assert!(steps < 60, "{steps} Newton steps");
+}

@@ -89,6 +89,17 @@ use proc_macro::TokenStream;
 /// let f = spring.grad_energy(0.3);
 /// ```
 ///
+/// `#[differentiable(hessian)]` adds second order, by reverse mode over the forward-mode
+/// `jvp_f`: `hvp_f(params.., tangents..)` (the Hessian times a tangent, shaped as `grad_f`) and
+/// `hessian_f(params..) -> Array2<f64>`, for functions of `f64`s, slices, `Vec<f64>`,
+/// `[f64; N]` and `Array1<f64>`; the `#[differentiable]` functions it calls need `hessian` too.
+///
+/// ```ignore
+/// #[differentiable(hessian)]
+/// fn rosenbrock(x: &[f64]) -> f64 { /* .. */ }
+/// let step = solve(hessian_rosenbrock(&x), grad_rosenbrock(&x)); // Newton
+/// ```
+///
 /// A helper with several outputs gets only a pullback, which its callers' reverse sweeps call
 /// with a tuple of output adjoints: `pullback_step(x, v, (dx_out, dv_out))`.
 ///

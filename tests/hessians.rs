@@ -4,6 +4,9 @@
 //! returns, `while`, iterator chains, calls between functions, math functions with kinks
 //! (`abs`, `max`, `powi`, `powf`), slices, `[f64; N]`, `Array1`, `&f64` and integer parameters.
 
+// Loops written as users write them, indexing several arrays.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use autodiff_runtime::differentiable;

@@ -84,7 +84,82 @@ pub(crate) fn items(p: &Parts, errors: &mut Errors) -> TokenStream {
     let mut out = pullback;
     out.extend(hvp(p, &jvp_fn));
     out.extend(hessian(p));
+    out.extend(nested(p, &jvp_fn));
     out
+}
+
+/// What a `#[differentiable]` caller of `grad_f` needs, so that a gradient can be differentiated
+/// again (nested differentiation, `jax.grad(lambda x: g(grad(f)(x)))`): `pullback_grad_f` (the
+/// pullback of `grad_f` is a Hessian-vector product, with the output adjoint as tangent of the
+/// active parameters) and `jvp_grad_f` (`grad_f` and `hvp_f`). Only when the active parameters
+/// are numbers: a caller takes a call's result to be an `f64` or a tuple of them.
+fn nested(p: &Parts, jvp_fn: &syn::ItemFn) -> TokenStream {
+    let (func, ps, wrt) = (p.func, p.ps, p.wrt);
+    if wrt.is_empty() || wrt.iter().any(|i| ps[*i].kind != ParamKind::Scalar) {
+        return TokenStream::new();
+    }
+    let (vis, generics, fname) = (&func.vis, &func.sig.generics, &func.sig.ident);
+    let (grad, hvp) = (
+        format_ident!("grad_{}", fname),
+        format_ident!("hvp_{}", fname),
+    );
+    let (pb_grad, jvp_grad) = (
+        format_ident!("pullback_grad_{}", fname),
+        format_ident!("jvp_grad_{}", fname),
+    );
+    let pb = names(jvp_fn).pullback;
+    let inputs = plain_inputs(ps);
+    let uses = crate::custom::argument_uses(ps);
+    let gty = grad_tuple(ps, wrt);
+    let d_out = own("d_out");
+    // The tangents: the output adjoint on the active parameters, zeros elsewhere.
+    let tangents: Vec<TokenStream> = ps
+        .iter()
+        .enumerate()
+        .map(|(k, q)| {
+            let x = &q.ident;
+            match wrt.iter().position(|w| *w == k) {
+                Some(_) if wrt.len() == 1 => quote!(#d_out),
+                Some(j) => {
+                    let j = syn::Index::from(j);
+                    quote!(#d_out.#j)
+                }
+                None => match &q.kind {
+                    ParamKind::Other => quote!(()),
+                    ParamKind::Scalar | ParamKind::ScalarRef => quote!(0.0),
+                    ParamKind::Fixed { len, .. } => quote!(&[0.0; #len]),
+                    ParamKind::Nd { .. } => {
+                        quote!(&::autodiff_runtime::ndarray::Array1::<f64>::zeros(#x.len()))
+                    }
+                    _ => quote!(&::std::vec![0.0; #x.len()][..]),
+                },
+            }
+        })
+        .collect();
+    let adjoints = own("adjoints");
+    let firsts = (0..ps.len()).map(|k| {
+        let k = syn::Index::from(k);
+        quote!(#adjoints.#k)
+    });
+    let pb_tys = ps.iter().map(|q| crate::expand::grad_type(&q.kind));
+    let (t_inputs, t_names) = tangent_inputs(jvp_fn, ps.len());
+    let lints = p.lints;
+    quote! {
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #pb_grad #generics(#(#inputs,)* #d_out: #gty) -> (#(#pb_tys,)*) {
+            let #adjoints = #pb(#(#uses,)* #(#tangents,)* (0.0, 1.0));
+            (#(#firsts,)*)
+        }
+
+        #[doc(hidden)]
+        #[inline]
+        #lints
+        #vis fn #jvp_grad #generics(#(#inputs,)* #(#t_inputs),*) -> (#gty, #gty) {
+            (#grad(#(#uses),*), #hvp(#(#uses,)* #(#t_names),*))
+        }
+    }
 }
 
 /// Why `hessian` cannot be given to this function, if it cannot.

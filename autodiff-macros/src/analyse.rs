@@ -348,7 +348,7 @@ fn differentiable_operands(op: &Op) -> Vec<&Operand> {
             | NewArray::FromElem2(v, _, _)
             | NewArray::Repeat(v, _),
         ) => vec![v],
-        Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
+        Op::NewArray(NewArray::FromElems(elems, _)) => elems.iter().collect(),
         Op::NewArray(_) => vec![],
         Op::Slice { arr, .. } => vec![arr],
         Op::MapClosure(mc) => std::iter::once(&mc.arr).chain(&mc.captures).collect(),
@@ -384,7 +384,7 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         }
         Op::NewArray(NewArray::FromElem2(v, r, c)) => vec![v, r, c],
         Op::NewArray(NewArray::Repeat(v, _)) => vec![v],
-        Op::NewArray(NewArray::FromElems(elems)) => elems.iter().collect(),
+        Op::NewArray(NewArray::FromElems(elems, _)) => elems.iter().collect(),
         Op::Slice { arr, elems, .. } => std::iter::once(arr)
             .chain(elems.iter().flat_map(SliceElem::operands))
             .collect(),

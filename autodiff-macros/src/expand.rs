@@ -353,7 +353,7 @@ fn generate(
     } else {
         quote!(#[inline])
     };
-    let vg_items = if ir.tuple_output {
+    let vg_items = if ir.tuple_output || ir.array_output.is_some() {
         // Several outputs: no gradient (a pullback for callers, with a tuple of adjoints).
         TokenStream::new()
     } else {
@@ -361,14 +361,26 @@ fn generate(
     };
     // jvp_* evaluates the function: its debugging macros run, once.
     let g_jvp = Gen::new(ir, &an_all);
-    let jvp_items = crate::forward::jvp_items(&crate::forward::JvpParts {
+    let uses = crate::custom::argument_uses(&ps);
+    let array_parts = crate::array_outputs::Parts {
         func,
-        ir,
-        g: &g_jvp,
-        an: &an_all,
-        inputs: &inputs,
+        ps: &ps,
+        wrt,
+        uses: &uses,
         lints: &lints,
-    });
+    };
+    let jvp_items = if ir.array_output.is_some() {
+        crate::array_outputs::jvp(&array_parts)
+    } else {
+        crate::forward::jvp_items(&crate::forward::JvpParts {
+            func,
+            ir,
+            g: &g_jvp,
+            an: &an_all,
+            inputs: &inputs,
+            lints: &lints,
+        })
+    };
     let hessian_items = match hessian {
         Some(at) => crate::hessian::items(
             &crate::hessian::Parts {
@@ -383,8 +395,7 @@ fn generate(
         ),
         None => TokenStream::new(),
     };
-    let uses = crate::custom::argument_uses(&ps);
-    let vjp_items = crate::jacobian::items(&crate::jacobian::Parts {
+    let mut vjp_items = crate::jacobian::items(&crate::jacobian::Parts {
         func,
         ps: &ps,
         wrt,
@@ -392,6 +403,9 @@ fn generate(
         uses: &uses,
         lints: &lints,
     });
+    if ir.array_output.is_some() {
+        vjp_items.extend(crate::array_outputs::jacobian(&array_parts));
+    }
     quote! {
         #emitted
 
@@ -531,6 +545,9 @@ fn value_and_grad_items(
 
 /// The type of the output's adjoint: `f64`, or `(f64, f64, ..)` for several outputs.
 pub(crate) fn output_adjoint_type(func: &syn::ItemFn) -> TokenStream {
+    if let Some(ty) = params::array_output(&func.sig) {
+        return quote!(#ty);
+    }
     match params::tuple_output(&func.sig) {
         Some(n) => {
             let tys = (0..n).map(|_| quote!(f64));
@@ -588,10 +605,18 @@ pub(crate) fn sweep(
             } else {
                 seed.clone()
             };
-            seed_code.extend(quote!(#a += #s;));
+            seed_code.extend(if ir.array_output.is_some() {
+                quote!(::autodiff_runtime::__rt::acc(&mut #a, &#s);)
+            } else {
+                quote!(#a += #s;)
+            });
         }
     }
-    let (result, value_ty) = if ir.tuple_output {
+    // An array output's value is not returned by its pullback (the only sweep it has), and the
+    // reverse sweep may restore the array's elements: it is not kept.
+    let (result, value_ty) = if ir.array_output.is_some() {
+        (quote!(()), quote!(()))
+    } else if ir.tuple_output {
         let tys = parts.iter().map(|_| quote!(f64));
         (quote!((#(#parts,)*)), quote!((#(#tys,)*)))
     } else {

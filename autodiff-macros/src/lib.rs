@@ -9,6 +9,7 @@
 
 mod analyse;
 mod args;
+mod array_outputs;
 mod context;
 mod custom;
 mod error;

@@ -31,6 +31,28 @@ pub fn tuple_output(sig: &syn::Signature) -> Option<usize> {
     }
 }
 
+/// `-> Vec<f64>`, `-> [f64; N]`, `-> Array1<f64>`: a function with an array of outputs, whose
+/// pullback takes an output adjoint of that type (see `array_outputs.rs`).
+pub fn array_output(sig: &syn::Signature) -> Option<Box<syn::Type>> {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    is_array_output_type(ty).then(|| ty.clone())
+}
+
+/// `Vec<f64>`, `[f64; N]` or `Array1<f64>`: what a function may return as an array.
+pub fn is_array_output_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Array(a) => is_f64(&a.elem),
+        syn::Type::Path(tp) if tp.qself.is_none() => tp.path.segments.last().is_some_and(|last| {
+            let args = generic_types(&last.arguments);
+            let elem_f64 = args.len() == 1 && is_f64(args[0]);
+            matches!(last.ident.to_string().as_str(), "Vec" | "Array1") && elem_f64
+        }),
+        _ => false,
+    }
+}
+
 /// Checks everything about the signature that makes a gradient impossible. Returns false when
 /// not even the signatures of the generated functions can be written.
 pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
@@ -83,7 +105,7 @@ pub fn check_signature(sig: &syn::Signature, errors: &mut Errors) -> bool {
         syn::ReturnType::Type(_, ty) if type_name(ty).as_deref() == Some("f64") => {}
         // A helper with several outputs: it gets a pullback (taking a tuple of output
         // adjoints) for its callers, and no gradient.
-        _ if tuple_output(sig).is_some() => {}
+        _ if tuple_output(sig).is_some() || array_output(sig).is_some() => {}
         syn::ReturnType::Type(_, ty) => {
             errors.at(
                 ty,

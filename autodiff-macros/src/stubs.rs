@@ -44,7 +44,7 @@ pub(crate) fn stubs(func: &syn::ItemFn, params: &[ParamSpec], wrt: &[usize]) -> 
             ::core::unreachable!()
         }
     };
-    if params::tuple_output(&func.sig).is_some() {
+    if params::tuple_output(&func.sig).is_some() || params::array_output(&func.sig).is_some() {
         let jac = format_ident!("jacobian_{}", func.sig.ident);
         return quote! {
             #pb_stub

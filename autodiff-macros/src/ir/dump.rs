@@ -97,7 +97,7 @@ fn op(o: &Op) -> String {
             NewArray::Vec(..) => "VecOf",
             NewArray::FromElem1(..) => "FromElem1",
             NewArray::FromElem2(..) => "FromElem2",
-            NewArray::FromElems(_) => "FromElems",
+            NewArray::FromElems(..) => "FromElems",
             NewArray::Repeat(..) => "Repeat",
         }
         .to_owned(),

@@ -304,8 +304,9 @@ pub enum NewArray {
     FromElem1(Operand, Operand),
     /// `Array2::from_elem((r, c), v)`: the value first.
     FromElem2(Operand, Operand, Operand),
-    /// `Array1::from_vec(vec![a, b, ...])`: one element per operand.
-    FromElems(Vec<Operand>),
+    /// `Array1::from_vec(vec![a, b, ...])`, `vec![a, b, ...]`, `[a, b, ...]`: one element per
+    /// operand, in the container `form` says.
+    FromElems(Vec<Operand>, ElemsForm),
     /// `[v; N]`: a fixed-size array; `N` is a constant expression, kept as written.
     Repeat(Operand, TokenStream),
 }
@@ -375,6 +376,14 @@ impl ArrayMethod {
                 | ArrayMethod::Shape
         )
     }
+}
+
+/// The container of [`NewArray::FromElems`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ElemsForm {
+    Array1,
+    Vec,
+    Fixed,
 }
 
 pub enum InactiveOp {
@@ -544,6 +553,8 @@ pub struct Func {
     /// The value returned; several for a function that returns a tuple of `f64`s.
     pub results: Vec<Operand>,
     pub tuple_output: bool,
+    /// `Some(type)` for a function that returns an array (`Vec<f64>`, `[f64; N]`, `Array1<f64>`).
+    pub array_output: Option<Box<syn::Type>>,
     pub values: Vec<ValueInfo>,
 }
 

@@ -281,6 +281,7 @@ impl Lowerer<'_> {
             body: Block { stmts },
             results: vec![result],
             tuple_output: false,
+            array_output: None,
             values,
         })
     }

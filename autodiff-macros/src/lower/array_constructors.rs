@@ -105,7 +105,7 @@ impl Lowerer<'_> {
                     }
                     return Some(Some(self.emit(
                         out,
-                        Op::NewArray(NewArray::FromElems(elems)),
+                        Op::NewArray(NewArray::FromElems(elems, ElemsForm::Array1)),
                         span,
                         None,
                     )));
@@ -129,5 +129,34 @@ impl Lowerer<'_> {
             }
             _ => None,
         }
+    }
+
+    /// `[a, b, c]` and `vec![a, b, c]` of f64 values: a new local array whose elements carry
+    /// their values' derivatives.
+    pub(super) fn elements(
+        &mut self,
+        list: &[&syn::Expr],
+        form: ElemsForm,
+        span: proc_macro2::Span,
+        out: &mut Vec<Stmt>,
+    ) -> Option<Operand> {
+        let mut elems = vec![];
+        for e in list {
+            elems.push(self.operand(e, out));
+        }
+        let elems = elems.into_iter().collect::<Option<Vec<_>>>()?;
+        if let Some(k) = elems.iter().position(|e| self.kind(e).is_array()) {
+            self.errors.at(
+                list[k],
+                "the elements of an array literal must be f64 values (arrays of arrays are not supported)",
+            );
+            return None;
+        }
+        Some(self.emit(
+            out,
+            Op::NewArray(NewArray::FromElems(elems, form)),
+            span,
+            None,
+        ))
     }
 }

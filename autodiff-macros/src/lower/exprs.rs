@@ -152,6 +152,17 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            // `vec![a, b, c]`: a new local array of those elements.
+            syn::Expr::Macro(m)
+                if m.mac.path.is_ident("vec")
+                    && let Ok(list) = m.mac.parse_body_with(
+                        syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    && !list.is_empty() =>
+            {
+                let elems: Vec<&syn::Expr> = list.iter().collect();
+                self.elements(&elems, ElemsForm::Vec, span, out)
+            }
             syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
                 let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
                     let v: syn::Expr = input.parse()?;
@@ -162,7 +173,7 @@ impl Lowerer<'_> {
                 let Ok((v, n)) = parsed else {
                     self.errors.at(
                         &m.mac,
-                        "only `vec![value; len]` is supported in a #[differentiable] function (a new local array to write into)",
+                        "only `vec![value; len]` (a new local array to write into) and `vec![a, b, ..]` of f64 values are supported in a #[differentiable] function",
                     );
                     return None;
                 };
@@ -249,10 +260,14 @@ impl Lowerer<'_> {
                 );
                 None
             }
+            syn::Expr::Array(a) if !a.elems.is_empty() => {
+                let elems: Vec<&syn::Expr> = a.elems.iter().collect();
+                self.elements(&elems, ElemsForm::Fixed, span, out)
+            }
             syn::Expr::Array(a) => {
                 self.errors.at(
                     a,
-                    "array literals are not supported in a #[differentiable] function; pass the array as a parameter (`&[f64]`, `[f64; N]` or an ndarray view)",
+                    "an empty array literal is not supported in a #[differentiable] function; write `[0.0; N]` or `vec![0.0; n]` and fill it",
                 );
                 None
             }

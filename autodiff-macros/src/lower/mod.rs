@@ -228,6 +228,14 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
     }
     lw.n_params = lw.values.len();
     let mut body = Vec::new();
+    let array_output = crate::params::array_output(&item.sig);
+    if array_output.is_some() && lw.has_return {
+        lw.errors.at(
+            &item.sig.output,
+            "`return` in a #[differentiable] function that returns an array is not supported yet: end the body with the array (compute early-exit cases into it with `if`)",
+        );
+        return None;
+    }
     let results = if let Some(n) = lw.outputs {
         // Several outputs: every path ends in a `return` of a tuple, one slot per output.
         lw.bind_new(RET, konst(false), Some(false));
@@ -261,6 +269,13 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             return None;
         }
     };
+    if array_output.is_some() && !results.iter().all(|r| lw.kind(r).dims() == 1) {
+        lw.errors.at(
+            &item.block,
+            "this function returns an array: end its body with a 1-D array value (a local array filled in the body, or an array expression)",
+        );
+        return None;
+    }
     classify_local_arrays(&mut body, &mut lw.values, lw.errors);
     f32_values::refuse_f32_math(&body, &ir_params, &lw.values, lw.errors);
     nalgebra_values::refuse_whole_vector_ops(&body, &ir_params, &lw.values, lw.errors);
@@ -273,6 +288,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         body: Block { stmts: body },
         results,
         tuple_output: lw.outputs.is_some(),
+        array_output,
         values: lw.values,
     })
 }

@@ -393,6 +393,20 @@ impl Lowerer<'_> {
             self.bind_new(&name, refused(), None);
             return;
         };
+        // `let r: [f64; 3] = rodrigues(..)`: a call's value is an f64 unless the annotation
+        // says it is an array (a function returning one, see `array_outputs.rs`).
+        if let (Operand::Val(id), Some(t)) = (&v, &ty)
+            && crate::params::is_array_output_type(t)
+            && out.last().is_some_and(
+                |s| matches!(s, Stmt::Let(l) if l.dst == *id && matches!(l.op, Op::Call { .. })),
+            )
+        {
+            self.values[*id].kind = Kind::Array {
+                dims: 1,
+                is_ref: false,
+            };
+            self.values[*id].float = true;
+        }
         // A fresh value without annotation is bound directly; otherwise a copy carries the
         // annotation (which also fixes the type of a literal).
         let v = match (&v, &ty) {

@@ -154,9 +154,14 @@ impl Gen<'_> {
                     let (v, n) = (self.opnd(v), self.opnd(n));
                     quote_spanned!(sp=> #nd::Array1::<f64>::from_elem(#n, #v))
                 }
-                NewArray::FromElems(elems) => {
+                NewArray::FromElems(elems, form) => {
                     let elems: Vec<TokenStream> = elems.iter().map(|e| self.opnd(e)).collect();
-                    quote_spanned!(sp=> #nd::Array1::<f64>::from_vec(::std::vec![#(#elems),*]))
+                    match form {
+                        ElemsForm::Array1 => quote_spanned!(sp=>
+                            #nd::Array1::<f64>::from_vec(::std::vec![#(#elems),*])),
+                        ElemsForm::Vec => quote_spanned!(sp=> ::std::vec![#(#elems),*]),
+                        ElemsForm::Fixed => quote_spanned!(sp=> [#(#elems),*]),
+                    }
                 }
                 NewArray::FromElem2(v, r, c) => {
                     let (v, r, c) = (self.opnd(v), self.opnd(r), self.opnd(c));

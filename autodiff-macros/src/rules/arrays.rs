@@ -163,7 +163,7 @@ pub(super) fn array_arith_rule(
             | crate::ir::NewArray::Repeat(..),
         ) if i == 0 => g,
         // v = Array1::from_vec(vec![a0, a1, ...]): āᵢ += v̄[i]
-        Op::NewArray(crate::ir::NewArray::FromElems(_)) => quote!(#g[#i]),
+        Op::NewArray(crate::ir::NewArray::FromElems(..)) => quote!(#g[#i]),
         Op::Neg(_) => quote!(#rt::neg(&#g)),
         // The scalar rules' formulas; a scalar operand's contribution is reduced as it is formed.
         Op::Arith(a, _, _) => match (a, i) {

@@ -2,7 +2,7 @@ use autodiff_runtime::differentiable;
 
 #[differentiable]
 fn f(x: f64) -> f64 {
-    let _v = vec![x, x];
+    let _v: Vec<f64> = vec![];
     x * x
 }
 

@@ -69,7 +69,9 @@
 
 extern crate self as autodiff_runtime;
 
-pub use autodiff_macros::{custom_derivative, differentiable};
+#[doc(hidden)]
+pub use autodiff_macros::__differentiable_with_fields;
+pub use autodiff_macros::{Differentiable, custom_derivative, differentiable};
 
 /// The value of `x`, through which no derivative flows: inside a `#[differentiable]` body, the
 /// gradient treats it as a constant (as JAX's `stop_gradient`). Outside one it is the identity.
@@ -109,6 +111,9 @@ pub mod sample;
 mod params;
 pub use params::Params;
 
+mod structs;
+pub use structs::Differentiable;
+
 mod seq;
 // What generated code iterates with; not part of the user-facing API.
 #[doc(hidden)]
@@ -118,6 +123,7 @@ pub use seq::{Counter, Seq, SeqIter};
 pub mod __rt {
     pub use crate::array::*;
     pub use crate::rt::*;
+    pub use crate::structs::{Fields, FixedLen, NotDerived, Probe};
     pub use crate::tangent::*;
 }
 mod array;

@@ -1,0 +1,379 @@
+//! A function with struct parameters, rewritten into one whose differentiated fields are
+//! parameters of their own (`m.w1` → `_m__w1: &Array2<f64>`), which the ordinary pipeline
+//! differentiates; the struct itself stays a constant parameter for the `#[constant]` fields.
+//!
+//! The rewritten function keeps the types of every expression the user wrote: a field of an
+//! array type becomes a reference to it (`m.w1.dot(&x)` → `_m__w1.dot(&x)`, through
+//! auto-deref), `&m.w1` drops its `&`, and `f64` and `[f64; N]` fields are passed by value.
+
+use super::wrappers::{self, Plan, PlanParam};
+use super::{Field, StructParam};
+use crate::args::Args;
+use crate::derive::FieldKind;
+use crate::error::Errors;
+use proc_macro2::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote};
+
+/// The whole expansion once every struct's fields are known: the flat function and what the
+/// pipeline generates for it, then the wrappers with the user's signatures.
+pub(super) fn generate(
+    func: &syn::ItemFn,
+    item: &TokenStream,
+    args: &Args,
+    sps: &[StructParam],
+    known: &[(Ident, Vec<Field>)],
+) -> TokenStream {
+    let mut errors = Errors::default();
+    let mut plan = plan(func, args, sps, known, &mut errors);
+    let body = rewrite_body(&func.block.to_token_stream(), &plan, &mut errors);
+    for p in &mut plan.params {
+        if let PlanParam::Struct { sp, keep, .. } = p {
+            *keep = mentions(&body, &sp.ident);
+        }
+    }
+    let flat_item = flat_function(func, &plan, &body);
+    let flat_attr = flat_attr(args, &plan);
+    let expanded = crate::expand::differentiable(flat_attr, flat_item);
+    let ok = !has_compile_error(&expanded) && errors.is_empty();
+    let wrapped = wrappers::items(&plan, ok);
+    let wrapped = match &args.krate {
+        Some(p) => crate::expand::with_runtime_at(wrapped, p),
+        None => wrapped,
+    };
+    let errs = errors.into_compile_errors();
+    let out = quote!(#expanded #wrapped #errs);
+    crate::expand::show_expansion(&func.sig.ident, &quote!(#item #out));
+    out
+}
+
+fn has_compile_error(ts: &TokenStream) -> bool {
+    ts.clone()
+        .into_iter()
+        .any(|t| matches!(t, TokenTree::Ident(i) if i == "compile_error"))
+}
+
+fn plan<'a>(
+    func: &'a syn::ItemFn,
+    args: &Args,
+    sps: &[StructParam],
+    known: &[(Ident, Vec<Field>)],
+    errors: &mut Errors,
+) -> Plan<'a> {
+    let mut params = vec![];
+    for (pos, input) in func.sig.inputs.iter().enumerate() {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let ident = match &*pt.pat {
+            syn::Pat::Ident(pi) => pi.ident.clone(),
+            _ => format_ident!("_"),
+        };
+        let sp = sps.iter().find(|p| p.pos == pos);
+        let fields = sp.and_then(|p| known.iter().find(|(n, _)| *n == p.ident));
+        match (sp, fields) {
+            (Some(sp), Some((_, fields))) => {
+                let diff: Vec<Field> = fields
+                    .iter()
+                    .filter(|f| f.kind != FieldKind::Constant)
+                    .cloned()
+                    .collect();
+                if diff.is_empty() {
+                    errors.at(
+                        &sp.ident,
+                        format!(
+                            "`{}` has no differentiated field (all of `{}`'s fields are `#[constant]`): drop it from `wrt`",
+                            sp.ident,
+                            sp.path.to_token_stream()
+                        ),
+                    );
+                }
+                let pseudo = diff
+                    .iter()
+                    .map(|f| format_ident!("_{}__{}", ident, f.ident, span = sp.ident.span()))
+                    .collect();
+                params.push(PlanParam::Struct {
+                    sp: sp.clone(),
+                    fields: fields.clone(),
+                    diff,
+                    pseudo,
+                    keep: true,
+                });
+            }
+            _ => {
+                let kind = crate::params::classify(
+                    &syn::Signature {
+                        inputs: std::iter::once(input.clone()).collect(),
+                        ..func.sig.clone()
+                    },
+                    &mut Errors::default(),
+                )
+                .pop()
+                .map(|p| p.kind)
+                .unwrap_or(crate::ir::ParamKind::Other);
+                params.push(PlanParam::Plain {
+                    ident,
+                    ty: (*pt.ty).clone(),
+                    kind,
+                });
+            }
+        }
+    }
+    let wrt = args
+        .wrt
+        .iter()
+        .flatten()
+        .filter_map(|n| params.iter().position(|p| p.ident() == n))
+        .collect();
+    Plan {
+        func,
+        flat: format_ident!("{}__fields", func.sig.ident),
+        params,
+        wrt,
+    }
+}
+
+/// `wrt(..)` of the flat function: each struct replaced by its differentiated fields.
+fn flat_attr(args: &Args, plan: &Plan) -> TokenStream {
+    let mut names: Vec<Ident> = vec![];
+    for n in args.wrt.iter().flatten() {
+        match plan.params.iter().find(|p| p.ident() == n) {
+            Some(PlanParam::Struct { pseudo, .. }) => names.extend(pseudo.iter().cloned()),
+            _ => names.push(n.clone()),
+        }
+    }
+    let krate = args.krate.as_ref().map(|p| quote!(, crate = #p));
+    quote!(wrt(#(#names),*) #krate)
+}
+
+/// The type of a field's own parameter in the flat function.
+fn pseudo_type(path: &syn::Path, kind: &FieldKind) -> TokenStream {
+    match kind {
+        FieldKind::Scalar | FieldKind::Constant => quote!(f64),
+        FieldKind::Vec => quote!(&::std::vec::Vec<f64>),
+        FieldKind::Fixed(i) => {
+            let i = proc_macro2::Literal::usize_unsuffixed(*i);
+            quote!([f64; <#path as ::autodiff_runtime::__rt::FixedLen<#i>>::LEN])
+        }
+        FieldKind::Array1 => quote!(&::autodiff_runtime::ndarray::Array1<f64>),
+        FieldKind::Array2 => quote!(&::autodiff_runtime::ndarray::Array2<f64>),
+    }
+}
+
+/// The flat function: `fn f__fields(m: &Mlp, _m__w1: &Array2<f64>, .., x: ..) -> f64 { body }`
+/// (without `m` when the body reads no constant field), hidden, with the user's attributes but
+/// not their docs.
+fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenStream {
+    let mut inputs = vec![];
+    for (p, input) in plan.params.iter().zip(&func.sig.inputs) {
+        match p {
+            PlanParam::Struct {
+                sp,
+                diff,
+                pseudo,
+                keep,
+                ..
+            } => {
+                let (m, path) = (&sp.ident, &sp.path);
+                let lifetime = match &sp.ty {
+                    syn::Type::Reference(r) => r.lifetime.clone(),
+                    _ => None,
+                };
+                if *keep {
+                    inputs.push(quote!(#m: &#lifetime #path));
+                }
+                for (f, name) in diff.iter().zip(pseudo) {
+                    let ty = pseudo_type(path, &f.kind);
+                    inputs.push(quote!(#name: #ty));
+                }
+            }
+            PlanParam::Plain { .. } => inputs.push(input.to_token_stream()),
+        }
+    }
+    let attrs = func.attrs.iter().filter(|a| !a.path().is_ident("doc"));
+    let (vis, sig) = (&func.vis, &func.sig);
+    let (constness, asyncness, unsafety, abi, generics, output) = (
+        &sig.constness,
+        &sig.asyncness,
+        &sig.unsafety_tokens(),
+        &sig.abi,
+        &sig.generics,
+        &sig.output,
+    );
+    let name = &plan.flat;
+    quote! {
+        #(#attrs)*
+        #[doc(hidden)]
+        #[allow(dead_code, unused_variables, non_snake_case, clippy::all)]
+        #vis #constness #asyncness #unsafety #abi fn #name #generics(#(#inputs),*) #output #body
+    }
+}
+
+/// Whether the rewritten body still reads the struct `m` itself (its `#[constant]` fields, or
+/// the whole struct in a debugging macro, also as an inline capture `"{m:?}"`): the flat
+/// function then takes it.
+fn mentions(body: &TokenStream, m: &Ident) -> bool {
+    let capture = [format!("{{{m}}}"), format!("{{{m}:")];
+    body.clone().into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == *m,
+        TokenTree::Literal(l) => {
+            let s = l.to_string();
+            capture.iter().any(|c| s.contains(c.as_str()))
+        }
+        TokenTree::Group(g) => mentions(&g.stream(), m),
+        TokenTree::Punct(_) => false,
+    })
+}
+
+trait UnsafetyTokens {
+    fn unsafety_tokens(&self) -> TokenStream;
+}
+
+impl UnsafetyTokens for syn::Signature {
+    fn unsafety_tokens(&self) -> TokenStream {
+        match &self.safety {
+            syn::Safety::Unsafe(t) => t.to_token_stream(),
+            _ => TokenStream::new(),
+        }
+    }
+}
+
+/// A struct parameter's name and what its fields become.
+struct Rename<'a> {
+    m: &'a Ident,
+    fields: &'a [Field],
+    pseudo: Vec<(&'a Ident, &'a Ident, &'a FieldKind)>,
+}
+
+fn rewrite_body(block: &TokenStream, plan: &Plan, errors: &mut Errors) -> TokenStream {
+    let renames: Vec<Rename> = plan
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            PlanParam::Struct {
+                sp,
+                fields,
+                diff,
+                pseudo,
+                ..
+            } => Some(Rename {
+                m: &sp.ident,
+                fields,
+                pseudo: diff
+                    .iter()
+                    .zip(pseudo)
+                    .map(|(f, n)| (&f.ident, n, &f.kind))
+                    .collect(),
+            }),
+            PlanParam::Plain { .. } => None,
+        })
+        .collect();
+    rewrite(block.clone(), &renames, false, errors)
+}
+
+fn is_punct(t: Option<&TokenTree>, c: char) -> bool {
+    matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c)
+}
+
+/// Rewrites `m.f` of differentiated fields in `ts`; `in_macro`: inside a macro's arguments
+/// (where the whole struct may be read: debugging macros only read).
+fn rewrite(
+    ts: TokenStream,
+    renames: &[Rename],
+    in_macro: bool,
+    errors: &mut Errors,
+) -> TokenStream {
+    let tts: Vec<TokenTree> = ts.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(tts.len());
+    let mut i = 0;
+    while i < tts.len() {
+        let t = &tts[i];
+        if let TokenTree::Group(g) = t {
+            let macro_args = in_macro
+                || (i >= 2
+                    && is_punct(tts.get(i - 1), '!')
+                    && matches!(tts[i - 2], TokenTree::Ident(_)));
+            let mut ng = Group::new(
+                g.delimiter(),
+                rewrite(g.stream(), renames, macro_args, errors),
+            );
+            ng.set_span(g.span());
+            out.push(TokenTree::Group(ng));
+            i += 1;
+            continue;
+        }
+        let TokenTree::Ident(id) = t else {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        };
+        let Some(r) = renames.iter().find(|r| *r.m == *id) else {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        };
+        // `x.m`, `a::m`, `'m`: not the parameter.
+        let prev = out.last();
+        let path_next = is_punct(tts.get(i + 1), ':') && is_punct(tts.get(i + 2), ':');
+        if is_punct(prev, '.') || is_punct(prev, ':') || is_punct(prev, '\'') || path_next {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        }
+        let field = match (tts.get(i + 1), tts.get(i + 2)) {
+            (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(f))) if dot.as_char() == '.' => {
+                Some(f)
+            }
+            _ => None,
+        };
+        let Some(f) = field else {
+            if !in_macro {
+                errors.at(
+                    id,
+                    format!(
+                        "`{id}` is a differentiated parameter struct: read its fields (`{id}.{}`, `{id}.{}[i]`); using it whole (passing it to a function, binding or copying it) is not supported yet — pass the fields a helper needs, or name the helper's own struct parameter in its `wrt`",
+                        r.fields.first().map(|f| f.ident.to_string()).unwrap_or_default(),
+                        r.fields.first().map(|f| f.ident.to_string()).unwrap_or_default(),
+                    ),
+                );
+            }
+            out.push(t.clone());
+            i += 1;
+            continue;
+        };
+        let after = tts.get(i + 3);
+        let is_call = matches!(after, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+            || (is_punct(after, ':') && is_punct(tts.get(i + 4), ':'));
+        if is_call {
+            errors.at(
+                f,
+                format!(
+                    "`{id}.{f}(..)`: methods of a differentiated parameter struct are not supported (the macro cannot see which fields they read, so no gradient would flow through them); write the computation in the function, or as a #[differentiable] function of the fields it needs"
+                ),
+            );
+            out.extend(tts[i..i + 3].iter().cloned());
+            i += 3;
+            continue;
+        }
+        match r.pseudo.iter().find(|(name, _, _)| **name == *f) {
+            Some((_, pseudo, kind)) => {
+                let by_ref = matches!(kind, FieldKind::Vec | FieldKind::Array1 | FieldKind::Array2);
+                // `&m.w1` (the field itself, not `&m.w1[..]` or `&m.w1.t()`) is the reference.
+                let postfix = is_punct(after, '.')
+                    || is_punct(after, '?')
+                    || matches!(after, Some(TokenTree::Group(g)) if g.delimiter() != Delimiter::Brace);
+                let lone_amp = matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == '&' && p.spacing() == Spacing::Alone)
+                    && !matches!(out.iter().rev().nth(1), Some(TokenTree::Punct(p)) if p.as_char() == '&' && p.spacing() == Spacing::Joint);
+                if by_ref && !postfix && lone_amp {
+                    out.pop();
+                }
+                // The user's span, so that what the pipeline says about it lands on the field read.
+                out.push(TokenTree::Ident(Ident::new(&pseudo.to_string(), f.span())));
+            }
+            // A `#[constant]` field (or one that does not exist, which rustc reports on the
+            // user's function): read from the struct, a constant.
+            None => out.extend(tts[i..i + 3].iter().cloned()),
+        }
+        i += 3;
+    }
+    out.into_iter().collect()
+}

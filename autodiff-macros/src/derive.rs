@@ -161,7 +161,13 @@ fn field_kind(index: usize, f: &syn::Field, errors: &mut Errors) -> Option<Field
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let nested = matches!(ty, syn::Type::Path(tp) if tp.path.segments.iter().all(|s| s.arguments.is_empty()));
+        // A capitalised name without arguments is likely a struct of the user's.
+        let nested = matches!(ty, syn::Type::Path(tp)
+        if tp.path.segments.iter().all(|s| s.arguments.is_empty())
+            && tp.path.segments.last().is_some_and(|s| {
+                let n = s.ident.to_string();
+                n.starts_with(char::is_uppercase) && n != "String"
+            }));
         let why = if nested {
             " (nested parameter structs are not supported yet: put their fields in this struct)"
         } else {

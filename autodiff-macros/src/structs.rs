@@ -119,6 +119,17 @@ fn in_impl(func: &syn::ItemFn, item: &TokenStream) -> bool {
     func.sig.receiver().is_some() || mentions_self(item)
 }
 
+/// `&Mlp`, `model::Mlp`: the type as a user writes it.
+fn type_text(p: &StructParam) -> String {
+    let path: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    format!("{}{}", if p.by_ref { "&" } else { "" }, path.join("::"))
+}
+
 /// The attribute on a function with a struct parameter named in `wrt`: the user's function and
 /// the first call for fields. `None` when there is no such parameter (the ordinary expansion).
 pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> {
@@ -142,7 +153,7 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
                 "`{}` is a struct: struct parameters are differentiated in free functions only (not yet in methods or associated functions); write a free function `fn f({}: {}, ..)`",
                 first.ident,
                 first.ident,
-                first.ty.to_token_stream()
+                type_text(first)
             ),
         );
         let errs = errors.into_compile_errors();
@@ -295,11 +306,11 @@ pub fn constant_struct_probes(attr: &TokenStream, item: &TokenStream) -> TokenSt
         .map(|p| {
             let path = &p.path;
             let msg = format!(
-                "`{m}: {ty}` is a parameter struct (it derives Differentiable), which is differentiated only when `wrt` names it: write #[differentiable(wrt({m}, ..))] to differentiate with respect to it, or name only the other parameters in `wrt` to keep it constant",
+                "`{m}` is a parameter struct (`{ty}` derives Differentiable), which is differentiated only when `wrt` names it: write #[differentiable(wrt({m}, ..))] to differentiate with respect to it, or name only the other parameters in `wrt` to keep it constant",
                 m = p.ident,
-                ty = p.ty.to_token_stream()
+                ty = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
             );
-            quote_spanned! {p.ty.span()=>
+            quote_spanned! {path.span()=>
                 const _: () = {
                     #[allow(unused_imports)]
                     use #rt::__rt::NotDerived as _;

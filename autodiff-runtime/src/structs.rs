@@ -29,6 +29,11 @@ use crate::params::Params;
 /// assert_eq!(total, Line { slope: 1.5, intercept: 1.0, name: "fit" });
 /// assert_eq!(total.zeros_like(), Line { slope: 0.0, intercept: 0.0, name: "fit" });
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not derive Differentiable, so it cannot be a differentiated parameter",
+    label = "named in `wrt`, so differentiated",
+    note = "add `#[derive(Clone, Differentiable)]` to the struct's definition, or leave the parameter out of `wrt` to read its fields as constants"
+)]
 pub trait Differentiable: Params {
     /// Adds `other`'s differentiated fields into `self`'s, element by element (summing the
     /// gradients of a mini-batch, say); constant fields are left as they are.

@@ -31,11 +31,21 @@ pub(super) fn generate(
             *keep = mentions(&body, &sp.ident);
         }
     }
-    let flat_item = flat_function(func, &plan, &body);
-    let flat_attr = flat_attr(args, &plan);
-    let expanded = crate::expand::differentiable(flat_attr, flat_item);
-    let ok = !has_compile_error(&expanded) && errors.is_empty();
-    let wrapped = wrappers::items(&plan, ok);
+    // After an error here the pipeline is not run (it would report the same tokens again):
+    // the wrappers are stubs, so that callers still type-check.
+    let (expanded, mode) = if errors.is_empty() {
+        let flat_item = flat_function(func, &plan, &body);
+        let expanded = crate::expand::differentiable(flat_attr(args, &plan), flat_item);
+        let mode = if has_compile_error(&expanded) {
+            wrappers::Mode::FlatStubs
+        } else {
+            wrappers::Mode::Full
+        };
+        (expanded, mode)
+    } else {
+        (TokenStream::new(), wrappers::Mode::Stubs)
+    };
+    let wrapped = wrappers::items(&plan, mode);
     let wrapped = match &args.krate {
         Some(p) => crate::expand::with_runtime_at(wrapped, p),
         None => wrapped,
@@ -330,8 +340,7 @@ fn rewrite(
                 errors.at(
                     id,
                     format!(
-                        "`{id}` is a differentiated parameter struct: read its fields (`{id}.{}`, `{id}.{}[i]`); using it whole (passing it to a function, binding or copying it) is not supported yet — pass the fields a helper needs, or name the helper's own struct parameter in its `wrt`",
-                        r.fields.first().map(|f| f.ident.to_string()).unwrap_or_default(),
+                        "`{id}` is a differentiated parameter struct: read its fields (`{id}.{}`); using it whole (passing it to a function, binding or copying it) is not supported yet: pass a helper the fields it needs",
                         r.fields.first().map(|f| f.ident.to_string()).unwrap_or_default(),
                     ),
                 );

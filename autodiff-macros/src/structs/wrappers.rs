@@ -7,7 +7,7 @@ use super::{Field, StructParam};
 use crate::derive::FieldKind;
 use crate::ir::ParamKind;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 pub(super) enum PlanParam {
     Plain {
@@ -203,9 +203,35 @@ fn param_grad_type(p: &PlanParam) -> TokenStream {
     }
 }
 
-/// The generated functions (`ok`: the flat function's expansion succeeded; otherwise it has
-/// stubs only, and no `jvp_*`).
-pub(super) fn items(plan: &Plan, ok: bool) -> TokenStream {
+/// What the wrappers can call.
+pub(super) enum Mode {
+    /// The flat function's expansion succeeded.
+    Full,
+    /// It reported errors and has stubs, without `jvp_*`.
+    FlatStubs,
+    /// It was not expanded: the wrappers are stubs themselves.
+    Stubs,
+}
+
+/// The generated functions.
+pub(super) fn items(plan: &Plan, mode: Mode) -> TokenStream {
+    let out = wrappers(plan, !matches!(mode, Mode::FlatStubs));
+    if !matches!(mode, Mode::Stubs) {
+        return out;
+    }
+    let Ok(mut file) = syn::parse2::<syn::File>(out) else {
+        return TokenStream::new();
+    };
+    for item in &mut file.items {
+        if let syn::Item::Fn(f) = item {
+            f.block = Box::new(syn::parse_quote!({ ::core::unreachable!() }));
+            f.attrs.push(syn::parse_quote!(#[allow(unused_variables)]));
+        }
+    }
+    file.into_token_stream()
+}
+
+fn wrappers(plan: &Plan, with_jvp: bool) -> TokenStream {
     let func = plan.func;
     let (vis, generics, fname) = (&func.vis, &func.sig.generics, &func.sig.ident);
     let flat = &plan.flat;
@@ -286,7 +312,7 @@ pub(super) fn items(plan: &Plan, ok: bool) -> TokenStream {
             }
         });
     }
-    if ok {
+    if with_jvp {
         out.extend(jvp(plan, &inputs, &args, &lints, outputs));
     }
     out

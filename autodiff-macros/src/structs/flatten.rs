@@ -200,7 +200,13 @@ fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenSt
         }
     }
     let attrs = func.attrs.iter().filter(|a| !a.path().is_ident("doc"));
-    let (vis, sig) = (&func.vis, &func.sig);
+    // Never public beyond the crate: it and what is generated for it are an implementation
+    // detail of the wrappers (which have the user's visibility).
+    let vis = match &func.vis {
+        syn::Visibility::Public(_) => quote!(pub(crate)),
+        other => other.to_token_stream(),
+    };
+    let sig = &func.sig;
     let (constness, asyncness, unsafety, abi, generics, output) = (
         &sig.constness,
         &sig.asyncness,

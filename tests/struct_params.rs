@@ -369,3 +369,75 @@ fn mlp_example_loss_decreases() {
     assert!(values.windows(50).all(|w| w[49] <= w[0]), "{values:?}");
     assert_eq!(m.name, "mlp");
 }
+
+/// A helper that takes the struct: the caller passes its own struct parameter on whole
+/// (`unit(p, ..)`, `unit(&q, ..)` for one held by value), and the gradient flows into the
+/// fields through the helper. One helper reads a constant field, the other none.
+#[derive(Clone, Debug, Differentiable)]
+pub struct Poly {
+    c: Vec<f64>,
+    s: f64,
+    #[constant]
+    degree: usize,
+}
+
+#[differentiable(wrt(p))]
+pub fn unit(p: &Poly, x: f64) -> f64 {
+    let mut v = 0.0;
+    for k in 0..p.degree {
+        v = v * x + p.c[k];
+    }
+    v
+}
+
+#[differentiable(wrt(p))]
+pub fn scaled(p: &Poly, x: f64) -> f64 {
+    p.s * x
+}
+
+#[differentiable(wrt(p))]
+pub fn through_helpers(p: &Poly, xs: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for &x in xs {
+        let u = unit(p, x);
+        total += u * u + scaled(p, x).sin();
+    }
+    total
+}
+
+#[differentiable(wrt(q, y))]
+pub fn by_value_through_helper(q: Poly, y: f64) -> f64 {
+    unit(&q, y) * q.s
+}
+
+#[test]
+fn helpers_taking_the_struct() {
+    let xs = [0.3, -0.8, 1.1];
+    for seed in 0..6 {
+        let r = common::splitmix_points(seed + 500, 4);
+        let p = Poly {
+            c: vec![r[0], r[1], r[2]],
+            s: r[3],
+            degree: 3,
+        };
+        let g = grad_through_helpers(&p, &xs);
+        check_struct(
+            "through_helpers",
+            &|q: &Poly| through_helpers(q, &xs),
+            &g,
+            &p,
+        );
+        let (gq, gy) = grad_by_value_through_helper(p.clone(), 0.7);
+        check_struct(
+            "by_value_through_helper",
+            &|q: &Poly| by_value_through_helper(q.clone(), 0.7),
+            &gq,
+            &p,
+        );
+        let h = 1e-5;
+        let fd = (by_value_through_helper(p.clone(), 0.7 + h)
+            - by_value_through_helper(p.clone(), 0.7 - h))
+            / (2.0 * h);
+        assert!((gy - fd).abs() < 1e-6, "{gy} vs {fd}");
+    }
+}

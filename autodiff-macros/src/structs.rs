@@ -16,6 +16,7 @@
 //! it in `wrt` (a type-level check: the attribute cannot know which types derive, and a call of
 //! a macro that does not exist cannot be recovered from, so the callback is taken only when asked).
 
+mod calls;
 mod flatten;
 mod wrappers;
 

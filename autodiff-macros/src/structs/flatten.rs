@@ -170,8 +170,9 @@ fn pseudo_type(path: &syn::Path, kind: &FieldKind) -> TokenStream {
 }
 
 /// The flat function: `fn f__fields(m: &Mlp, _m__w1: &Array2<f64>, .., x: ..) -> f64 { body }`
-/// (without `m` when the body reads no constant field), hidden, with the user's attributes but
-/// not their docs.
+/// (`_m: &Mlp` when the body reads no constant field), hidden, with the user's attributes but
+/// not their docs. Its signature depends on the struct's fields only, so that a caller that
+/// passes its own struct parameter on (`predict(m, x)`) can call it (see [`rewrite`]).
 fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenStream {
     let mut inputs = vec![];
     for (p, input) in plan.params.iter().zip(&func.sig.inputs) {
@@ -188,9 +189,12 @@ fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenSt
                     syn::Type::Reference(r) => r.lifetime.clone(),
                     _ => None,
                 };
-                if *keep {
-                    inputs.push(quote!(#m: &#lifetime #path));
-                }
+                let m = if *keep {
+                    m.clone()
+                } else {
+                    format_ident!("_{}", m, span = m.span())
+                };
+                inputs.push(quote!(#m: &#lifetime #path));
                 for (f, name) in diff.iter().zip(pseudo) {
                     let ty = pseudo_type(path, &f.kind);
                     inputs.push(quote!(#name: #ty));
@@ -254,10 +258,10 @@ impl UnsafetyTokens for syn::Signature {
 }
 
 /// A struct parameter's name and what its fields become.
-struct Rename<'a> {
-    m: &'a Ident,
+pub(super) struct Rename<'a> {
+    pub m: &'a Ident,
     fields: &'a [Field],
-    pseudo: Vec<(&'a Ident, &'a Ident, &'a FieldKind)>,
+    pub pseudo: Vec<(&'a Ident, &'a Ident, &'a FieldKind)>,
 }
 
 fn rewrite_body(block: &TokenStream, plan: &Plan, errors: &mut Errors) -> TokenStream {
@@ -304,6 +308,25 @@ fn rewrite(
     while i < tts.len() {
         let t = &tts[i];
         if let TokenTree::Group(g) = t {
+            let callee = match out.last() {
+                Some(TokenTree::Ident(c))
+                    if !in_macro && super::calls::is_call(out.iter().rev().nth(1), out.last()) =>
+                {
+                    Some(c.clone())
+                }
+                _ => None,
+            };
+            if let Some((name, args)) = callee.and_then(|c| {
+                super::calls::spread(&c, g, renames, |a| rewrite(a, renames, false, errors))
+            }) {
+                out.pop();
+                out.push(TokenTree::Ident(name));
+                let mut ng = Group::new(g.delimiter(), args);
+                ng.set_span(g.span());
+                out.push(TokenTree::Group(ng));
+                i += 1;
+                continue;
+            }
             let macro_args = in_macro
                 || (i >= 2
                     && is_punct(tts.get(i - 1), '!')
@@ -346,7 +369,7 @@ fn rewrite(
                 errors.at(
                     id,
                     format!(
-                        "`{id}` is a differentiated parameter struct: read its fields (`{id}.{}`); using it whole (passing it to a function, binding or copying it) is not supported yet: pass a helper the fields it needs",
+                        "`{id}` is a differentiated parameter struct: read its fields (`{id}.{}`); using it whole (binding, copying or returning it, passing it to a method) is not supported; a function it is passed to whole (`f({id}, ..)`) must be #[differentiable] with `wrt` naming its own struct parameter",
                         r.fields.first().map(|f| f.ident.to_string()).unwrap_or_default(),
                     ),
                 );
@@ -362,7 +385,7 @@ fn rewrite(
             errors.at(
                 f,
                 format!(
-                    "`{id}.{f}(..)`: methods of a differentiated parameter struct are not supported (the macro cannot see which fields they read, so no gradient would flow through them); write the computation in the function, or as a #[differentiable] function of the fields it needs"
+                    "`{id}.{f}(..)`: methods of a differentiated parameter struct are not supported (the macro cannot see which fields they read, so no gradient would flow through them); write it as a free function `fn {f}(m: &T, ..)` with #[differentiable(wrt(m))], and call it with the struct"
                 ),
             );
             out.extend(tts[i..i + 3].iter().cloned());

@@ -21,7 +21,8 @@ pub(super) enum PlanParam {
         /// The differentiated fields, and their parameters' names in the flat function.
         diff: Vec<Field>,
         pseudo: Vec<Ident>,
-        /// Whether the flat function takes the struct itself (its body reads constant fields).
+        /// Whether the flat function's body reads the struct itself (its constant fields);
+        /// otherwise its parameter is named `_m`, so that nothing warns that it is unused.
         keep: bool,
     },
 }
@@ -100,10 +101,8 @@ impl Plan<'_> {
         for (pos, p) in self.params.iter().enumerate() {
             match p {
                 PlanParam::Plain { ident, .. } => out.push(quote!(#ident)),
-                PlanParam::Struct { sp, diff, keep, .. } => {
-                    if *keep {
-                        out.push(struct_ref(sp));
-                    }
+                PlanParam::Struct { sp, diff, .. } => {
+                    out.push(struct_ref(sp));
                     for (k, f) in diff.iter().enumerate() {
                         let r = refs_name(pos, k);
                         out.push(match f.kind {
@@ -344,10 +343,8 @@ fn pullback(
                 adjs.push(quote!(#a));
                 results.push(quote!(#a));
             }
-            PlanParam::Struct { sp, diff, keep, .. } => {
-                if *keep {
-                    adjs.push(quote!(_));
-                }
+            PlanParam::Struct { sp, diff, .. } => {
+                adjs.push(quote!(_));
                 let mine: Vec<TokenStream> = (0..diff.len())
                     .map(|k| {
                         let a = own(&format!("__adj{pos}_{k}"));
@@ -400,12 +397,10 @@ fn jvp(
                 tangent_inputs.push(quote!(#t: #ty));
                 tangents.push(quote!(#t));
             }
-            PlanParam::Struct { sp, diff, keep, .. } => {
+            PlanParam::Struct { sp, diff, .. } => {
                 let path = &sp.path;
                 tangent_inputs.push(quote!(#t: &#path));
-                if *keep {
-                    tangents.push(quote!(()));
-                }
+                tangents.push(quote!(()));
                 for (k, f) in diff.iter().enumerate() {
                     let r = own(&format!("__tfield{pos}_{k}"));
                     tangents.push(match f.kind {

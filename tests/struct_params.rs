@@ -51,7 +51,7 @@ pub fn model_loss(m: &Model, x: &[f64]) -> f64 {
 #[allow(clippy::too_many_arguments)]
 pub fn model_loss_unpacked(
     scale: f64,
-    weights: &Vec<f64>,
+    weights: &[f64],
     bias: [f64; 3],
     shift: &Array1<f64>,
     mix: &Array2<f64>,

@@ -165,7 +165,7 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
         let path = &p.path;
         quote_spanned! {path.span()=>
             const _: () = {
-                fn __is_parameter_struct<T: ?::core::marker::Sized + #rt::Differentiable>() {}
+                fn __is_parameter_struct<T: #rt::Differentiable>() {}
                 let _ = __is_parameter_struct::<#path>;
             };
         }

@@ -87,7 +87,7 @@ pub trait NotDerived {
 
 impl<T: ?Sized> NotDerived for Probe<T> {}
 
-impl<T: ?Sized + Differentiable> Probe<T> {
+impl<T: Differentiable> Probe<T> {
     #[doc(hidden)]
     pub const DERIVED: bool = true;
 }

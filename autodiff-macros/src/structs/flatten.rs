@@ -223,7 +223,7 @@ fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenSt
     quote! {
         #(#attrs)*
         #[doc(hidden)]
-        #[allow(dead_code, unused_variables, non_snake_case, clippy::all)]
+        #[allow(dead_code, non_snake_case, clippy::all)]
         #vis #constness #asyncness #unsafety #abi fn #name #generics(#(#inputs),*) #output #body
     }
 }

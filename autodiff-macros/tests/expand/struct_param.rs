@@ -1,5 +1,5 @@
 #[doc(hidden)]
-#[allow(dead_code, unused_variables, non_snake_case, clippy::all)]
+#[allow(dead_code, non_snake_case, clippy::all)]
 pub(crate) fn predict__fields(
     m: &Linear,
     _m__w: &::autodiff_runtime::ndarray::Array1<f64>,

@@ -441,3 +441,43 @@ fn helpers_taking_the_struct() {
         assert!((gy - fd).abs() < 1e-6, "{gy} vs {fd}");
     }
 }
+
+/// A helper with several outputs that takes the struct: its pullback takes a tuple of output
+/// adjoints, and `jacobian_*` has a column per element of the struct's fields.
+#[differentiable(wrt(p, x))]
+pub fn pair_out(p: &Pair, x: f64) -> (f64, f64) {
+    (p.u * x, p.v[0] * p.v[1] + x)
+}
+
+#[test]
+fn several_outputs() {
+    let a = Pair {
+        u: 0.3,
+        v: vec![1.0, -2.0],
+    };
+    let (gp, gx) = pullback_pair_out(&a, 2.0, (1.0, 0.0));
+    assert_eq!((gp.u, gp.v.clone(), gx), (2.0, vec![0.0, 0.0], 0.3));
+    let j = jacobian_pair_out(&a, 2.0);
+    assert_eq!(j.shape(), &[2, 4]);
+    assert_eq!(j.row(1).to_vec(), vec![0.0, -2.0, 1.0, 1.0]);
+}
+
+/// `crate = path`: the runtime under another name.
+mod renamed {
+    use autodiff_runtime as ad;
+
+    #[derive(Clone, Debug, ad::Differentiable)]
+    pub struct K {
+        pub k: f64,
+    }
+
+    #[ad::differentiable(wrt(s), crate = ad)]
+    pub fn spring(s: &K, x: f64) -> f64 {
+        0.5 * s.k * x * x
+    }
+}
+
+#[test]
+fn runtime_renamed() {
+    assert_eq!(renamed::grad_spring(&renamed::K { k: 2.0 }, 3.0).k, 4.5);
+}

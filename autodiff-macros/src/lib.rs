@@ -5,7 +5,9 @@
 //! `args` (the `wrt(...)` argument) → `params` (signature checks, parameter kinds) →
 //! `lower` (syn to the SSA IR of `ir`) → `analyse` (activity, what the reverse sweep needs) →
 //! `rules` (one table of partial derivatives) → `reverse` (forward and reverse sweeps) →
-//! `expand` (the generated items, or the user's function, errors and stubs).
+//! `expand` (the generated items, or the user's function, errors and stubs). Struct parameters
+//! (`derive`, `structs`) are rewritten into one parameter per differentiated field before these
+//! stages, and put back together after them.
 
 mod analyse;
 mod args;

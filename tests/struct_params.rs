@@ -7,6 +7,7 @@
 mod common;
 
 use autodiff_runtime::ndarray::{Array1, Array2, array};
+use autodiff_runtime::optim::{self, Adam};
 use autodiff_runtime::{Differentiable, Params, differentiable};
 
 /// Every kind of field: differentiated `f64`, `Vec<f64>`, `[f64; 3]`, `Array1`, `Array2`, and
@@ -480,4 +481,74 @@ mod renamed {
 #[test]
 fn runtime_renamed() {
     assert_eq!(renamed::grad_spring(&renamed::K { k: 2.0 }, 3.0).k, 4.5);
+}
+
+/// Nested parameter structs: a layer struct inside a network struct, read as `net.hidden.w`,
+/// passed whole to a helper (`layer(&net.hidden, ..)`), with a constant field at each level.
+#[derive(Clone, Debug, Differentiable)]
+pub struct Layer {
+    w: Array2<f64>,
+    b: Array1<f64>,
+    #[constant]
+    tag: usize,
+}
+
+#[derive(Clone, Debug, Differentiable)]
+pub struct Net {
+    hidden: Layer,
+    out: Layer,
+    gain: f64,
+    #[constant]
+    name: String,
+}
+
+#[differentiable(wrt(l))]
+pub fn layer_sum(l: &Layer, x: &Array1<f64>) -> f64 {
+    (l.w.dot(x) + &l.b).mapv(f64::tanh).sum()
+}
+
+#[differentiable(wrt(net))]
+pub fn net_loss(net: &Net, x: &Array1<f64>) -> f64 {
+    let h = (net.hidden.w.dot(x) + &net.hidden.b).mapv(f64::tanh);
+    let o = net.out.w.dot(&h) + &net.out.b;
+    let mut s = net.gain * o.sum();
+    for i in 0..o.len() {
+        s += o[i] * o[i] * (net.hidden.tag as f64);
+    }
+    s + layer_sum(&net.out, &h)
+}
+
+fn net_at(seed: u64) -> Net {
+    let p = common::splitmix_points(seed + 900, 20);
+    Net {
+        hidden: Layer {
+            w: Array2::from_shape_fn((3, 2), |(i, j)| p[2 * i + j]),
+            b: array![p[6], p[7], p[8]],
+            tag: 2,
+        },
+        out: Layer {
+            w: Array2::from_shape_fn((2, 3), |(i, j)| p[9 + 3 * i + j]),
+            b: array![p[15], p[16]],
+            tag: 5,
+        },
+        gain: p[17],
+        name: "net".to_owned(),
+    }
+}
+
+#[test]
+fn nested_structs() {
+    let x = array![0.4, -0.9];
+    for seed in 0..6 {
+        let net = net_at(seed);
+        let (v, g) = value_and_grad_net_loss(&net, &x);
+        assert_eq!(v.to_bits(), net_loss(&net, &x).to_bits());
+        check_struct("net_loss", &|n: &Net| net_loss(n, &x), &g, &net);
+        assert_eq!((g.hidden.tag, g.out.tag, g.name.as_str()), (2, 5, "net"));
+    }
+    let net = net_at(1);
+    let mut opt = Adam::new(0.01);
+    let trace =
+        optim::minimize(&mut opt, net, 20, |n: &Net| value_and_grad_net_loss(n, &x)).unwrap();
+    assert!(trace.values[19] < trace.values[0]);
 }

@@ -12,6 +12,7 @@
 use crate::error::Errors;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 /// How a field takes part, as the attribute's callback reads it.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,11 +23,13 @@ pub enum FieldKind {
     Fixed(usize),
     Array1,
     Array2,
+    /// A field whose type is another parameter struct (by the path the struct's module uses).
+    Nested(syn::Path),
     Constant,
 }
 
 impl FieldKind {
-    /// The word the field list carries (parsed back by [`FieldKind::parse`]).
+    /// The word the field list carries (parsed back by `structs::parse_fields`).
     pub fn word(&self) -> TokenStream {
         match self {
             FieldKind::Scalar => quote!(f64),
@@ -37,20 +40,9 @@ impl FieldKind {
             }
             FieldKind::Array1 => quote!(array1),
             FieldKind::Array2 => quote!(array2),
+            FieldKind::Nested(p) => quote!(nested(#p)),
             FieldKind::Constant => quote!(constant),
         }
-    }
-
-    pub fn parse(word: &str, index: Option<usize>) -> Option<FieldKind> {
-        Some(match (word, index) {
-            ("f64", None) => FieldKind::Scalar,
-            ("vec", None) => FieldKind::Vec,
-            ("fixed", Some(i)) => FieldKind::Fixed(i),
-            ("array1", None) => FieldKind::Array1,
-            ("array2", None) => FieldKind::Array2,
-            ("constant", None) => FieldKind::Constant,
-            _ => return None,
-        })
     }
 }
 
@@ -154,6 +146,21 @@ fn field_kind(index: usize, f: &syn::Field, errors: &mut Errors) -> Option<Field
         }
         _ => None,
     };
+    // A capitalised name without arguments: another parameter struct (its own derive makes
+    // it one; if it does not derive, rustc says so on this field).
+    let kind = kind.or_else(|| match &f.ty {
+        syn::Type::Path(tp)
+            if tp.qself.is_none()
+                && tp.path.segments.iter().all(|s| s.arguments.is_empty())
+                && tp.path.segments.last().is_some_and(|s| {
+                    let n = s.ident.to_string();
+                    n.starts_with(char::is_uppercase) && n != "String" && n != "Self"
+                }) =>
+        {
+            Some(FieldKind::Nested(tp.path.clone()))
+        }
+        _ => None,
+    });
     if kind.is_none() {
         let ty = &f.ty;
         let fname = f
@@ -161,22 +168,10 @@ fn field_kind(index: usize, f: &syn::Field, errors: &mut Errors) -> Option<Field
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
-        // A capitalised name without arguments is likely a struct of the user's.
-        let nested = matches!(ty, syn::Type::Path(tp)
-        if tp.path.segments.iter().all(|s| s.arguments.is_empty())
-            && tp.path.segments.last().is_some_and(|s| {
-                let n = s.ident.to_string();
-                n.starts_with(char::is_uppercase) && n != "String"
-            }));
-        let why = if nested {
-            " (nested parameter structs are not supported yet: put their fields in this struct)"
-        } else {
-            ""
-        };
         errors.at(
             ty,
             format!(
-                "field `{fname}` has type `{}`, which #[derive(Differentiable)] cannot differentiate{why}: {SUPPORTED}; mark the field `#[constant]` to keep it out of the gradient (gradients then hold a clone of it)",
+                "field `{fname}` has type `{}`, which #[derive(Differentiable)] cannot differentiate: {SUPPORTED}, or another struct that derives Differentiable; mark the field `#[constant]` to keep it out of the gradient (gradients then hold a clone of it)",
                 quote!(#ty)
             ),
         );
@@ -225,13 +220,30 @@ fn emit(name: &syn::Ident, fields: &[(&syn::Field, FieldKind)]) -> TokenStream {
     });
     let list = quote!({ #(#list),* });
     let mac = format_ident!("__autodiff_fields_{}", name);
+    // A nested struct must derive too: a bound on the impls, on the field's type, so that
+    // rustc says it once there (with `Differentiable`'s message) instead of at every use.
+    let nested: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(|(f, k)| match k {
+            FieldKind::Nested(_) => {
+                let ty = &f.ty;
+                Some(quote_spanned!(ty.span()=> #ty: #rt::Differentiable))
+            }
+            _ => None,
+        })
+        .collect();
+    let bounds = if nested.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(where #(#nested),*)
+    };
     let (a, grads_var) = (
         syn::Lifetime::new("'__a", Span::call_site()),
         format_ident!("__grads"),
     );
     quote_spanned! {span=>
         #[automatically_derived]
-        impl #rt::Params for #name {
+        impl #rt::Params for #name #bounds {
             fn zeros_like(&self) -> Self {
                 Self {
                     #(#d_names: #rt::Params::zeros_like(&self.#d_names),)*
@@ -256,7 +268,7 @@ fn emit(name: &syn::Ident, fields: &[(&syn::Field, FieldKind)]) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl #rt::Differentiable for #name {}
+        impl #rt::Differentiable for #name #bounds {}
 
         #[automatically_derived]
         impl #rt::__rt::Fields for #name {

@@ -171,7 +171,8 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Fields of type `f64`, `Vec<f64>`, `[f64; N]`, `Array1<f64>` and `Array2<f64>` are
-/// differentiated; a field marked `#[constant]` (any type: sizes, settings, data) is not, and in
+/// differentiated, and so are fields of another struct that derives `Differentiable` (nested:
+/// `net.hidden.w`); a field marked `#[constant]` (any type: sizes, settings, data) is not, and in
 /// a gradient it holds a clone of the parameter's. The struct needs `Clone` (derive it too).
 ///
 /// The derive implements `autodiff_runtime::Params` (so `Adam`, `Sgd`, `minimize` and `Run`
@@ -189,8 +190,11 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   another crate cannot be differentiated yet (a `macro_rules!` macro cannot be re-exported
 ///   under a module path beyond its crate).
 ///
-/// Not yet: generic structs, nested derived structs, `Vec`s of structs, struct literals in the
-/// body, helpers that take or return the whole struct, methods whose `self` is differentiated.
+/// The body reads the fields as parameters of their types, and may pass the struct (or a nested
+/// one) whole to a function that differentiates its own struct parameter (`predict(m, x)`).
+/// Not yet: generic structs, `Vec`s of structs, struct literals in the body, helpers that return
+/// a struct, methods of the struct, methods whose `self` is differentiated, structs from
+/// another crate.
 /// Enums, tuple structs and fields of other types without `#[constant]` are compile errors
 /// that say what to write instead.
 #[proc_macro_derive(Differentiable, attributes(constant))]

@@ -18,6 +18,7 @@
 
 mod calls;
 mod flatten;
+mod tree;
 mod wrappers;
 
 use crate::args;
@@ -40,6 +41,10 @@ pub(crate) struct StructParam {
     pub ty: syn::Type,
     pub by_ref: bool,
 }
+
+/// The field lists known so far, each for a chain of names from a parameter (`[m]`,
+/// `[m, layer]` for a nested struct).
+pub(crate) type Known = Vec<(Vec<Ident>, Vec<Field>)>;
 
 /// One field as the derive's list gives it.
 #[derive(Clone)]
@@ -170,40 +175,56 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
             };
         }
     });
-    let call = next_call(first, &rt, attr, item, &[]);
+    let call = next_call(
+        &first.path,
+        std::slice::from_ref(&first.ident),
+        &rt,
+        attr,
+        item,
+        &Known::new(),
+    );
     Some(quote!(#emitted #(#checks)* #call))
 }
 
-/// `Mlp! { @autodiff_fields [callback] (m) (attr) { item } [known..] }`.
+/// `Mlp! { @autodiff_fields [callback] (m) (attr) { item } [known..] }`, for the struct of
+/// type `path` reached by `chain` (`m`, or `m layer` for a nested one).
 fn next_call(
-    p: &StructParam,
+    path: &syn::Path,
+    chain: &[Ident],
     rt: &TokenStream,
     attr: &TokenStream,
     item: &TokenStream,
-    known: &[(Ident, Vec<Field>)],
+    known: &Known,
 ) -> TokenStream {
-    let (path, m) = (&p.path, &p.ident);
-    let known = known.iter().map(|(n, fs)| {
+    let known = known.iter().map(|(c, fs)| {
         let fs = fs.iter().map(|f| {
             let (i, w) = (&f.ident, f.kind.word());
             quote!(#i: #w)
         });
-        quote!(#n { #(#fs),* })
+        quote!((#(#c)*) { #(#fs),* })
     });
     let span = path.span();
     let bang = quote_spanned!(span=> !);
     quote! {
-        #path #bang { @autodiff_fields [#rt::__differentiable_with_fields] (#m) (#attr) { #item } [#(#known)*] }
+        #path #bang { @autodiff_fields [#rt::__differentiable_with_fields] (#(#chain)*) (#attr) { #item } [#(#known)*] }
     }
 }
 
 /// What the derive's macro passes back: `{ fields } (m) (attr) { item } [known..]`.
 struct Callback {
     fields: Vec<Field>,
-    param: Ident,
+    chain: Vec<Ident>,
     attr: TokenStream,
     item: TokenStream,
-    known: Vec<(Ident, Vec<Field>)>,
+    known: Known,
+}
+
+fn parse_chain(input: ParseStream) -> syn::Result<Vec<Ident>> {
+    let mut out = vec![];
+    while !input.is_empty() {
+        out.push(input.parse()?);
+    }
+    Ok(out)
 }
 
 fn parse_fields(input: ParseStream) -> syn::Result<Vec<Field>> {
@@ -214,16 +235,25 @@ fn parse_fields(input: ParseStream) -> syn::Result<Vec<Field>> {
         let ident: Ident = content.parse()?;
         let _: syn::Token![:] = content.parse()?;
         let word: Ident = content.parse()?;
-        let index = if content.peek(syn::token::Paren) {
-            let inner;
-            syn::parenthesized!(inner in content);
-            let lit: syn::LitInt = inner.parse()?;
-            Some(lit.base10_parse::<usize>()?)
-        } else {
-            None
+        let kind = match word.to_string().as_str() {
+            "f64" => FieldKind::Scalar,
+            "vec" => FieldKind::Vec,
+            "array1" => FieldKind::Array1,
+            "array2" => FieldKind::Array2,
+            "constant" => FieldKind::Constant,
+            "fixed" => {
+                let inner;
+                syn::parenthesized!(inner in content);
+                let lit: syn::LitInt = inner.parse()?;
+                FieldKind::Fixed(lit.base10_parse::<usize>()?)
+            }
+            "nested" => {
+                let inner;
+                syn::parenthesized!(inner in content);
+                FieldKind::Nested(inner.call(syn::Path::parse_mod_style)?)
+            }
+            _ => return Err(syn::Error::new(word.span(), "unknown field kind")),
         };
-        let kind = FieldKind::parse(&word.to_string(), index)
-            .ok_or_else(|| syn::Error::new(word.span(), "unknown field kind"))?;
         out.push(Field { ident, kind });
         if !content.is_empty() {
             let _: syn::Token![,] = content.parse()?;
@@ -242,12 +272,13 @@ impl Parse for Callback {
         syn::bracketed!(k in input);
         let mut known = vec![];
         while !k.is_empty() {
-            let n: Ident = k.parse()?;
-            known.push((n, parse_fields(&k)?));
+            let c;
+            syn::parenthesized!(c in k);
+            known.push((parse_chain(&c)?, parse_fields(&k)?));
         }
         Ok(Callback {
             fields,
-            param: p.parse()?,
+            chain: parse_chain(&p)?,
             attr: a.parse()?,
             item: i.parse()?,
             known,
@@ -269,22 +300,37 @@ pub fn with_fields(input: TokenStream) -> TokenStream {
     };
     let Callback {
         fields,
-        param,
+        chain,
         attr,
         item,
         mut known,
     } = cb;
-    known.push((param, fields));
+    known.push((chain, fields));
     let Ok(func) = syn::parse2::<syn::ItemFn>(item.clone()) else {
         return TokenStream::new();
     };
     let args = args::parse(attr.clone(), &mut Errors::default());
     let sps = struct_params(&func.sig, args.wrt.as_deref());
+    let rt = runtime(&args);
+    let is_known = |c: &[Ident]| known.iter().any(|(k, _)| k.as_slice() == c);
     if let Some(next) = sps
         .iter()
-        .find(|p| known.iter().all(|(n, _)| *n != p.ident))
+        .find(|p| !is_known(std::slice::from_ref(&p.ident)))
     {
-        return next_call(next, &runtime(&args), &attr, &item, &known);
+        let chain = std::slice::from_ref(&next.ident);
+        return next_call(&next.path, chain, &rt, &attr, &item, &known);
+    }
+    // The nested structs of those known.
+    for (c, fs) in &known {
+        for f in fs {
+            if let FieldKind::Nested(path) = &f.kind {
+                let mut sub = c.clone();
+                sub.push(f.ident.clone());
+                if !is_known(&sub) {
+                    return next_call(path, &sub, &rt, &attr, &item, &known);
+                }
+            }
+        }
     }
     flatten::generate(&func, &item, &args, &sps, &known)
 }

@@ -31,8 +31,8 @@ use crate::params::Params;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not derive Differentiable, so it cannot be a differentiated parameter",
-    label = "named in `wrt`, so differentiated",
-    note = "add `#[derive(Clone, Differentiable)]` to the struct's definition, or leave the parameter out of `wrt` to read its fields as constants"
+    label = "differentiated as a parameter struct",
+    note = "add `#[derive(Clone, Differentiable)]` to the definition of `{Self}`; or, for a parameter, leave it out of `wrt` to read its fields as constants, and for a field of a parameter struct, mark it `#[constant]`"
 )]
 pub trait Differentiable: Params {
     /// Adds `other`'s differentiated fields into `self`'s, element by element (summing the

@@ -1,4 +1,5 @@
-//! A differentiated struct passed on whole to a helper: `predict(m, x)` (or `predict(&m, x)`),
+//! A differentiated struct passed on whole to a helper: `predict(m, x)` (or `predict(&m, x)`,
+//! or a nested one, `layer(&m.hidden, x)`),
 //! where `predict` is itself `#[differentiable(wrt(m, ..))]` over the same struct type, is the
 //! call of the helper's flat function with the struct's fields as arguments of their own,
 //! `predict__fields(m, _m__w1, _m__b1, .., x)`: the ordinary call machinery then carries the
@@ -42,14 +43,32 @@ fn split(args: TokenStream) -> Vec<Vec<TokenTree>> {
     out
 }
 
-/// The struct an argument passes whole: `m` or `&m`.
-fn whole<'r, 'a>(arg: &[TokenTree], renames: &'r [Rename<'a>]) -> Option<&'r Rename<'a>> {
-    let name = match arg {
-        [TokenTree::Ident(i)] => i,
-        [TokenTree::Punct(p), TokenTree::Ident(i)] if p.as_char() == '&' => i,
-        _ => return None,
+/// The struct an argument passes whole: `m`, `&m`, or a nested one `&m.layer`: the parameter
+/// and the chain of fields to it.
+fn whole<'r, 'a>(
+    arg: &[TokenTree],
+    renames: &'r [Rename<'a>],
+) -> Option<(&'r Rename<'a>, Vec<Ident>)> {
+    let rest = match arg {
+        [TokenTree::Punct(p), rest @ ..] if p.as_char() == '&' => rest,
+        rest => rest,
     };
-    renames.iter().find(|r| *r.m == *name)
+    let [TokenTree::Ident(m), fields @ ..] = rest else {
+        return None;
+    };
+    let r = renames.iter().find(|r| *r.m == *m)?;
+    let mut chain = vec![];
+    let mut node = r.tree;
+    for pair in fields.chunks(2) {
+        match pair {
+            [TokenTree::Punct(dot), TokenTree::Ident(f)] if dot.as_char() == '.' => {
+                node = node.field(f)?.sub.as_ref()?;
+                chain.push(f.clone());
+            }
+            _ => return None,
+        }
+    }
+    Some((r, chain))
 }
 
 /// For the arguments of a call, when one passes a differentiated struct whole: the callee's
@@ -71,11 +90,17 @@ pub(super) fn spread(
     let mut out = vec![];
     for a in parts {
         match whole(&a, renames) {
-            Some(r) => {
+            Some((r, chain)) => {
+                // The struct itself (a constant there), then its leaves.
                 let m = r.m;
-                out.push(quote!(#m));
-                for (_, pseudo, _) in &r.pseudo {
-                    out.push(quote!(#pseudo));
+                out.push(if chain.is_empty() {
+                    quote!(#m)
+                } else {
+                    quote!(&#m #(.#chain)*)
+                });
+                for l in r.leaves_under(&chain) {
+                    let p = &l.pseudo;
+                    out.push(quote!(#p));
                 }
             }
             None => out.push(rest(a.into_iter().collect())),

@@ -6,8 +6,9 @@
 //! array type becomes a reference to it (`m.w1.dot(&x)` → `_m__w1.dot(&x)`, through
 //! auto-deref), `&m.w1` drops its `&`, and `f64` and `[f64; N]` fields are passed by value.
 
+use super::tree::{Leaf, Tree};
 use super::wrappers::{self, Plan, PlanParam};
-use super::{Field, StructParam};
+use super::{Known, StructParam};
 use crate::args::Args;
 use crate::derive::FieldKind;
 use crate::error::Errors;
@@ -21,7 +22,7 @@ pub(super) fn generate(
     item: &TokenStream,
     args: &Args,
     sps: &[StructParam],
-    known: &[(Ident, Vec<Field>)],
+    known: &Known,
 ) -> TokenStream {
     let mut errors = Errors::default();
     let mut plan = plan(func, args, sps, known, &mut errors);
@@ -66,7 +67,7 @@ fn plan<'a>(
     func: &'a syn::ItemFn,
     args: &Args,
     sps: &[StructParam],
-    known: &[(Ident, Vec<Field>)],
+    known: &Known,
     errors: &mut Errors,
 ) -> Plan<'a> {
     let mut params = vec![];
@@ -79,15 +80,12 @@ fn plan<'a>(
             _ => format_ident!("_"),
         };
         let sp = sps.iter().find(|p| p.pos == pos);
-        let fields = sp.and_then(|p| known.iter().find(|(n, _)| *n == p.ident));
-        match (sp, fields) {
-            (Some(sp), Some((_, fields))) => {
-                let diff: Vec<Field> = fields
-                    .iter()
-                    .filter(|f| f.kind != FieldKind::Constant)
-                    .cloned()
-                    .collect();
-                if diff.is_empty() {
+        let tree = sp.and_then(|p| Tree::build(&p.path, std::slice::from_ref(&p.ident), known));
+        match (sp, tree) {
+            (Some(sp), Some(tree)) => {
+                let mut leaves = vec![];
+                tree.leaves(&sp.ident, &[], &[], &mut leaves);
+                if leaves.is_empty() {
                     errors.at(
                         &sp.ident,
                         format!(
@@ -97,15 +95,10 @@ fn plan<'a>(
                         ),
                     );
                 }
-                let pseudo = diff
-                    .iter()
-                    .map(|f| format_ident!("_{}__{}", ident, f.ident, span = sp.ident.span()))
-                    .collect();
                 params.push(PlanParam::Struct {
                     sp: sp.clone(),
-                    fields: fields.clone(),
-                    diff,
-                    pseudo,
+                    tree,
+                    leaves,
                     keep: true,
                 });
             }
@@ -147,7 +140,9 @@ fn flat_attr(args: &Args, plan: &Plan) -> TokenStream {
     let mut names: Vec<Ident> = vec![];
     for n in args.wrt.iter().flatten() {
         match plan.params.iter().find(|p| p.ident() == n) {
-            Some(PlanParam::Struct { pseudo, .. }) => names.extend(pseudo.iter().cloned()),
+            Some(PlanParam::Struct { leaves, .. }) => {
+                names.extend(leaves.iter().map(|l| l.pseudo.clone()));
+            }
             _ => names.push(n.clone()),
         }
     }
@@ -158,7 +153,7 @@ fn flat_attr(args: &Args, plan: &Plan) -> TokenStream {
 /// The type of a field's own parameter in the flat function.
 fn pseudo_type(path: &syn::Path, kind: &FieldKind) -> TokenStream {
     match kind {
-        FieldKind::Scalar | FieldKind::Constant => quote!(f64),
+        FieldKind::Scalar | FieldKind::Constant | FieldKind::Nested(_) => quote!(f64),
         FieldKind::Vec => quote!(&::std::vec::Vec<f64>),
         FieldKind::Fixed(i) => {
             let i = proc_macro2::Literal::usize_unsuffixed(*i);
@@ -178,11 +173,7 @@ fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenSt
     for (p, input) in plan.params.iter().zip(&func.sig.inputs) {
         match p {
             PlanParam::Struct {
-                sp,
-                diff,
-                pseudo,
-                keep,
-                ..
+                sp, leaves, keep, ..
             } => {
                 let (m, path) = (&sp.ident, &sp.path);
                 let lifetime = match &sp.ty {
@@ -195,8 +186,8 @@ fn flat_function(func: &syn::ItemFn, plan: &Plan, body: &TokenStream) -> TokenSt
                     format_ident!("_{}", m, span = m.span())
                 };
                 inputs.push(quote!(#m: &#lifetime #path));
-                for (f, name) in diff.iter().zip(pseudo) {
-                    let ty = pseudo_type(path, &f.kind);
+                for l in leaves {
+                    let (name, ty) = (&l.pseudo, pseudo_type(&l.owner, &l.kind));
                     inputs.push(quote!(#name: #ty));
                 }
             }
@@ -260,8 +251,17 @@ impl UnsafetyTokens for syn::Signature {
 /// A struct parameter's name and what its fields become.
 pub(super) struct Rename<'a> {
     pub m: &'a Ident,
-    fields: &'a [Field],
-    pub pseudo: Vec<(&'a Ident, &'a Ident, &'a FieldKind)>,
+    pub tree: &'a Tree,
+    pub leaves: &'a [Leaf],
+}
+
+impl Rename<'_> {
+    /// The leaves under the field chain `chain` (all of them for an empty chain).
+    pub fn leaves_under<'l>(&'l self, chain: &'l [Ident]) -> impl Iterator<Item = &'l Leaf> {
+        self.leaves
+            .iter()
+            .filter(move |l| l.chain.starts_with(chain))
+    }
 }
 
 fn rewrite_body(block: &TokenStream, plan: &Plan, errors: &mut Errors) -> TokenStream {
@@ -270,24 +270,28 @@ fn rewrite_body(block: &TokenStream, plan: &Plan, errors: &mut Errors) -> TokenS
         .iter()
         .filter_map(|p| match p {
             PlanParam::Struct {
-                sp,
-                fields,
-                diff,
-                pseudo,
-                ..
+                sp, tree, leaves, ..
             } => Some(Rename {
                 m: &sp.ident,
-                fields,
-                pseudo: diff
-                    .iter()
-                    .zip(pseudo)
-                    .map(|(f, n)| (&f.ident, n, &f.kind))
-                    .collect(),
+                tree,
+                leaves,
             }),
             PlanParam::Plain { .. } => None,
         })
         .collect();
     rewrite(block.clone(), &renames, false, errors)
+}
+
+/// Where the walk down a struct's fields stopped.
+enum Step<'t> {
+    /// At a struct (the parameter, or a nested one) used whole.
+    Whole,
+    /// At a method of a struct.
+    Method(&'t Ident),
+    /// At a constant field (or an unknown one): the tokens up to the index are kept.
+    Keep(usize),
+    /// At a leaf, whose name ends before the index.
+    Leaf(&'t Ident, usize),
 }
 
 fn is_punct(t: Option<&TokenTree>, c: char) -> bool {
@@ -358,43 +362,96 @@ fn rewrite(
             i += 1;
             continue;
         }
-        let field = match (tts.get(i + 1), tts.get(i + 2)) {
-            (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(f))) if dot.as_char() == '.' => {
-                Some(f)
+        // Down the tree: `m.layer.w` is the leaf `_m__layer__w`.
+        let mut node: &Tree = r.tree;
+        let mut chain: Vec<&Ident> = vec![];
+        let mut j = i + 1;
+        let step = loop {
+            let f = match (tts.get(j), tts.get(j + 1)) {
+                (Some(TokenTree::Punct(dot)), Some(TokenTree::Ident(f)))
+                    if dot.as_char() == '.' =>
+                {
+                    f
+                }
+                _ => break Step::Whole,
+            };
+            let after = tts.get(j + 2);
+            let is_call = matches!(after, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+                || (is_punct(after, ':') && is_punct(tts.get(j + 3), ':'));
+            match node.field(f) {
+                None if is_call => break Step::Method(f),
+                // A field that does not exist: rustc reports it on the user's function.
+                None => break Step::Keep(j + 2),
+                Some(n) if n.kind == FieldKind::Constant => break Step::Keep(j + 2),
+                Some(n) => {
+                    chain.push(f);
+                    match &n.sub {
+                        Some(sub) => {
+                            node = sub;
+                            j += 2;
+                        }
+                        None => break Step::Leaf(f, j + 2),
+                    }
+                }
             }
-            _ => None,
         };
-        let Some(f) = field else {
-            if !in_macro {
+        let reached: String = chain.iter().map(|f| format!(".{f}")).collect();
+        let what = if chain.is_empty() {
+            format!("`{id}` is a differentiated parameter struct")
+        } else {
+            let c: Vec<String> = chain.iter().map(ToString::to_string).collect();
+            format!(
+                "`{id}.{}` is a nested differentiated parameter struct",
+                c.join(".")
+            )
+        };
+        match step {
+            Step::Whole => {
+                if !in_macro {
+                    let example = node
+                        .diff()
+                        .next()
+                        .map(|n| n.ident.to_string())
+                        .unwrap_or_default();
+                    errors.at(
+                        &tts[j - 1],
+                        format!(
+                            "{what}: read its fields (`{id}{reached}.{example}`); using it whole (binding, copying or returning it, passing it to a method) is not supported; a function it is passed to whole (`f(&{id}{reached}, ..)`) must be #[differentiable] with `wrt` naming its own struct parameter"
+                        ),
+                    );
+                }
+                out.extend(tts[i..j].iter().cloned());
+                i = j;
+            }
+            Step::Method(f) => {
                 errors.at(
-                    id,
+                    f,
                     format!(
-                        "`{id}` is a differentiated parameter struct: read its fields (`{id}.{}`); using it whole (binding, copying or returning it, passing it to a method) is not supported; a function it is passed to whole (`f({id}, ..)`) must be #[differentiable] with `wrt` naming its own struct parameter",
-                        r.fields.first().map(|f| f.ident.to_string()).unwrap_or_default(),
+                        "{what}, whose method `{f}` is not supported (the macro cannot see which fields a method reads, so no gradient would flow through them); write it as a free function `fn {f}(m: &T, ..)` with #[differentiable(wrt(m))], and call it with the struct"
                     ),
                 );
+                out.extend(tts[i..j + 2].iter().cloned());
+                i = j + 2;
             }
-            out.push(t.clone());
-            i += 1;
-            continue;
-        };
-        let after = tts.get(i + 3);
-        let is_call = matches!(after, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
-            || (is_punct(after, ':') && is_punct(tts.get(i + 4), ':'));
-        if is_call {
-            errors.at(
-                f,
-                format!(
-                    "`{id}.{f}(..)`: methods of a differentiated parameter struct are not supported (the macro cannot see which fields they read, so no gradient would flow through them); write it as a free function `fn {f}(m: &T, ..)` with #[differentiable(wrt(m))], and call it with the struct"
-                ),
-            );
-            out.extend(tts[i..i + 3].iter().cloned());
-            i += 3;
-            continue;
-        }
-        match r.pseudo.iter().find(|(name, _, _)| **name == *f) {
-            Some((_, pseudo, kind)) => {
-                let by_ref = matches!(kind, FieldKind::Vec | FieldKind::Array1 | FieldKind::Array2);
+            Step::Keep(end) => {
+                out.extend(tts[i..end].iter().cloned());
+                i = end;
+            }
+            Step::Leaf(f, end) => {
+                let leaf = r
+                    .leaves
+                    .iter()
+                    .find(|l| l.chain.iter().eq(chain.iter().copied()));
+                let Some(leaf) = leaf else {
+                    out.extend(tts[i..end].iter().cloned());
+                    i = end;
+                    continue;
+                };
+                let after = tts.get(end);
+                let by_ref = matches!(
+                    leaf.kind,
+                    FieldKind::Vec | FieldKind::Array1 | FieldKind::Array2
+                );
                 // `&m.w1` (the field itself, not `&m.w1[..]` or `&m.w1.t()`) is the reference.
                 let postfix = is_punct(after, '.')
                     || is_punct(after, '?')
@@ -405,13 +462,13 @@ fn rewrite(
                     out.pop();
                 }
                 // The user's span, so that what the pipeline says about it lands on the field read.
-                out.push(TokenTree::Ident(Ident::new(&pseudo.to_string(), f.span())));
+                out.push(TokenTree::Ident(Ident::new(
+                    &leaf.pseudo.to_string(),
+                    f.span(),
+                )));
+                i = end;
             }
-            // A `#[constant]` field (or one that does not exist, which rustc reports on the
-            // user's function): read from the struct, a constant.
-            None => out.extend(tts[i..i + 3].iter().cloned()),
         }
-        i += 3;
     }
     out.into_iter().collect()
 }

@@ -3,7 +3,8 @@
 //! differentiated fields as arguments of their own, and puts the struct's gradient back
 //! together (`Fields::assemble`: the fields' gradients, the constant fields cloned).
 
-use super::{Field, StructParam};
+use super::StructParam;
+use super::tree::{Leaf, Tree};
 use crate::derive::FieldKind;
 use crate::ir::ParamKind;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -17,10 +18,10 @@ pub(super) enum PlanParam {
     },
     Struct {
         sp: StructParam,
-        fields: Vec<Field>,
-        /// The differentiated fields, and their parameters' names in the flat function.
-        diff: Vec<Field>,
-        pseudo: Vec<Ident>,
+        tree: Tree,
+        /// The differentiated fields of an `f64` or array type, at any depth: each a
+        /// parameter of the flat function.
+        leaves: Vec<Leaf>,
         /// Whether the flat function's body reads the struct itself (its constant fields);
         /// otherwise its parameter is named `_m`, so that nothing warns that it is unused.
         keep: bool,
@@ -49,8 +50,62 @@ fn own(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
-fn refs_name(pos: usize, k: usize) -> Ident {
-    own(&format!("__field{pos}_{k}"))
+/// The reference to a field (`Fields::refs`), by the positions on the way to it.
+fn refs_name(tangent: bool, pos: usize, index: &[usize]) -> Ident {
+    let path: Vec<String> = index.iter().map(ToString::to_string).collect();
+    let t = if tangent { "t" } else { "" };
+    own(&format!("__{t}field{pos}_{}", path.join("_")))
+}
+
+/// `let (a, b, ..,) = Fields::refs(of);` for a struct and each nested one in it.
+fn bind_tree(
+    tree: &Tree,
+    of: TokenStream,
+    tangent: bool,
+    pos: usize,
+    index: &[usize],
+    out: &mut TokenStream,
+) {
+    let mut names = vec![];
+    let mut nested = vec![];
+    for (k, n) in tree.diff().enumerate() {
+        let mut i = index.to_vec();
+        i.push(k);
+        let name = refs_name(tangent, pos, &i);
+        if let Some(sub) = &n.sub {
+            nested.push((sub, quote!(#name), i));
+        }
+        names.push(name);
+    }
+    out.extend(quote!(let (#(#names,)*) = ::autodiff_runtime::__rt::Fields::refs(#of);));
+    for (sub, of, i) in nested {
+        bind_tree(sub, of, tangent, pos, &i, out);
+    }
+}
+
+/// The struct put together from the gradients of its leaves (taken in order from `grads`),
+/// its constant fields cloned from `of`.
+fn assemble_tree(
+    tree: &Tree,
+    of: TokenStream,
+    pos: usize,
+    index: &[usize],
+    grads: &mut dyn Iterator<Item = TokenStream>,
+) -> TokenStream {
+    let mut parts = vec![];
+    for (k, n) in tree.diff().enumerate() {
+        let mut i = index.to_vec();
+        i.push(k);
+        parts.push(match &n.sub {
+            Some(sub) => {
+                let r = refs_name(false, pos, &i);
+                assemble_tree(sub, quote!(#r), pos, &i, grads)
+            }
+            None => grads.next().unwrap_or_default(),
+        });
+    }
+    let path = &tree.path;
+    quote!(<#path as ::autodiff_runtime::__rt::Fields>::assemble(#of, (#(#parts,)*)))
 }
 
 impl Plan<'_> {
@@ -67,29 +122,19 @@ impl Plan<'_> {
             .collect()
     }
 
-    /// `let (__field1_0, ..,) = Fields::refs(m);` for each struct parameter (or its tangent).
+    /// `let (__field1_0, ..,) = Fields::refs(m);` for each struct parameter (or its tangent),
+    /// and for each struct nested in it.
     fn bind_refs(&self, tangent: bool) -> TokenStream {
         let mut out = TokenStream::new();
         for (pos, p) in self.params.iter().enumerate() {
-            if let PlanParam::Struct { sp, diff, .. } = p {
-                let names: Vec<Ident> = (0..diff.len())
-                    .map(|k| {
-                        if tangent {
-                            own(&format!("__tfield{pos}_{k}"))
-                        } else {
-                            refs_name(pos, k)
-                        }
-                    })
-                    .collect();
+            if let PlanParam::Struct { sp, tree, .. } = p {
                 let of = if tangent {
                     let t = tangent_name(pos);
                     quote!(#t)
                 } else {
                     struct_ref(sp)
                 };
-                out.extend(
-                    quote!(let (#(#names,)*) = ::autodiff_runtime::__rt::Fields::refs(#of);),
-                );
+                bind_tree(tree, of, tangent, pos, &[], &mut out);
             }
         }
         out
@@ -101,11 +146,11 @@ impl Plan<'_> {
         for (pos, p) in self.params.iter().enumerate() {
             match p {
                 PlanParam::Plain { ident, .. } => out.push(quote!(#ident)),
-                PlanParam::Struct { sp, diff, .. } => {
+                PlanParam::Struct { sp, leaves, .. } => {
                     out.push(struct_ref(sp));
-                    for (k, f) in diff.iter().enumerate() {
-                        let r = refs_name(pos, k);
-                        out.push(match f.kind {
+                    for l in leaves {
+                        let r = refs_name(false, pos, &l.index);
+                        out.push(match l.kind {
                             FieldKind::Scalar | FieldKind::Fixed(_) => quote!(*#r),
                             _ => quote!(#r),
                         });
@@ -121,7 +166,7 @@ impl Plan<'_> {
         self.wrt
             .iter()
             .map(|i| match &self.params[*i] {
-                PlanParam::Struct { diff, .. } => diff.len(),
+                PlanParam::Struct { leaves, .. } => leaves.len(),
                 PlanParam::Plain { .. } => 1,
             })
             .sum()
@@ -163,10 +208,12 @@ impl Plan<'_> {
                     out.push(parts[next].clone());
                     next += 1;
                 }
-                PlanParam::Struct { sp, diff, .. } => {
-                    let mine = &parts[next..next + diff.len()];
-                    next += diff.len();
-                    out.push(assemble(sp, mine));
+                PlanParam::Struct {
+                    sp, tree, leaves, ..
+                } => {
+                    let mine = &parts[next..next + leaves.len()];
+                    next += leaves.len();
+                    out.push(assemble(sp, tree, *i, mine));
                 }
             }
         }
@@ -187,9 +234,8 @@ fn struct_ref(sp: &StructParam) -> TokenStream {
     if sp.by_ref { quote!(#m) } else { quote!(&#m) }
 }
 
-fn assemble(sp: &StructParam, grads: &[TokenStream]) -> TokenStream {
-    let (path, of) = (&sp.path, struct_ref(sp));
-    quote!(<#path as ::autodiff_runtime::__rt::Fields>::assemble(#of, (#(#grads,)*)))
+fn assemble(sp: &StructParam, tree: &Tree, pos: usize, grads: &[TokenStream]) -> TokenStream {
+    assemble_tree(tree, struct_ref(sp), pos, &[], &mut grads.iter().cloned())
 }
 
 fn param_grad_type(p: &PlanParam) -> TokenStream {
@@ -343,16 +389,18 @@ fn pullback(
                 adjs.push(quote!(#a));
                 results.push(quote!(#a));
             }
-            PlanParam::Struct { sp, diff, .. } => {
+            PlanParam::Struct {
+                sp, tree, leaves, ..
+            } => {
                 adjs.push(quote!(_));
-                let mine: Vec<TokenStream> = (0..diff.len())
+                let mine: Vec<TokenStream> = (0..leaves.len())
                     .map(|k| {
                         let a = own(&format!("__adj{pos}_{k}"));
                         adjs.push(quote!(#a));
                         quote!(#a)
                     })
                     .collect();
-                results.push(assemble(sp, &mine));
+                results.push(assemble(sp, tree, pos, &mine));
             }
         }
     }
@@ -397,13 +445,13 @@ fn jvp(
                 tangent_inputs.push(quote!(#t: #ty));
                 tangents.push(quote!(#t));
             }
-            PlanParam::Struct { sp, diff, .. } => {
+            PlanParam::Struct { sp, leaves, .. } => {
                 let path = &sp.path;
                 tangent_inputs.push(quote!(#t: &#path));
                 tangents.push(quote!(()));
-                for (k, f) in diff.iter().enumerate() {
-                    let r = own(&format!("__tfield{pos}_{k}"));
-                    tangents.push(match f.kind {
+                for l in leaves {
+                    let r = refs_name(true, pos, &l.index);
+                    tangents.push(match l.kind {
                         FieldKind::Scalar => quote!(*#r),
                         _ => quote!(#r),
                     });

@@ -86,6 +86,33 @@ pub fn local_arrays(x: &[f64], a: f64) -> f64 {
     s + w[n - 1]
 }
 
+/// A parameter struct with every kind of field, a function that reads a constant field, one
+/// that leaves a field unread, and a helper given the struct whole.
+#[derive(Clone, autodiff_runtime::Differentiable)]
+pub struct Params {
+    a: f64,
+    v: Vec<f64>,
+    f: [f64; 2],
+    w: autodiff_runtime::ndarray::Array1<f64>,
+    m: autodiff_runtime::ndarray::Array2<f64>,
+    #[constant]
+    n: usize,
+}
+
+#[differentiable(wrt(p))]
+pub fn struct_helper(p: &Params, x: f64) -> f64 {
+    p.a * x + p.f[1]
+}
+
+#[differentiable(wrt(p, x))]
+pub fn struct_params(p: &Params, x: f64) -> f64 {
+    let mut s = struct_helper(p, x);
+    for i in 0..p.n {
+        s += p.v[i % p.v.len()] * x;
+    }
+    s + p.w.dot(&p.w) + p.m.sum()
+}
+
 #[test]
 fn compiles_without_warnings_and_runs() {
     let x = [0.5, -0.2, 0.9];
@@ -100,4 +127,17 @@ fn compiles_without_warnings_and_runs() {
     let (v, (gx, ga)) = value_and_grad_local_arrays(&x, 0.7);
     assert_eq!(v, local_arrays(&x, 0.7));
     assert!(gx.iter().all(|g| g.is_finite()) && ga.is_finite());
+    let p = Params {
+        a: 1.0,
+        v: vec![0.5],
+        f: [0.0, 1.0],
+        w: autodiff_runtime::ndarray::Array1::ones(2),
+        m: autodiff_runtime::ndarray::Array2::ones((2, 2)),
+        n: 3,
+    };
+    let (gp, gx) = grad_struct_params(&p, 0.5);
+    assert_eq!(
+        (gp.a, gp.v[0], gp.f, gp.n, gx),
+        (0.5, 1.5, [0.0, 1.0], 3, 2.5)
+    );
 }

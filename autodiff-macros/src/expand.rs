@@ -87,7 +87,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The generated code with every `::autodiff_runtime` path rooted at `path` instead (for
 /// `#[differentiable(crate = path)]`).
-fn with_runtime_at(ts: TokenStream, path: &syn::Path) -> TokenStream {
+pub(crate) fn with_runtime_at(ts: TokenStream, path: &syn::Path) -> TokenStream {
     use proc_macro2::{Group, TokenTree};
     let trees: Vec<TokenTree> = ts.into_iter().collect();
     let mut out = TokenStream::new();
@@ -119,7 +119,7 @@ fn with_runtime_at(ts: TokenStream, path: &syn::Path) -> TokenStream {
 
 /// Removes the `#[checkpoint(..)]` attributes of `for` loops (lowering reads them from the
 /// original); one anywhere else is an error. `None` when the item has none.
-fn strip_checkpoints(
+pub(crate) fn strip_checkpoints(
     func: &syn::ItemFn,
     item: &TokenStream,
     errors: &mut Errors,
@@ -657,7 +657,7 @@ fn show_ir(name: &Ident, ir: &Func) {
 /// that name to the compiler's standard error (pretty-printed with the feature
 /// `pretty-expansion`, otherwise for `rustfmt` to format). The macro runs again only when
 /// the file is recompiled (touch it, or `cargo clean -p <crate>`).
-fn show_expansion(name: &Ident, out: &TokenStream) {
+pub(crate) fn show_expansion(name: &Ident, out: &TokenStream) {
     let Ok(wanted) = std::env::var("AUTODIFF_EXPAND") else {
         return;
     };

@@ -5,13 +5,16 @@
 //! `args` (the `wrt(...)` argument) → `params` (signature checks, parameter kinds) →
 //! `lower` (syn to the SSA IR of `ir`) → `analyse` (activity, what the reverse sweep needs) →
 //! `rules` (one table of partial derivatives) → `reverse` (forward and reverse sweeps) →
-//! `expand` (the generated items, or the user's function, errors and stubs).
+//! `expand` (the generated items, or the user's function, errors and stubs). Struct parameters
+//! (`derive`, `structs`) are rewritten into one parameter per differentiated field before these
+//! stages, and put back together after them.
 
 mod analyse;
 mod args;
 mod array_outputs;
 mod context;
 mod custom;
+mod derive;
 mod error;
 mod expand;
 mod forward;
@@ -23,6 +26,7 @@ mod names;
 mod params;
 mod reverse;
 mod rules;
+mod structs;
 mod stubs;
 
 use proc_macro::TokenStream;
@@ -115,7 +119,14 @@ use proc_macro::TokenStream;
 /// `AUTODIFF_EXPAND=f cargo build` (after touching the file) prints the generated code for `f`.
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::differentiable(attr.into(), item.into()).into()
+    let (attr, item) = (attr.into(), item.into());
+    if let Some(out) = structs::attribute(&attr, &item) {
+        return out.into();
+    }
+    let probes = structs::constant_struct_probes(&attr, &item);
+    let mut out = expand::differentiable(attr, item);
+    out.extend(probes);
+    out.into()
 }
 
 /// Gives a function its derivative by hand: `#[custom_derivative(pullback = rule)]`.
@@ -144,6 +155,71 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
     custom::custom_derivative(attr.into(), item.into()).into()
+}
+
+/// A struct of parameters: `#[derive(Clone, Differentiable)]`.
+///
+/// ```ignore
+/// use autodiff_runtime::{Differentiable, differentiable};
+/// use autodiff_runtime::ndarray::{Array1, Array2};
+///
+/// #[derive(Clone, Differentiable)]
+/// pub struct Mlp {
+///     w1: Array2<f64>,
+///     b1: Array1<f64>,
+///     w2: Array1<f64>,
+///     b2: f64,
+///     #[constant]
+///     name: String,
+/// }
+///
+/// #[differentiable(wrt(m))]
+/// fn loss(m: &Mlp, x: &Array2<f64>, y: &Array1<f64>) -> f64 {
+///     let h = (x.dot(&m.w1.t()) + &m.b1).mapv(f64::tanh);
+///     let p = h.dot(&m.w2) + m.b2;
+///     (p - y).mapv(|e| e * e).mean().unwrap()
+/// }
+///
+/// let g: Mlp = grad_loss(&mlp, &x, &y);
+/// ```
+///
+/// Fields of type `f64`, `Vec<f64>`, `[f64; N]`, `Array1<f64>` and `Array2<f64>` are
+/// differentiated, and so are fields of another struct that derives `Differentiable` (nested:
+/// `net.hidden.w`); a field marked `#[constant]` (any type: sizes, settings, data) is not, and in
+/// a gradient it holds a clone of the parameter's. The struct needs `Clone` (derive it too).
+///
+/// The derive implements `autodiff_runtime::Params` (so `Adam`, `Sgd`, `minimize` and `Run`
+/// update the whole struct with one state), `autodiff_runtime::Differentiable` (with
+/// `accumulate`, to sum gradients) and hidden plumbing; and it leaves beside the struct a hidden
+/// macro of the struct's own name holding the field list, which `#[differentiable]` calls to
+/// learn the fields (an attribute on a function cannot see the struct). So:
+///
+/// - a `#[differentiable]` function differentiates a struct parameter (`m: &Mlp` or `m: Mlp`)
+///   when its `wrt(..)` names it; without `wrt`, a parameter of a derived struct type is a compile
+///   error that says so (a struct that does not derive stays a constant whose fields are read);
+/// - the struct must be nameable where the function is: defined in the same module (before or
+///   after the function), imported (`use crate::model::Mlp;` imports the macro with the struct)
+///   or written as a path (`m: &model::Mlp`), within the crate that defines it. A struct from
+///   another crate cannot be differentiated yet (a `macro_rules!` macro cannot be re-exported
+///   under a module path beyond its crate).
+///
+/// The body reads the fields as parameters of their types, and may pass the struct (or a nested
+/// one) whole to a function that differentiates its own struct parameter (`predict(m, x)`).
+/// Not yet: generic structs, `Vec`s of structs, struct literals in the body, helpers that return
+/// a struct, methods of the struct, methods whose `self` is differentiated, structs from
+/// another crate.
+/// Enums, tuple structs and fields of other types without `#[constant]` are compile errors
+/// that say what to write instead.
+#[proc_macro_derive(Differentiable, attributes(constant))]
+pub fn derive_differentiable(item: TokenStream) -> TokenStream {
+    derive::derive(item.into()).into()
+}
+
+/// The callback of a derived struct's field-list macro (not for direct use).
+#[doc(hidden)]
+#[proc_macro]
+pub fn __differentiable_with_fields(input: TokenStream) -> TokenStream {
+    structs::with_fields(input.into()).into()
 }
 
 #[cfg(test)]

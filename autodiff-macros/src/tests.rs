@@ -12,7 +12,10 @@ pub fn pretty(attr: TokenStream, item: TokenStream) -> String {
 }
 
 fn snapshot(name: &str, attr: TokenStream, item: TokenStream) {
-    let got = pretty(attr, item);
+    snapshot_text(name, pretty(attr, item));
+}
+
+fn snapshot_text(name: &str, got: String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/expand")
         .join(format!("{name}.rs"));
@@ -485,4 +488,25 @@ fn local_arrays_in_any_scope() {
             }
         },
     );
+}
+
+/// A struct parameter (as the derive's field list calls back with it): the flat function with
+/// one parameter per differentiated field, its expansion, and the wrappers that take and return
+/// the struct. The constant field `n` is read from the struct itself.
+#[test]
+fn struct_parameter_is_flattened() {
+    let out = crate::structs::with_fields(quote::quote! {
+        { w: array1, b: f64, n: constant }
+        (m) (wrt(m)) {
+            pub fn predict(m: &Linear, x: &Array1<f64>) -> f64 {
+                (m.w.dot(x) + m.b).tanh() * m.n as f64
+            }
+        }
+        []
+    });
+    let text = match syn::parse2::<syn::File>(out.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => out.to_string(),
+    };
+    snapshot_text("struct_param", text);
 }

@@ -56,6 +56,40 @@
 //! assert!((dx0 - fd).abs() < 1e-6);
 //! ```
 //!
+//! Parameters kept in a struct are differentiated as one: `#[derive(Differentiable)]` on the
+//! struct, `wrt` naming the parameter, and the gradient is the struct (see [`Differentiable`]):
+//!
+//! ```
+//! use autodiff_runtime::ndarray::{Array1, array};
+//! use autodiff_runtime::optim::{self, Adam};
+//! use autodiff_runtime::{Differentiable, differentiable};
+//!
+//! #[derive(Clone, Debug, Differentiable)]
+//! struct Line {
+//!     w: Array1<f64>,
+//!     b: f64,
+//!     #[constant]
+//!     name: &'static str,
+//! }
+//!
+//! #[differentiable(wrt(line))]
+//! fn sq_error(line: &Line, x: &Array1<f64>, y: f64) -> f64 {
+//!     let e = line.w.dot(x) + line.b - y;
+//!     e * e
+//! }
+//!
+//! fn main() {
+//!     let line = Line { w: array![1.0, -1.0], b: 0.5, name: "fit" };
+//!     let x = array![2.0, 1.0];
+//!     let g: Line = grad_sq_error(&line, &x, 1.0); // e = 0.5: ∂/∂w = 2e·x, ∂/∂b = 2e
+//!     assert_eq!((g.w, g.b, g.name), (array![2.0, 1.0], 1.0, "fit"));
+//!
+//!     let mut adam = Adam::new(0.1);
+//!     let fit = optim::minimize(&mut adam, line, 200, |l: &Line| value_and_grad_sq_error(l, &x, 1.0)).unwrap();
+//!     assert!(sq_error(&fit.params, &x, 1.0) < 1e-6);
+//! }
+//! ```
+//!
 //! Beside the attribute (see [`differentiable`]) the runtime has:
 //!
 //! - [`optim`]: Adam (optax's defaults) and SGD, with `minimize`/`maximize` loops that take any
@@ -73,7 +107,9 @@
 
 extern crate self as autodiff_runtime;
 
-pub use autodiff_macros::{custom_derivative, differentiable};
+#[doc(hidden)]
+pub use autodiff_macros::__differentiable_with_fields;
+pub use autodiff_macros::{Differentiable, custom_derivative, differentiable};
 
 /// The value of `x`, through which no derivative flows: inside a `#[differentiable]` body, the
 /// gradient treats it as a constant (as JAX's `stop_gradient`). Outside one it is the identity.
@@ -111,6 +147,9 @@ pub mod optim;
 mod params;
 pub use params::Params;
 
+mod structs;
+pub use structs::Differentiable;
+
 mod seq;
 // What generated code iterates with; not part of the user-facing API.
 #[doc(hidden)]
@@ -120,6 +159,7 @@ pub use seq::{Counter, Seq, SeqIter};
 pub mod __rt {
     pub use crate::array::*;
     pub use crate::rt::*;
+    pub use crate::structs::{Fields, FixedLen, NotDerived, Probe};
     pub use crate::tangent::*;
 }
 mod array;

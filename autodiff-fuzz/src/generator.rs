@@ -6,10 +6,10 @@ use crate::ast::*;
 use crate::rng::Rng;
 use std::collections::BTreeSet;
 
-#[path = "gen_idioms.rs"]
-mod idioms;
 #[path = "gen_hessian.rs"]
 mod hessian;
+#[path = "gen_idioms.rs"]
+mod idioms;
 
 /// Every switchable feature: name and what it enables.
 pub const FEATURES: &[(&str, &str)] = &[

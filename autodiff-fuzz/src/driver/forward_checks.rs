@@ -87,7 +87,10 @@ pub(super) fn hvp_check(
                 pack.push_str(&format!("x.push(a{i}); "));
             }
             PTy::Arr(_) => {
-                unpack.push_str(&format!("let a{i}: Vec<f64> = xv[{o}..{}].to_vec(); ", o + n));
+                unpack.push_str(&format!(
+                    "let a{i}: Vec<f64> = xv[{o}..{}].to_vec(); ",
+                    o + n
+                ));
                 pack.push_str(&format!("x.extend(a{i}.iter()); "));
             }
             _ => {}

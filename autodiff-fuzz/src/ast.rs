@@ -572,6 +572,8 @@ pub struct Func {
     pub body: Block,
     /// Returns `(f64, f64)` (its tail is an `E::Tuple`): only a pullback, no grad.
     pub pair: bool,
+    /// `#[differentiable(hessian)]`: also `hvp_*` and `hessian_*` (feature `hessian`)
+    pub hessian: bool,
 }
 
 impl Func {
@@ -1344,12 +1346,18 @@ pub fn render_func(f: &Func, mode: Mode, attr: bool) -> String {
     let r = R { mode };
     let mut s = String::new();
     if attr {
-        match &f.wrt {
-            None => s.push_str("#[differentiable]\n"),
-            Some(w) => {
-                let names: Vec<&str> = w.iter().map(|&i| f.params[i].name.as_str()).collect();
-                let _ = writeln!(s, "#[differentiable(wrt({}))]", names.join(", "));
-            }
+        let mut args: Vec<String> = vec![];
+        if f.hessian {
+            args.push("hessian".into());
+        }
+        if let Some(w) = &f.wrt {
+            let names: Vec<&str> = w.iter().map(|&i| f.params[i].name.as_str()).collect();
+            args.push(format!("wrt({})", names.join(", ")));
+        }
+        if args.is_empty() {
+            s.push_str("#[differentiable]\n");
+        } else {
+            let _ = writeln!(s, "#[differentiable({})]", args.join(", "));
         }
     }
     let ps: Vec<String> = f

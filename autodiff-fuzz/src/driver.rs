@@ -4,6 +4,7 @@
 
 mod build;
 mod check;
+mod forward_checks;
 mod run;
 
 pub use check::check_fn;
@@ -33,6 +34,11 @@ pub enum Kind {
     ValueChanged,
     /// (d') value_and_grad's value differs from the function's
     VgValue,
+    /// `jvp_*`'s tangent differs from the reference gradient dotted with the tangent, or its
+    /// value from the function's
+    Jvp,
+    /// `hvp_*` differs from central differences of `grad_*` along the tangent
+    Hvp,
     /// (e) the macro panicked, or rustc crashed
     MacroPanic,
     /// (f) grad_*/value_and_grad_* have the wrong signature (error in the checking code only)
@@ -55,6 +61,8 @@ impl Kind {
             Kind::WrongGrad => "(c) wrong gradient",
             Kind::ValueChanged => "(d) value changed by the attribute",
             Kind::VgValue => "(d) value_and_grad value differs from f",
+            Kind::Jvp => "(j) wrong jvp (tangent or value)",
+            Kind::Hvp => "(k) wrong hvp",
             Kind::MacroPanic => "(e) macro panic / rustc crash",
             Kind::Signature => "(f) wrong grad/value_and_grad signature",
             Kind::RuntimePanic => "(g) panic in generated code",
@@ -70,6 +78,8 @@ impl Kind {
             Kind::WrongGrad => "grad",
             Kind::ValueChanged => "value",
             Kind::VgValue => "vg-value",
+            Kind::Jvp => "jvp",
+            Kind::Hvp => "hvp",
             Kind::MacroPanic => "macro-panic",
             Kind::Signature => "signature",
             Kind::RuntimePanic => "panic",
@@ -89,6 +99,8 @@ pub const ALL_KINDS: &[Kind] = &[
     Kind::WrongGrad,
     Kind::ValueChanged,
     Kind::VgValue,
+    Kind::Jvp,
+    Kind::Hvp,
     Kind::MacroPanic,
     Kind::Signature,
     Kind::RuntimePanic,
@@ -203,6 +215,8 @@ impl Report {
                         Kind::WrongGrad
                         | Kind::ValueChanged
                         | Kind::VgValue
+                        | Kind::Jvp
+                        | Kind::Hvp
                         | Kind::Hang
                         | Kind::Crash => String::new(),
                         Kind::RuntimePanic => {
@@ -408,6 +422,16 @@ pub fn case_header(g: &crate::generator::Grammar, seed: u64, index: usize) -> St
     );
     if g.arrays {
         s.push_str(" --array");
+    }
+    // features that are off by default and turned on (`--feature hessian`)
+    let on: Vec<&str> = crate::generator::OFF_BY_DEFAULT
+        .iter()
+        .cloned()
+        .filter(|f| g.on(f))
+        .collect();
+    if !on.is_empty() {
+        s.push_str(" --feature ");
+        s.push_str(&on.join(","));
     }
     if !g.off.is_empty() {
         s.push_str(" --no-feature ");

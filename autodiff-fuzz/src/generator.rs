@@ -6,6 +6,8 @@ use crate::ast::*;
 use crate::rng::Rng;
 use std::collections::BTreeSet;
 
+#[path = "gen_hessian.rs"]
+mod hessian;
 #[path = "gen_idioms.rs"]
 mod idioms;
 
@@ -132,6 +134,10 @@ pub const FEATURES: &[(&str, &str)] = &[
         "if-let",
         "Option<usize> parameters: if let Some(k) = o, let Some(k) = o else { return .. }",
     ),
+    (
+        "hessian",
+        "#[differentiable(hessian)] on every function that can take it (checks hvp_*)",
+    ),
 ];
 
 pub const UNARY: &[&str] = &[
@@ -167,7 +173,7 @@ pub const BINARY: &[&str] = &[
 ];
 
 /// Features the generator leaves out unless enabled: constructs the README does not support yet.
-pub const OFF_BY_DEFAULT: &[&str] = &["windows"];
+pub const OFF_BY_DEFAULT: &[&str] = &["windows", "hessian"];
 
 #[derive(Clone, Debug)]
 pub struct Grammar {
@@ -3091,13 +3097,17 @@ pub fn program(g: &Grammar, seed: u64) -> Program {
         );
         funcs.push(f);
     }
-    Program {
+    let mut p = Program {
         items,
         funcs,
         len1,
         rows,
         cols,
+    };
+    if g.on("hessian") {
+        hessian::mark(&mut p);
     }
+    p
 }
 
 /// The earlier functions a function may call: those with one output, or (`pair`) two.
@@ -3419,6 +3429,7 @@ fn func(
             tail: Some(Box::new(tail)),
         },
         pair,
+        hessian: false,
     }
 }
 

@@ -370,6 +370,7 @@ pub fn case(id: &str, o: &Origin, f: &syn::ItemFn, what: &str, seed: u64) -> Cas
         wrt,
         body: Default::default(),
         pair: false,
+        hessian: false,
     };
     let prog = Program {
         items: vec![],

@@ -13,6 +13,11 @@ const SPIN: &str = "while std::hint::black_box(true) {}";
 /// A program `f(x: f64) -> f64` whose plain copy is `plain` and whose `f`/`grad_f` are `f` and
 /// `grad` (bodies over `x`), checked against finite differences as in mutation mode.
 fn case(id: &str, plain: &str, f: &str, grad: &str) -> Case {
+    case_jvp(id, plain, f, grad, "(f(x), grad_f(x) * dx)")
+}
+
+/// The same with `jvp_f(x, dx)`'s body given.
+fn case_jvp(id: &str, plain: &str, f: &str, grad: &str, jvp: &str) -> Case {
     let func = Func {
         name: "f".into(),
         params: vec![Param {
@@ -24,6 +29,7 @@ fn case(id: &str, plain: &str, f: &str, grad: &str) -> Case {
         wrt: None,
         body: Default::default(),
         pair: false,
+        hessian: false,
     };
     let prog = Program {
         items: vec![],
@@ -39,7 +45,7 @@ fn case(id: &str, plain: &str, f: &str, grad: &str) -> Case {
         origin: format!("runner test {id}"),
         unit: Unit::Text(TextUnit {
             ad: format!(
-                "#![allow(warnings)]\npub fn f(x: f64) -> f64 {{ {f} }}\npub fn grad_f(x: f64) -> f64 {{ {grad} }}\npub fn value_and_grad_f(x: f64) -> (f64, f64) {{ (f(x), grad_f(x)) }}\n"
+                "#![allow(warnings)]\npub fn f(x: f64) -> f64 {{ {f} }}\npub fn grad_f(x: f64) -> f64 {{ {grad} }}\npub fn value_and_grad_f(x: f64) -> (f64, f64) {{ (f(x), grad_f(x)) }}\npub fn jvp_f(x: f64, dx: f64) -> (f64, f64) {{ {jvp} }}\n"
             ),
             plain: format!("#![allow(warnings)]\npub fn f(x: f64) -> f64 {{ {plain} }}\n"),
             check,
@@ -65,6 +71,21 @@ fn hangs_and_crashes_are_attributed_and_the_rest_is_checked() {
         // a wrong gradient after all of them is still found
         case("r0005", square, square, "3.0 * x"),
         case("r0006", "x.sin()", "x.sin()", "x.cos()"),
+        // a wrong tangent, and a value that differs from f's, from jvp
+        case_jvp(
+            "r0007",
+            "x.sin()",
+            "x.sin()",
+            "x.cos()",
+            "(x.sin(), 1.5 * x.cos() * dx)",
+        ),
+        case_jvp(
+            "r0008",
+            "x.sin()",
+            "x.sin()",
+            "x.cos()",
+            "(f64::from_bits(x.sin().to_bits() + 1), x.cos() * dx)",
+        ),
     ];
     let r = driver::run_batch(&env, "ci-runner", cases, 1).expect("building the runner test");
     let got: Vec<(String, Vec<Kind>, String)> = r
@@ -93,4 +114,14 @@ fn hangs_and_crashes_are_attributed_and_the_rest_is_checked() {
     assert!(got[4].2.starts_with(USER_RUNTIME), "{show}");
     assert!(got[5].1.contains(&Kind::WrongGrad), "{show}");
     assert!(matches!(r.cases[6].1, Verdict::Ok), "{show}");
+    // one failure per point
+    assert!(
+        !got[7].1.is_empty() && got[7].1.iter().all(|k| *k == Kind::Jvp),
+        "{show}"
+    );
+    assert!(
+        !got[8].1.is_empty() && got[8].1.iter().all(|k| *k == Kind::Jvp),
+        "{show}"
+    );
+    assert!(got[8].2.contains("jvp's value"), "{show}");
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const SUPPORT: &str = include_str!("../../support/support.rs");
+const SUPPORT_FWD: &str = include_str!("../../support/forward.rs");
 
 fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     if std::fs::read_to_string(path)
@@ -64,6 +65,7 @@ pub(super) fn write_crate(
         }
     }
     write_if_changed(&src.join("support.rs"), SUPPORT)?;
+    write_if_changed(&src.join("support_fwd.rs"), SUPPORT_FWD)?;
     for (i, c) in cases.iter().enumerate() {
         let d = src.join(&c.id);
         std::fs::create_dir_all(&d)?;
@@ -82,7 +84,7 @@ pub(super) fn write_crate(
 }
 
 pub(super) fn write_main(cr: &Crate, ids: &[String]) -> std::io::Result<()> {
-    let mut s = String::from("#![allow(warnings)]\nmod support;\n");
+    let mut s = String::from("#![allow(warnings)]\nmod support;\nmod support_fwd;\n");
     for id in ids {
         let _ = writeln!(s, "mod {id};");
     }

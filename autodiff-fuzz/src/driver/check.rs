@@ -1,5 +1,6 @@
 //! The checking code of each program (`mod.rs`) and the text of its other modules.
 
+use super::forward_checks as fwd;
 use super::{Case, Unit};
 use crate::ast::*;
 use std::fmt::Write as _;
@@ -26,7 +27,7 @@ pub(super) fn dual_file(c: &Case) -> String {
 /// The checking code of one program (`mod.rs`).
 pub(super) fn check_file(c: &Case, seed: u64) -> String {
     let mut s = String::new();
-    s.push_str("#![allow(warnings, clippy::all)]\nuse crate::support::*;\nuse autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2};\npub mod ad;\npub mod plain;\npub mod dual;\n\n");
+    s.push_str("#![allow(warnings, clippy::all)]\nuse crate::support::*;\nuse crate::support_fwd::*;\nuse autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2};\npub mod ad;\npub mod plain;\npub mod dual;\n\n");
     match &c.unit {
         Unit::Gen(p) => {
             let _ = writeln!(s, "pub fn check(points: usize) {{");
@@ -61,7 +62,8 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
     let _ = writeln!(s, "    begin(\"{id}\", \"{}\");", f.name);
     let _ = writeln!(
         s,
-        "    let mut out = Out::new();\n    let mut rng = Rng({seed}u64);\n    for _ in 0..points {{"
+        "    let mut out = Out::new();\n    let mut rng = Rng({seed}u64);\n{}    for _ in 0..points {{",
+        fwd::tangent_rng(seed)
     );
     let mut args = vec![];
     let mut dargs = vec![];
@@ -144,6 +146,8 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
         "        let point = format!(\"{{:?}}\", ({},));",
         names.join(", ")
     );
+    s.push_str(&fwd::tangent_decl(off));
+    let targs = fwd::tangent_args(p, f, &comps);
     let args = args.join(", ");
     let dargs = dargs.join(", ");
     let active = f.active();
@@ -188,6 +192,7 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
                 s,
                 "        let vg = guard(|| (ad::{name}({args}).{c}, flat(&ad::pullback_{name}({args}, {seed}))));"
             );
+            s.push_str(&fwd::jvp_check_pair(name, &args, &targs, c));
             let _ = writeln!(
                 s,
                 "        compare(&mut out, &format!(\"{{point}} output {c}\"), plain, attr, grad, vg, reference, &[{}]);",
@@ -254,6 +259,10 @@ pub fn check_fn(id: &str, p: &Program, f: &Func, seed: u64, fd: bool, lo: f64, h
         s,
         "        let vg = guard(|| {{ let (v, g): (f64, {gty}) = ad::value_and_grad_{name}({args}); (v, flat(&g)) }});"
     );
+    s.push_str(&fwd::jvp_check(name, &args, &targs, fd));
+    if f.hessian && !fd {
+        s.push_str(&fwd::hvp_check(f, &comps, &args, &targs, &gty));
+    }
     let _ = writeln!(
         s,
         "        compare(&mut out, &point, plain, attr, grad, vg, reference, &[{}]);",

@@ -246,6 +246,8 @@ pub(super) fn run(
                     let kind = match n.split(':').next().unwrap_or("") {
                         "value" => Kind::ValueChanged,
                         "vg-value" => Kind::VgValue,
+                        "jvp" => Kind::Jvp,
+                        "hvp" => Kind::Hvp,
                         "panic" => Kind::RuntimePanic,
                         "reference" => Kind::GeneratorBug,
                         _ => Kind::WrongGrad,

@@ -230,3 +230,58 @@ fn newton_with_the_generated_hessian_converges_quadratically() {
     // Gradient descent needs thousands of steps here; Newton a few dozen.
     assert!(steps < 60, "{steps} Newton steps");
 }
+
+/// Found by the random-program tester with hessian on (H1, H2, H4 of FINDINGS): `%` with a
+/// varying divisor, a callee given a constant argument, a value `if` that returns in a loop.
+#[differentiable(hessian)]
+pub fn rem(x: f64, y: f64) -> f64 {
+    (x * y) % (y + 2.0) + x * x * y
+}
+
+#[differentiable(hessian)]
+pub fn scale(a: f64, b: f64) -> f64 {
+    a * b.sin()
+}
+
+#[differentiable(hessian)]
+pub fn constant_argument(p: f64, n: usize) -> f64 {
+    scale(p, 1.0) + scale(p, n as f64) * p
+}
+
+#[differentiable(hessian)]
+pub fn return_in_value_if(x: f64) -> f64 {
+    let mut s: f64 = 0.0;
+    for u in 0..3 {
+        s = (if u > 1 {
+            return s;
+        } else {
+            x * s + x
+        })
+        .cos();
+    }
+    x * s
+}
+
+#[test]
+fn second_derivatives_of_fuzz_findings() {
+    for k in 0..20 {
+        let p: Vec<f64> = splitmix_points(500 + k, 2)
+            .iter()
+            .map(|v| 1.5 * v + 0.1)
+            .collect();
+        let h = hessian_rem(p[0], p[1]);
+        let fd = fd_hessian(
+            &|q| {
+                let (a, b) = grad_rem(q[0], q[1]);
+                vec![a, b]
+            },
+            &p,
+        );
+        assert_close("rem", &h, &fd, 1e-6);
+        let h = hessian_constant_argument(p[0], 3);
+        assert!((h[[0, 0]] - 2.0 * 3f64.sin()).abs() < 1e-12, "{h}");
+        let h = hessian_return_in_value_if(p[0]);
+        let fd = fd_hessian(&|q| vec![grad_return_in_value_if(q[0])], &p[..1]);
+        assert_close("return_in_value_if", &h, &fd, 1e-6);
+    }
+}

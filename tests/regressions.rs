@@ -725,3 +725,44 @@ fn tuple_indices_read_and_write_matrix_elements() {
         &[0.3, -1.2, 0.8, 2.0, 0.7]
     ));
 }
+
+/// Fuzz campaign 2026-12-05, array seed 101 #321 (G1): a reference to an array computed after
+/// an early return, in a tuple assignment; its placeholder was `Default::default()` of a
+/// `&Array1`, and the sum then took a reference of the reference.
+#[differentiable]
+pub fn array_ref_after_return(m: ArrayView1<f64>, i: ndarray::Array1<f64>, s_bar: f64) -> f64 {
+    let mut prod = s_bar.exp2();
+    let (w, mut h) = (1.0_f64, 0.5);
+    (prod, h) = (
+        if s_bar > 0.9 {
+            return s_bar;
+        } else if i.len() < 2 {
+            w
+        } else {
+            prod * 1.5
+        },
+        (s_bar + &(m.sinh())).std(0.0),
+    );
+    prod + h
+}
+
+#[test]
+fn array_reference_after_an_early_return() {
+    let m = ndarray::arr1(&[0.1, 0.4, -0.3]);
+    for s in [0.2, 0.5, 0.95] {
+        let (gm, gi, gs) = grad_array_ref_after_return(m.view(), m.clone(), s);
+        assert!(gi.iter().all(|g| *g == 0.0));
+        let mut flat: Vec<f64> = gm.to_vec();
+        flat.push(gs);
+        let f = |p: &[f64]| {
+            let v = ndarray::Array1::from(p[..3].to_vec());
+            array_ref_after_return(v.view(), m.clone(), p[3])
+        };
+        assert!(check(
+            "array_ref_after_return",
+            &f,
+            &flat,
+            &[0.1, 0.4, -0.3, s]
+        ));
+    }
+}

@@ -267,6 +267,12 @@ flat_tuple!(A0 0, A1 1, A2 2, A3 3);
 flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4);
 flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5);
 flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6);
+// Up to the parameter counts the generator writes (a pullback returns one adjoint per parameter).
+flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7);
+flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8);
+flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9);
+flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9, A10 10);
+flat_tuple!(A0 0, A1 1, A2 2, A3 3, A4 4, A5 5, A6 6, A7 7, A8 8, A9 9, A10 10, A11 11);
 pub fn flat<T: Flat>(g: &T) -> Vec<f64> {
     let mut v = Vec::new();
     g.flat(&mut v);

@@ -44,12 +44,12 @@ pub(crate) fn items(p: &Parts, errors: &mut Errors) -> TokenStream {
         errors.at_span(p.at, why);
         return TokenStream::new();
     }
-    let Some(jvp_fn) = second_pass_input(p.jvp) else {
-        errors.at_span(
-            p.at,
-            "`hessian`: this function has whole-array operations, which have no forward rule yet, so its second derivatives cannot be generated; read the arrays element by element (loops or iterator chains)",
-        );
-        return TokenStream::new();
+    let jvp_fn = match second_pass_input(p.jvp) {
+        Ok(f) => f,
+        Err(why) => {
+            errors.at_span(p.at, why);
+            return TokenStream::new();
+        }
     };
     let jvp_tokens = quote!(#jvp_fn);
     let mut inner = Errors::default();
@@ -191,10 +191,10 @@ fn unsupported(p: &Parts) -> Option<String> {
 }
 
 /// `jvp_f` as a function for the second pass: attributes dropped, `_` parameters named, the
-/// body's extra block removed, runtime helpers written out. `None` when it was made from a
-/// pullback (it calls `pullback_f`), which the second pass cannot differentiate.
-fn second_pass_input(jvp: &TokenStream) -> Option<syn::ItemFn> {
-    let mut f: syn::ItemFn = syn::parse2(jvp.clone()).ok()?;
+/// body's extra block removed, runtime helpers written out. An error when it calls what the
+/// second pass cannot differentiate (a pullback, when it was made from one).
+fn second_pass_input(jvp: &TokenStream) -> Result<syn::ItemFn, String> {
+    let mut f: syn::ItemFn = syn::parse2(jvp.clone()).map_err(|e| e.to_string())?;
     f.attrs.clear();
     // Names for the `_` parameters that no identifier of the function has.
     let text = jvp.to_string();
@@ -217,15 +217,26 @@ fn second_pass_input(jvp: &TokenStream) -> Option<syn::ItemFn> {
         let inner = inner.block.clone();
         *f.block = inner;
     }
-    let mut helpers = WriteOutHelpers { unknown: false };
+    let mut helpers = WriteOutHelpers { unknown: None };
     helpers.visit_block_mut(&mut f.block);
-    (!helpers.unknown).then_some(f)
+    match helpers.unknown {
+        None => Ok(f),
+        Some(Unknown::Pullback) => Err("`hessian`: this function has whole-array operations, which have no forward rule yet, so its second derivatives cannot be generated; read the arrays element by element (loops or iterator chains)".into()),
+        Some(Unknown::Helper(name)) => Err(format!("`hessian`: the forward-mode code of this function calls the runtime's `{name}` (a constant array passed to a function), which cannot be differentiated again; pass the array through a parameter of this function")),
+    }
 }
 
 /// Replaces calls of the runtime's derivative helpers by what they compute, in plain Rust.
 struct WriteOutHelpers {
     /// A call into the runtime that has no plain form (a pullback, an array helper).
-    unknown: bool,
+    unknown: Option<Unknown>,
+}
+
+enum Unknown {
+    /// `jvp_f` was made from the pullback (whole-array operations).
+    Pullback,
+    /// A runtime helper with no plain form (the zero tangent of a constant array argument).
+    Helper(String),
 }
 
 impl VisitMut for WriteOutHelpers {
@@ -243,10 +254,26 @@ impl VisitMut for WriteOutHelpers {
             .iter()
             .map(|s| s.ident.to_string())
             .collect();
+        // `f64::trunc(x)` (the forward rule of `%`): the method form, which lowering reads as a
+        // rounding with no derivative.
+        if let [ty, name] = segs.as_slice()
+            && ty == "f64"
+            && crate::lower::is_float_method(name)
+            && c.args.len() == 1
+        {
+            let (x, m) = (&c.args[0], format_ident!("{}", name));
+            *e = syn::parse_quote!((#x).#m());
+            return;
+        }
         if !segs.iter().any(|s| s == "__rt") {
             if segs.last().is_some_and(|s| s.starts_with("pullback_")) {
-                self.unknown = true;
+                self.unknown = Some(Unknown::Pullback);
             }
+            return;
+        }
+        // The zero tangent of a constant argument: a call of no arguments, so a constant of the
+        // second pass, whose type rustc infers.
+        if segs.last().is_some_and(|s| s == "no_tangent") {
             return;
         }
         let a: Vec<&syn::Expr> = c.args.iter().collect();
@@ -279,7 +306,7 @@ impl VisitMut for WriteOutHelpers {
         };
         match written {
             Some(w) => *e = w,
-            None => self.unknown = true,
+            None => self.unknown = Some(Unknown::Helper(segs.last().cloned().unwrap_or_default())),
         }
     }
 }

@@ -67,6 +67,7 @@ impl Lowerer<'_> {
         else_unused: bool,
     ) -> Option<Operand> {
         let saved = self.scopes.clone();
+        let first = self.values.len();
         let (then_block, then_v, then_env, then_jumps) = self.branch(then_f);
         self.scopes = saved.clone();
         let (else_block, else_v, else_env, else_jumps) = self.branch(else_f);
@@ -74,12 +75,17 @@ impl Lowerer<'_> {
         // A branch that always jumps away (`else { return 0.0 }`) has no value; the other
         // branch's value is the `if`'s, with a placeholder that is never used.
         let all_jump = then_jumps && (else_jumps || else_unused);
+        let mut else_block = else_block;
+        let mut then_block = then_block;
         let (then_v, else_v) = match (then_v, else_v) {
             (Some(t), None) if else_jumps || else_unused => {
-                let p = placeholder_like(self.kind(&t));
+                let p = self.placeholder_for(&t, &then_block, &mut else_block, first);
                 (Some(t), Some(p))
             }
-            (None, Some(e)) if then_jumps => (Some(placeholder_like(self.kind(&e))), Some(e)),
+            (None, Some(e)) if then_jumps => {
+                let p = self.placeholder_for(&e, &else_block, &mut then_block, first);
+                (Some(p), Some(e))
+            }
             other => other,
         };
         let mut merges = vec![];
@@ -145,5 +151,46 @@ impl Lowerer<'_> {
         let jumps = matches!(self.jump_state(), Jump::Definite);
         self.scopes.pop();
         (Block { stmts }, v, self.scopes.clone(), jumps)
+    }
+
+    /// The value of a branch that jumped away, standing for `v`, the other branch's value (in
+    /// `block`), and never used: of `v`'s type, so that the merge has one. A reference to an
+    /// array made in `block` from a value outside it is the same reference (emitted in `other`:
+    /// no `Default` gives a `&Array1`); a float is `0.0_f64` (an untyped `Default::default()`
+    /// leaves a method call on the merge ambiguous).
+    fn placeholder_for(
+        &mut self,
+        v: &Operand,
+        block: &Block,
+        other: &mut Block,
+        first: ValId,
+    ) -> Operand {
+        let kind = self.kind(v);
+        if let Operand::Val(id) = v
+            && matches!(kind, Kind::Array { is_ref: true, .. })
+            && let Some(src) = block.stmts.iter().rev().find_map(|s| match s {
+                Stmt::Let(l) if l.dst == *id => match &l.op {
+                    Op::Ref(src) => Some(src.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            // Made before the branches: in scope in both.
+            && src.val().is_none_or(|s| s < first)
+        {
+            let dst = self.new_value(None);
+            self.values[dst].kind = kind;
+            self.values[dst].float = self.values[*id].float;
+            other.stmts.push(Stmt::Let(Let {
+                dst,
+                op: Op::Ref(src),
+                span: Span::call_site(),
+            }));
+            return Operand::Val(dst);
+        }
+        if kind == Kind::Scalar && self.is_float(v) {
+            return Operand::Const(quote!(0.0_f64));
+        }
+        placeholder_like(kind)
     }
 }

@@ -56,7 +56,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     if let Some(ir) = &ir {
-        show_ir(&func.sig.ident, ir);
+        crate::show::show_ir(&func.sig.ident, ir);
     }
     match ir {
         Some(ir) if errors.is_empty() => {
@@ -70,7 +70,7 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
                 Some(path) => with_runtime_at(out, path),
                 None => out,
             };
-            show_expansion(&func.sig.ident, &out);
+            crate::show::show_expansion(&func.sig.ident, &out);
             out
         }
         _ => {
@@ -633,63 +633,4 @@ pub(crate) fn sweep(
         #rev
         (#value, #adjoints)
     })
-}
-
-/// `AUTODIFF_EXPAND=ir` (every function) or `ir:name` prints the IR that lowering made of the
-/// function (see `ir/dump.rs`) to the compiler's standard error.
-fn show_ir(name: &Ident, ir: &Func) {
-    let Ok(wanted) = std::env::var("AUTODIFF_EXPAND") else {
-        return;
-    };
-    let shown = wanted
-        .split(',')
-        .map(str::trim)
-        .any(|w| w == "ir" || w.strip_prefix("ir:").is_some_and(|n| *name == n));
-    if shown {
-        eprintln!(
-            "// ===== #[differentiable] fn {name}: IR =====\n{}",
-            crate::ir::dump(ir)
-        );
-    }
-}
-
-/// `AUTODIFF_EXPAND=name` (or `*`) prints what the attribute generates for the functions of
-/// that name to the compiler's standard error (pretty-printed with the feature
-/// `pretty-expansion`, otherwise for `rustfmt` to format). The macro runs again only when
-/// the file is recompiled (touch it, or `cargo clean -p <crate>`).
-pub(crate) fn show_expansion(name: &Ident, out: &TokenStream) {
-    let Ok(wanted) = std::env::var("AUTODIFF_EXPAND") else {
-        return;
-    };
-    if wanted != "*" && wanted.split(',').all(|w| *name != w.trim()) {
-        return;
-    }
-    eprintln!(
-        "// ===== #[differentiable] fn {name}: generated code =====\n{}",
-        pretty(out)
-    );
-}
-
-/// The generated code pretty-printed by prettyplease (feature `pretty-expansion`).
-#[cfg(feature = "pretty-expansion")]
-fn pretty(out: &TokenStream) -> String {
-    match syn::parse2::<syn::File>(out.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(_) => out.to_string(),
-    }
-}
-
-/// Without prettyplease (which every build of the macro would otherwise compile): each item on
-/// one line, valid Rust that `rustfmt --edition 2024` formats.
-#[cfg(not(feature = "pretty-expansion"))]
-fn pretty(out: &TokenStream) -> String {
-    match syn::parse2::<syn::File>(out.clone()) {
-        Ok(file) => file
-            .items
-            .iter()
-            .map(|item| quote::ToTokens::to_token_stream(item).to_string())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Err(_) => out.to_string(),
-    }
 }

@@ -26,6 +26,7 @@ mod names;
 mod params;
 mod reverse;
 mod rules;
+mod show;
 mod structs;
 mod stubs;
 

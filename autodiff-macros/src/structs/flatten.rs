@@ -53,7 +53,7 @@ pub(super) fn generate(
     };
     let errs = errors.into_compile_errors();
     let out = quote!(#expanded #wrapped #errs);
-    crate::expand::show_expansion(&func.sig.ident, &quote!(#item #out));
+    crate::show::show_expansion(&func.sig.ident, &quote!(#item #out));
     out
 }
 

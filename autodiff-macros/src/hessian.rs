@@ -306,6 +306,8 @@ impl VisitMut for WriteOutHelpers {
         };
         match written {
             Some(w) => *e = w,
+            // A pullback-made `jvp_f` also calls array helpers; the pullback is the reason to name.
+            None if matches!(self.unknown, Some(Unknown::Pullback)) => {}
             None => self.unknown = Some(Unknown::Helper(segs.last().cloned().unwrap_or_default())),
         }
     }

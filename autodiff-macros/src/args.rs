@@ -14,6 +14,9 @@ pub struct Args {
     pub krate: Option<syn::Path>,
     /// `hessian`: also `hvp_f` and `hessian_f` (see `hessian.rs`), where the word was written.
     pub hessian: Option<proc_macro2::Span>,
+    /// `__wide` (not for users): this is the `f64` copy of an `f32` or float-generic function
+    /// (see `widen.rs`), whose calls of other functions go to their copies.
+    pub wide: bool,
 }
 
 struct Wrt(Vec<Ident>);
@@ -40,6 +43,11 @@ impl Parse for Args {
                 if args.hessian.replace(word.span()).is_some() {
                     return Err(syn::Error::new(word.span(), "`hessian` is given twice"));
                 }
+            } else if input.peek(syn::Ident)
+                && input.fork().parse::<Ident>().is_ok_and(|i| i == "__wide")
+            {
+                let _: Ident = input.parse()?;
+                args.wide = true;
             } else if input.peek(syn::Token![crate]) {
                 let at = input.span();
                 let path = parse_crate(input)?;

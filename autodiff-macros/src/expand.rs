@@ -59,7 +59,10 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         crate::show::show_ir(&func.sig.ident, ir);
     }
     match ir {
-        Some(ir) if errors.is_empty() => {
+        Some(mut ir) if errors.is_empty() => {
+            if args.wide {
+                crate::widen::redirect_active_calls(&mut ir);
+            }
             let out = generate(&func, &emitted, &ir, &wrt, args.hessian, &mut errors);
             if !errors.is_empty() {
                 let errs = errors.into_compile_errors();

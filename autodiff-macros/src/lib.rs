@@ -29,6 +29,7 @@ mod rules;
 mod show;
 mod structs;
 mod stubs;
+mod widen;
 
 use proc_macro::TokenStream;
 
@@ -120,14 +121,24 @@ use proc_macro::TokenStream;
 /// `AUTODIFF_EXPAND=f cargo build` (after touching the file) prints the generated code for `f`.
 #[proc_macro_attribute]
 pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let (attr, item) = (attr.into(), item.into());
+    expand_attribute(attr.into(), item.into()).into()
+}
+
+/// `#[differentiable]`'s expansion (also of the `f64` copy of an `f32` or float-generic function).
+fn expand_attribute(
+    attr: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    if let Some(out) = widen::attribute(&attr, &item) {
+        return out;
+    }
     if let Some(out) = structs::attribute(&attr, &item) {
-        return out.into();
+        return out;
     }
     let probes = structs::constant_struct_probes(&attr, &item);
     let mut out = expand::differentiable(attr, item);
     out.extend(probes);
-    out.into()
+    out
 }
 
 /// Gives a function its derivative by hand: `#[custom_derivative(pullback = rule)]`.

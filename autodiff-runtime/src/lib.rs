@@ -132,6 +132,9 @@ pub fn stop_gradient<T>(x: T) -> T {
 #[cfg(feature = "nalgebra")]
 pub use nalgebra;
 pub use ndarray;
+/// The num-traits this crate was built with: `Float` is the bound of a float-generic
+/// `#[differentiable]` function (`fn f<T: Float>(x: T) -> T`).
+pub use num_traits;
 #[cfg(feature = "nalgebra")]
 mod na;
 
@@ -161,7 +164,9 @@ pub mod __rt {
     pub use crate::rt::*;
     pub use crate::structs::{Fields, FixedLen, NotDerived, Probe};
     pub use crate::tangent::*;
+    pub use crate::widen::*;
 }
 mod array;
 mod rt;
 mod tangent;
+mod widen;

@@ -75,6 +75,9 @@ pub fn differentiable_impl(
         _ => false,
     });
     let mut generated = TokenStream::new();
+    // What methods differentiated with respect to `self` need outside the `impl` (see
+    // `self_params.rs`).
+    let mut module_items = TokenStream::new();
     IN_IMPL_BLOCK.with(|c| c.set(true));
     for it in &mut block.items {
         let syn::ImplItem::Fn(f) = it else { continue };
@@ -89,6 +92,16 @@ pub fn differentiable_impl(
             None if any_marked => continue,
             None => TokenStream::new(),
         };
+        if crate::self_params::names_self(&args) {
+            IN_IMPL_BLOCK.with(|c| c.set(false));
+            let desugared = crate::self_params::desugar(&args, f, &block.self_ty, errors);
+            IN_IMPL_BLOCK.with(|c| c.set(true));
+            if let Some((methods, items)) = desugared {
+                generated.extend(methods);
+                module_items.extend(items);
+            }
+            continue;
+        }
         let item = syn::ItemFn {
             attrs: f.attrs.clone(),
             vis: f.vis.clone(),
@@ -121,12 +134,14 @@ pub fn differentiable_impl(
         quote! {
             #block
             impl #ty { #generated }
+            #module_items
             #errs
         }
     } else {
         block.items.push(syn::ImplItem::Verbatim(generated));
         quote! {
             #block
+            #module_items
             #errs
         }
     }

@@ -26,6 +26,7 @@ mod names;
 mod params;
 mod reverse;
 mod rules;
+mod self_params;
 mod show;
 mod structs;
 mod stubs;
@@ -60,6 +61,20 @@ use proc_macro::TokenStream;
 ///
 /// Parameters of other types (integers, `bool`, `f32` and `f32` arrays, ...) are constants; what
 /// the body computes from `f32` ones is converted (`as f64`) before the math functions.
+///
+/// A function generic over its float type, or written in `f32`, is differentiated too, with
+/// derivatives of its own type (computed in `f64` and rounded once):
+///
+/// ```ignore
+/// use autodiff_runtime::num_traits::Float;
+///
+/// #[differentiable]
+/// fn rosenbrock<T: Float>(x: T, y: T) -> T {
+///     (T::one() - x).powi(2) + T::from(100.0).unwrap() * (y - x * x).powi(2)
+/// }
+/// let g32: (f32, f32) = grad_rosenbrock(1.5f32, 2.0);
+/// let g64: (f64, f64) = grad_rosenbrock(1.5, 2.0);
+/// ```
 ///
 /// The body may use `let`, assignment and compound assignment, `if`/`else` (also on active
 /// values), `match`, `if let` and `let .. else` on constants, `for` over ranges (`.rev()`,
@@ -96,6 +111,10 @@ use proc_macro::TokenStream;
 /// let f = spring.grad_energy(0.3);
 /// ```
 ///
+/// In a `#[differentiable] impl` block of a struct that derives `Differentiable`,
+/// `#[differentiable(wrt(self, x))]` differentiates a method with respect to its receiver too:
+/// `s.grad_energy(x)` returns `(Spring, f64)`, the struct's gradient first (see `self_params.rs`).
+///
 /// `#[differentiable(hessian)]` adds second order, by reverse mode over the forward-mode
 /// `jvp_f`: `hvp_f(params.., tangents..)` (the Hessian times a tangent, shaped as `grad_f`) and
 /// `hessian_f(params..) -> Array2<f64>`, for functions of `f64`s, slices, `Vec<f64>`,
@@ -129,6 +148,9 @@ fn expand_attribute(
     attr: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
+    if self_params::names_self(&attr) {
+        return self_params::unmarked_impl_error(&attr, &item);
+    }
     if let Some(out) = widen::attribute(&attr, &item) {
         return out;
     }
@@ -218,8 +240,7 @@ pub fn custom_derivative(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// The body reads the fields as parameters of their types, and may pass the struct (or a nested
 /// one) whole to a function that differentiates its own struct parameter (`predict(m, x)`).
 /// Not yet: generic structs, `Vec`s of structs, struct literals in the body, helpers that return
-/// a struct, methods of the struct, methods whose `self` is differentiated, structs from
-/// another crate.
+/// a struct, methods of the struct called in the body, structs from another crate.
 /// Enums, tuple structs and fields of other types without `#[constant]` are compile errors
 /// that say what to write instead.
 #[proc_macro_derive(Differentiable, attributes(constant))]

@@ -90,6 +90,24 @@
 //! }
 //! ```
 //!
+//! A function generic over its float type (num-traits' `Float`, re-exported as [`num_traits`]),
+//! or written in `f32`, gets derivatives of its own type:
+//!
+//! ```
+//! use autodiff_runtime::differentiable;
+//! use autodiff_runtime::num_traits::Float;
+//!
+//! #[differentiable]
+//! fn rosenbrock<T: Float>(x: T, y: T) -> T {
+//!     (T::one() - x).powi(2) + T::from(100.0).unwrap() * (y - x * x).powi(2)
+//! }
+//!
+//! let (dx, dy): (f32, f32) = grad_rosenbrock(1.5f32, 2.0);
+//! assert_eq!((dx, dy), (151.0, -50.0));
+//! let (dx, dy): (f64, f64) = grad_rosenbrock(1.5, 2.0);
+//! assert_eq!((dx, dy), (151.0, -50.0));
+//! ```
+//!
 //! Beside the attribute (see [`differentiable`]) the runtime has:
 //!
 //! - [`optim`]: Adam (optax's defaults) and SGD, with `minimize`/`maximize` loops that take any

@@ -22,6 +22,7 @@ mod hessian;
 mod ir;
 mod jacobian;
 mod lower;
+mod mut_params;
 mod names;
 mod params;
 mod reverse;
@@ -126,6 +127,11 @@ use proc_macro::TokenStream;
 /// let step = solve(hessian_rosenbrock(&x), grad_rosenbrock(&x)); // Newton
 /// ```
 ///
+/// A helper may write its result into one `&mut` parameter (`&mut [f64]`, `&mut Vec<f64>`,
+/// `&mut [f64; N]`, `&mut Array1<f64>`, `&mut f64`) and return nothing; callers pass a local,
+/// `ode_fun(p, &y, &mut k1);`, and are differentiated through what it writes (see
+/// `mut_params.rs`).
+///
 /// A helper with several outputs gets only a pullback, which its callers' reverse sweeps call
 /// with a tuple of output adjoints: `pullback_step(x, v, (dx_out, dv_out))`.
 ///
@@ -150,6 +156,9 @@ fn expand_attribute(
 ) -> proc_macro2::TokenStream {
     if self_params::names_self(&attr) {
         return self_params::unmarked_impl_error(&attr, &item);
+    }
+    if let Some(out) = mut_params::attribute(&attr, &item) {
+        return out;
     }
     if let Some(out) = widen::attribute(&attr, &item) {
         return out;

@@ -7,8 +7,11 @@
 //! its versions meet are explicit: [`Merge`] after an `If`, [`Carried`] around a `Loop`.
 
 mod dump;
+// Checked in debug builds of the macro only (the project's tests, the random-program tester).
+#[cfg(any(debug_assertions, test))]
 mod verify;
 pub use dump::dump;
+#[cfg(any(debug_assertions, test))]
 pub use verify::verify;
 
 use proc_macro2::{Ident, Span, TokenStream};

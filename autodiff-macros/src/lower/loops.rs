@@ -222,7 +222,12 @@ impl Lowerer<'_> {
             assigned.names.push(BRKVAL.to_owned());
         }
         let mut carried_names: Vec<String> = vec![];
-        for n in assigned.names {
+        let borrowed_numbers = assigned
+            .borrowed
+            .into_iter()
+            .filter(|n| self.lookup(n).is_some_and(|b| !self.kind(&b.op).is_array()));
+        let names: Vec<String> = assigned.names.into_iter().chain(borrowed_numbers).collect();
+        for n in names {
             if self.lookup(&n).is_some() && !carried_names.contains(&n) {
                 carried_names.push(n);
             }

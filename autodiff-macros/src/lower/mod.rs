@@ -34,6 +34,7 @@ mod iterators;
 mod local_arrays;
 mod loops;
 mod matches;
+mod mut_calls;
 mod nalgebra_values;
 mod places;
 mod stmts;

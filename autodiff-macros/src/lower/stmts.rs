@@ -304,6 +304,29 @@ impl Lowerer<'_> {
             self.expr(&init.expr, out);
             return;
         }
+        // `let mut y = x.to_vec();`: a new local array filled from `x`, as a user would write it
+        // with `vec![0.0; x.len()]` and a loop.
+        if let Some(init) = &local.init
+            && init.diverge.is_none()
+            && let syn::Expr::MethodCall(m) = strip_parens(&init.expr)
+            && m.method == "to_vec"
+            && m.args.is_empty()
+            && let syn::Pat::Ident(pi) = pat
+            && pi.mutability.is_some()
+            && pi.subpat.is_none()
+        {
+            let (y, x, sp) = (&pi.ident, &m.receiver, init.expr.span());
+            let filled: syn::Block = syn::parse_quote_spanned!(sp=> {
+                let mut #y = vec![0.0; #x.len()];
+                for __k in 0..#x.len() {
+                    #y[__k] = #x[__k];
+                }
+            });
+            for s in &filled.stmts {
+                self.stmt(s, out, false);
+            }
+            return;
+        }
         if let Some(init) = &local.init
             && init.diverge.is_none()
             && let syn::Expr::Closure(c) = strip_parens(&init.expr)
@@ -467,6 +490,9 @@ impl Lowerer<'_> {
             }
             syn::Expr::Match(m) => {
                 self.match_expr(m, out, false);
+            }
+            syn::Expr::Call(c) if c.args.iter().any(mut_calls::is_mut_borrow) => {
+                self.mut_call(c, out);
             }
             _ => {
                 self.expr(e, out);

@@ -147,6 +147,9 @@ pub(crate) fn contains_return(block: &syn::Block) -> bool {
 #[derive(Default)]
 pub(super) struct AssignedNames {
     pub(super) names: Vec<String>,
+    /// Passed as `&mut name` to a helper: assigned when a number, written in place (not
+    /// reassigned) when an array.
+    pub(super) borrowed: Vec<String>,
 }
 
 impl<'ast> Visit<'ast> for AssignedNames {
@@ -168,6 +171,18 @@ impl<'ast> Visit<'ast> for AssignedNames {
             self.names.push(n);
         }
         syn::visit::visit_expr_binary(self, b);
+    }
+    // `helper(x, &mut s)`: the helper writes `s` (see `mut_calls.rs`).
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        for a in &c.args {
+            if let syn::Expr::Reference(r) = a
+                && r.mutability.is_some()
+                && let Some(n) = assign_target_name(&r.expr)
+            {
+                self.borrowed.push(n);
+            }
+        }
+        syn::visit::visit_expr_call(self, c);
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}

@@ -1,0 +1,246 @@
+//! `&mut` out-parameters: a `#[differentiable]` helper that writes its result into an argument,
+//! `fn ode_fun(p: &[f64], y: &[f64], z: &mut [f64])`, called as `ode_fun(p, &y, &mut k1)`.
+//!
+//! Such a helper is, for differentiation, the function from its inputs and the old contents of
+//! `z` to the new contents of `z` (Enzyme's `Duplicated`: the pullback takes the adjoint of what
+//! was written). So the attribute emits, beside the helper as written, a hidden twin that returns
+//! what it writes, `fn __mut_ode_fun(p: &[f64], y: &[f64], __z_in: &[f64]) -> Vec<f64>`, whose body
+//! is the helper's writing into a local copy of `__z_in` (local arrays written anywhere are
+//! ordinary code); the pipeline differentiates the twin as any function with an array output.
+//! A caller's `ode_fun(p, &y, &mut k1);` is lowered as the call of the twin and the copy of its
+//! result into `k1` element by element (`lower/mut_calls.rs`), so the written array stays the
+//! caller's local array, read and written anywhere after. A `&mut f64` is the same with an `f64`.
+
+use crate::error::Errors;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+
+/// The prefix of a helper's twin.
+pub const TWIN_PREFIX: &str = "__mut_";
+
+/// What a `&mut` parameter points to.
+enum Target {
+    /// `&mut [f64]`, `&mut Vec<f64>`: the twin takes `&[f64]`.
+    Slice,
+    /// `&mut [f64; N]`.
+    Fixed(syn::Expr),
+    /// `&mut Array1<f64>`.
+    Array1(syn::Type),
+    /// `&mut f64`.
+    Scalar,
+}
+
+/// The helper and its twin, or `None` for a function without `&mut` parameters.
+pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> {
+    let func: syn::ItemFn = syn::parse2(item.clone()).ok()?;
+    let muts: Vec<(usize, &syn::PatType, &syn::TypeReference)> = func
+        .sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, input)| match input {
+            syn::FnArg::Typed(pt) => match &*pt.ty {
+                syn::Type::Reference(r) if r.mutability.is_some() => Some((k, pt, r)),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    if muts.is_empty() {
+        return None;
+    }
+    let mut errors = Errors::default();
+    let emitted = match crate::expand::strip_checkpoints(&func, item, &mut errors) {
+        Some(stripped) => stripped.into_token_stream(),
+        None => item.clone(),
+    };
+    for (_, pt, _) in muts.iter().skip(1) {
+        errors.at(
+            pt,
+            "a #[differentiable] helper may write into one `&mut` parameter; return the other results, or write them into one array",
+        );
+    }
+    if let syn::ReturnType::Type(_, ty) = &func.sig.output {
+        errors.at(
+            ty,
+            "a #[differentiable] function with a `&mut` parameter returns nothing: it is differentiated as the function from its inputs to what it writes (its callers differentiate through it); return the value instead of writing it, or write it too",
+        );
+    }
+    let (pos, pt, r) = muts[0];
+    let syn::Pat::Ident(name) = &*pt.pat else {
+        errors.at(&pt.pat, "name the `&mut` parameter (`z: &mut [f64]`)");
+        return Some(finish(emitted, errors));
+    };
+    let Some(target) = target(&r.elem) else {
+        errors.at(
+            &r.elem,
+            "a `&mut` parameter of a #[differentiable] helper is `&mut [f64]`, `&mut Vec<f64>`, `&mut [f64; N]`, `&mut Array1<f64>` or `&mut f64`",
+        );
+        return Some(finish(emitted, errors));
+    };
+    if !errors.is_empty() {
+        return Some(finish(emitted, errors));
+    }
+    let twin = twin(&func, pos, &name.ident, &target, &mut errors);
+    if !errors.is_empty() {
+        return Some(finish(emitted, errors));
+    }
+    // The twin's attribute: where the runtime is, nothing else (`wrt` names the helper's
+    // parameters; the twin has an array output, which has no `hessian`).
+    let args = crate::args::parse(attr.clone(), &mut Errors::default());
+    let twin_attr = match &args.krate {
+        Some(path) => quote!(crate = #path),
+        None => TokenStream::new(),
+    };
+    let expanded = crate::expand_attribute(twin_attr, twin.into_token_stream());
+    let hidden = match syn::parse2::<syn::File>(expanded.clone()) {
+        Ok(file) => {
+            let mut out = TokenStream::new();
+            for mut item in file.items {
+                if let syn::Item::Fn(f) = &mut item {
+                    f.attrs.retain(|a| !a.path().is_ident("doc"));
+                    f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+                    f.attrs
+                        .push(syn::parse_quote!(#[allow(dead_code, clippy::all)]));
+                }
+                item.to_tokens(&mut out);
+            }
+            out
+        }
+        Err(_) => expanded,
+    };
+    Some(quote!(#emitted #hidden))
+}
+
+fn finish(emitted: TokenStream, errors: Errors) -> TokenStream {
+    let errs = errors.into_compile_errors();
+    quote!(#emitted #errs)
+}
+
+fn is_f64(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("f64"))
+}
+
+fn target(ty: &syn::Type) -> Option<Target> {
+    match ty {
+        _ if is_f64(ty) => Some(Target::Scalar),
+        syn::Type::Slice(s) if is_f64(&s.elem) => Some(Target::Slice),
+        syn::Type::Array(a) if is_f64(&a.elem) => Some(Target::Fixed(a.len.clone())),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let only_f64 = args.args.len() == 1
+                && matches!(args.args.first(), Some(syn::GenericArgument::Type(t)) if is_f64(t));
+            match last.ident.to_string().as_str() {
+                "Vec" if only_f64 => Some(Target::Slice),
+                "Array1" if only_f64 => Some(Target::Array1(ty.clone())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `fn __mut_f(.., __z_in: &[f64], ..) -> Vec<f64> { let mut z = copy of __z_in; body; z }`.
+fn twin(
+    func: &syn::ItemFn,
+    pos: usize,
+    z: &syn::Ident,
+    target: &Target,
+    errors: &mut Errors,
+) -> syn::ItemFn {
+    let sp = z.span();
+    let z_in = format_ident!("__{}_in", z, span = sp);
+    // An array is copied into a new local array (which the body may write anywhere) and
+    // returned as a `Vec`; a number is copied into a local.
+    let param_ty: syn::Type = match target {
+        Target::Slice => syn::parse_quote_spanned!(sp=> &[f64]),
+        Target::Fixed(n) => syn::parse_quote_spanned!(sp=> &[f64; #n]),
+        Target::Array1(ty) => syn::parse_quote_spanned!(sp=> &#ty),
+        Target::Scalar => syn::parse_quote_spanned!(sp=> f64),
+    };
+    let (out_ty, prologue): (syn::Type, TokenStream) = match target {
+        Target::Scalar => (
+            syn::parse_quote_spanned!(sp=> f64),
+            quote_spanned!(sp=> let mut #z = #z_in;),
+        ),
+        _ => (
+            syn::parse_quote_spanned!(sp=> ::std::vec::Vec<f64>),
+            quote_spanned!(sp=>
+                let mut #z = vec![0.0; #z_in.len()];
+                for __k in 0..#z_in.len() {
+                    #z[__k] = #z_in[__k];
+                }
+            ),
+        ),
+    };
+    let mut twin = func.clone();
+    twin.sig.ident = format_ident!(
+        "{}{}",
+        TWIN_PREFIX,
+        func.sig.ident,
+        span = func.sig.ident.span()
+    );
+    twin.attrs.retain(|a| !a.path().is_ident("doc"));
+    if let Some(syn::FnArg::Typed(pt)) = twin.sig.inputs.iter_mut().nth(pos) {
+        *pt.pat = syn::parse_quote!(#z_in);
+        *pt.ty = param_ty;
+    }
+    twin.sig.output = syn::parse_quote_spanned!(sp=> -> #out_ty);
+    let mut body = (*func.block).clone();
+    let mut rewrite = WrittenValue {
+        z: z.clone(),
+        scalar: matches!(target, Target::Scalar),
+        returns: Vec::new(),
+    };
+    rewrite.visit_block_mut(&mut body);
+    for at in rewrite.returns {
+        errors.at_span(
+            at,
+            "`return` in a #[differentiable] helper with a `&mut` parameter is not supported yet: write the remaining work under an `if` instead",
+        );
+    }
+    let stmts = &body.stmts;
+    *twin.block = syn::parse_quote_spanned!(func.block.span()=> {
+        #prologue
+        #(#stmts)*
+        #z
+    });
+    twin
+}
+
+/// In the twin's body, `*z` of a `&mut f64` is `z`; `return`s are noted (the twin returns an
+/// array, and array outputs have no early return yet).
+struct WrittenValue {
+    z: syn::Ident,
+    scalar: bool,
+    returns: Vec<proc_macro2::Span>,
+}
+
+impl VisitMut for WrittenValue {
+    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+        match e {
+            // A closure's `return` is its own.
+            syn::Expr::Closure(_) => return,
+            syn::Expr::Return(r) => {
+                self.returns.push(r.return_token.span);
+                return;
+            }
+            syn::Expr::Unary(u)
+                if self.scalar
+                    && matches!(u.op, syn::UnOp::Deref(_))
+                    && matches!(&*u.expr, syn::Expr::Path(p) if p.path.is_ident(&self.z)) =>
+            {
+                let z = &self.z;
+                *e = syn::parse_quote!(#z);
+                return;
+            }
+            _ => {}
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+}

@@ -1,0 +1,45 @@
+use autodiff_runtime::differentiable;
+
+// Two out-parameters.
+#[differentiable]
+pub fn two(x: f64, a: &mut [f64], b: &mut [f64]) {
+    a[0] = x;
+    b[0] = x;
+}
+
+// An output beside the out-parameter.
+#[differentiable]
+pub fn both(x: f64, a: &mut [f64]) -> f64 {
+    a[0] = x;
+    x
+}
+
+// An out-parameter of another type.
+#[differentiable]
+pub fn rows(x: f64, m: &mut Vec<Vec<f64>>) {
+    m[0][0] = x;
+}
+
+// An early return.
+#[differentiable]
+pub fn early(x: f64, a: &mut [f64]) {
+    if x > 0.0 {
+        return;
+    }
+    a[0] = x;
+}
+
+#[differentiable]
+pub fn fill(x: f64, a: &mut [f64]) {
+    a[0] = x;
+}
+
+// A part of a local passed by `&mut`.
+#[differentiable]
+pub fn caller(x: f64) -> f64 {
+    let mut buf = vec![0.0; 4];
+    fill(x, &mut buf[1..]);
+    buf[0]
+}
+
+fn main() {}

@@ -1,0 +1,152 @@
+//! `&mut` out-parameters of `#[differentiable]` helpers, called as C++ reference code calls
+//! them: RK4 with an `ode_fun(p, y, &mut z)` helper called four times per step into scratch
+//! arrays declared outside the loop, `let mut y = y0.to_vec()`, a `&mut f64` accumulator in a
+//! loop and in a branch, a helper that reads what it writes under a branch, fixed
+//! arrays and `Array1`. Each gradient is checked against central differences at many points.
+
+// Written as C++ reference code is written: index loops, `&mut Vec` out-parameters.
+#![allow(clippy::needless_range_loop, clippy::ptr_arg, clippy::manual_memcpy)]
+
+mod common;
+
+use autodiff_runtime::differentiable;
+use autodiff_runtime::ndarray::Array1;
+use common::splitmix_points;
+
+/// Lotka–Volterra, as the C++ reference writes it.
+#[differentiable]
+pub fn ode_fun(p: &[f64], y: &[f64], z: &mut [f64]) {
+    z[0] = p[0] * y[0] - p[1] * y[0] * y[1];
+    z[1] = -p[2] * y[1] + p[3] * y[0] * y[1];
+}
+
+#[differentiable]
+pub fn accumulate(a: f64, s: &mut f64) {
+    *s += a * a;
+}
+
+/// Reads what it writes, under a branch.
+#[differentiable]
+pub fn decay(rate: f64, v: &mut Vec<f64>) {
+    for i in 0..v.len() {
+        if v[i] <= 10.0 {
+            v[i] = v[i] * (-rate).exp() + rate * 0.1;
+        }
+    }
+}
+
+#[differentiable]
+pub fn rotate(theta: f64, q: &mut [f64; 2]) {
+    let (c, s) = (theta.cos(), theta.sin());
+    let x = q[0];
+    q[0] = c * x - s * q[1];
+    q[1] = s * x + c * q[1];
+}
+
+#[differentiable]
+pub fn scale_all(k: f64, a: &mut Array1<f64>) {
+    for i in 0..a.len() {
+        a[i] *= k;
+    }
+}
+
+#[differentiable]
+pub fn rk4(p: &[f64], y0: &[f64], dt: f64, steps: usize) -> f64 {
+    let n = y0.len();
+    let mut y = y0.to_vec();
+    let mut k1 = vec![0.0; n];
+    let mut k2 = vec![0.0; n];
+    let mut k3 = vec![0.0; n];
+    let mut k4 = vec![0.0; n];
+    let mut tmp = vec![0.0; n];
+    let mut energy = 0.0;
+    for _ in 0..steps {
+        ode_fun(p, &y, &mut k1);
+        for i in 0..n {
+            tmp[i] = y[i] + 0.5 * dt * k1[i];
+        }
+        ode_fun(p, &tmp, &mut k2);
+        for i in 0..n {
+            tmp[i] = y[i] + 0.5 * dt * k2[i];
+        }
+        ode_fun(p, &tmp, &mut k3);
+        for i in 0..n {
+            tmp[i] = y[i] + dt * k3[i];
+        }
+        ode_fun(p, &tmp, &mut k4);
+        for i in 0..n {
+            y[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+        if y[0] > y[1] {
+            accumulate(y[0] * 1e-2, &mut energy);
+        }
+    }
+    y[0] + y[1] + energy
+}
+
+#[differentiable]
+pub fn mixed(rate: f64, theta: f64, k: f64, x: &[f64]) -> f64 {
+    let mut v = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        v[i] = x[i];
+    }
+    let mut q = [1.0, 0.5];
+    let mut a = Array1::zeros(3);
+    for round in 0..3 {
+        decay(rate, &mut v);
+        rotate(theta * (round as f64 + 1.0), &mut q);
+        a[round] = v[round % v.len()] + q[0];
+        scale_all(k, &mut a);
+    }
+    let mut s = 0.0;
+    for i in 0..3 {
+        accumulate(a[i], &mut s);
+    }
+    s + q[1] * v[0]
+}
+
+#[test]
+fn rk4_with_an_out_parameter_matches_central_differences() {
+    for seed in 0..20 {
+        let r = splitmix_points(seed, 6);
+        let p = [
+            1.0 + 0.2 * r[0],
+            0.1 + 0.02 * r[1],
+            1.5 + 0.2 * r[2],
+            0.075 + 0.01 * r[3],
+        ];
+        let y0 = [10.0 + r[4], 5.0 + r[5]];
+        let (gp, gy0, gdt) = grad_rk4(&p, &y0, 0.01, 60);
+        let f = |v: &[f64]| rk4(&v[..4], &v[4..6], v[6], 60);
+        let at = [p[0], p[1], p[2], p[3], y0[0], y0[1], 0.01];
+        let g = [gp[0], gp[1], gp[2], gp[3], gy0[0], gy0[1], gdt];
+        common::check("rk4", &f, &g, &at);
+    }
+}
+
+#[test]
+fn helpers_writing_vecs_fixed_arrays_array1_and_numbers() {
+    let mut used = 0;
+    for seed in 0..40 {
+        let r = splitmix_points(50 + seed, 7);
+        let x = [r[3] * 3.0, r[4] * 3.0, r[5], r[6]];
+        let (grate, gtheta, gk, gx) = grad_mixed(r[0].abs(), r[1], 0.5 + r[2].abs(), &x);
+        let f = |v: &[f64]| mixed(v[0], v[1], v[2], &v[3..]);
+        let at = [r[0].abs(), r[1], 0.5 + r[2].abs(), x[0], x[1], x[2], x[3]];
+        let g = [grate, gtheta, gk, gx[0], gx[1], gx[2], gx[3]];
+        if common::check("mixed", &f, &g, &at) {
+            used += 1;
+        }
+    }
+    assert!(used >= 30, "only {used} smooth points");
+}
+
+#[test]
+fn the_helper_itself_is_unchanged() {
+    let mut z = [0.0; 2];
+    ode_fun(&[1.0, 0.1, 1.5, 0.075], &[10.0, 5.0], &mut z);
+    assert_eq!(z, [10.0 - 5.0, -7.5 + 3.75]);
+    let mut s = 1.0;
+    accumulate(2.0, &mut s);
+    assert_eq!(s, 5.0);
+}

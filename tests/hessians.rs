@@ -285,3 +285,44 @@ fn second_derivatives_of_fuzz_findings() {
         assert_close("return_in_value_if", &h, &fd, 1e-6);
     }
 }
+
+/// A module item named like a local of the generated code (fuzz finding): the `hessian`
+/// wrappers' locals are `__`-prefixed, so `struct d_out;` is not a pattern they bind.
+#[allow(non_camel_case_types, dead_code)]
+mod item_named_like_a_local {
+    use autodiff_runtime::differentiable;
+
+    struct d_out;
+    struct adjoints;
+
+    #[differentiable(hessian)]
+    pub fn k2(v: f64, h: &f64, w: bool) -> f64 {
+        if w { v * v * *h } else { v }
+    }
+
+    #[test]
+    fn hessian_compiles_and_is_exact() {
+        assert_eq!(hessian_k2(3.0, &2.0, true)[[0, 0]], 4.0);
+        assert_eq!(hvp_k2(3.0, &2.0, true, 1.0, 0.0, ()), 4.0);
+    }
+}
+
+/// `if let Some(k) = o` binding a constant (FINDINGS H3): its second pass reads the binding.
+#[differentiable(hessian)]
+pub fn with_option(x: f64, m: Option<usize>) -> f64 {
+    if let Some(k) = m {
+        x * x * (k as f64) + x.sin()
+    } else {
+        x.powi(3)
+    }
+}
+
+#[test]
+fn if_let_bindings_have_second_derivatives() {
+    for x in [-1.5, 0.3, 2.0] {
+        let h = hessian_with_option(x, Some(3));
+        assert!((h[[0, 0]] - (6.0 - x.sin())).abs() < 1e-12);
+        let h = hessian_with_option(x, None);
+        assert!((h[[0, 0]] - 6.0 * x).abs() < 1e-12);
+    }
+}

@@ -574,6 +574,10 @@ pub struct Func {
     pub pair: bool,
     /// `#[differentiable(hessian)]`: also `hvp_*` and `hessian_*` (feature `hessian`)
     pub hessian: bool,
+    /// Also rendered as `{name}_into(.., __out: &mut f64)`, which the other functions call
+    /// through a local (feature `outparam`; the attribute-free copy and the reference call
+    /// `{name}` as before)
+    pub outparam: bool,
 }
 
 impl Func {
@@ -625,6 +629,8 @@ pub fn fmt_f(v: f64) -> String {
 
 struct R {
     mode: Mode,
+    /// The functions called through their `_into` form (`outparam`), in the code under test.
+    outparam: Vec<String>,
 }
 
 impl R {
@@ -740,6 +746,14 @@ impl R {
             E::Block(b) => (self.block(b, 0), P_IF),
             E::Call(f, args) => {
                 let a: Vec<String> = args.iter().map(|x| self.call_arg(x)).collect();
+                if self.outparam.contains(f) {
+                    // `h(a, &mut o)` into a local, as C++-style code calls an out-parameter helper
+                    let s = format!(
+                        "({{ let mut __o = 0.0; {f}_into({}, &mut __o); __o }})",
+                        a.join(", ")
+                    );
+                    return (s, P_PRIM);
+                }
                 (format!("{f}({})", a.join(", ")), P_PRIM)
             }
             E::Index(x, i) => (format!("{x}[{}]", self.e(i, P_ANY)), P_PRIM),
@@ -1338,12 +1352,21 @@ fn pad(n: usize) -> String {
 }
 
 pub fn render_expr(e: &E, mode: Mode) -> String {
-    R { mode }.e(e, P_ANY)
+    R {
+        mode,
+        outparam: vec![],
+    }
+    .e(e, P_ANY)
 }
 
 /// One function; `attr`: with `#[differentiable]` (and its `wrt`).
 pub fn render_func(f: &Func, mode: Mode, attr: bool) -> String {
-    let r = R { mode };
+    render_func_calling(f, mode, attr, vec![])
+}
+
+/// `render_func`, with the functions named in `outparam` called through their `_into` form.
+fn render_func_calling(f: &Func, mode: Mode, attr: bool, outparam: Vec<String>) -> String {
+    let r = R { mode, outparam };
     let mut s = String::new();
     if attr {
         let mut args: Vec<String> = vec![];
@@ -1424,11 +1447,62 @@ pub fn render_module(p: &Program, mode: Mode, attr: bool) -> String {
         s.push_str("use autodiff_runtime::ndarray::{Array1, Array2, ArrayView1, ArrayView2};\n");
     }
     s.push_str(&render_items(p, mode));
+    let outparam: Vec<String> = if mode == Mode::Plain && attr {
+        p.funcs
+            .iter()
+            .filter(|f| f.outparam)
+            .map(|f| f.name.clone())
+            .collect()
+    } else {
+        vec![]
+    };
     for f in &p.funcs {
         s.push('\n');
-        s.push_str(&render_func(f, mode, attr));
+        s.push_str(&render_func_calling(f, mode, attr, outparam.clone()));
+        if outparam.contains(&f.name) {
+            s.push_str(&render_into(f, outparam.clone()));
+        }
     }
     s
+}
+
+/// `#[differentiable] pub fn h_into(params.., __out: &mut f64) { *__out = { body }; }`.
+fn render_into(f: &Func, outparam: Vec<String>) -> String {
+    let r = R {
+        mode: Mode::Plain,
+        outparam,
+    };
+    let ps: Vec<String> = f
+        .params
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}: {}",
+                if p.mutable { "mut " } else { "" },
+                p.name,
+                p.ty.rust()
+            )
+        })
+        .collect();
+    format!(
+        "#[differentiable]\npub fn {}_into({}, __out: &mut f64) {{\n    *__out = {};\n}}\n",
+        f.name,
+        ps.join(", "),
+        r.block(&f.body, 1)
+    )
+}
+
+/// Feature `outparam`: marks the functions that can also be written with an out-parameter (one
+/// `f64` output, no `return`, not `hessian`: the out-parameter form has no second order).
+pub fn mark_outparam(p: &mut Program) {
+    for k in 0..p.funcs.len() {
+        let f = &p.funcs[k];
+        let body = render_func(f, Mode::Plain, false);
+        let returns = body
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .any(|w| w == "return");
+        p.funcs[k].outparam = !f.pair && !f.hessian && !f.params.is_empty() && !returns;
+    }
 }
 
 /// Pretty-prints Rust source through syn/prettyplease (falls back to the input if it does not parse).

@@ -138,6 +138,10 @@ pub const FEATURES: &[(&str, &str)] = &[
         "hessian",
         "#[differentiable(hessian)] on every function that can take it (checks hvp_*)",
     ),
+    (
+        "outparam",
+        "helpers also written with a &mut f64 out-parameter, called into a local",
+    ),
 ];
 
 pub const UNARY: &[&str] = &[
@@ -173,7 +177,7 @@ pub const BINARY: &[&str] = &[
 ];
 
 /// Features the generator leaves out unless enabled: constructs the README does not support yet.
-pub const OFF_BY_DEFAULT: &[&str] = &["windows", "hessian"];
+pub const OFF_BY_DEFAULT: &[&str] = &["windows"];
 
 #[derive(Clone, Debug)]
 pub struct Grammar {
@@ -3107,6 +3111,9 @@ pub fn program(g: &Grammar, seed: u64) -> Program {
     if g.on("hessian") {
         hessian::mark(&mut p);
     }
+    if g.on("outparam") {
+        crate::ast::mark_outparam(&mut p);
+    }
     p
 }
 
@@ -3430,6 +3437,7 @@ fn func(
         },
         pair,
         hessian: false,
+        outparam: false,
     }
 }
 

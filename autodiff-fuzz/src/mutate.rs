@@ -371,6 +371,7 @@ pub fn case(id: &str, o: &Origin, f: &syn::ItemFn, what: &str, seed: u64) -> Cas
         body: Default::default(),
         pair: false,
         hessian: false,
+        outparam: false,
     };
     let prog = Program {
         items: vec![],

@@ -11,7 +11,7 @@
 use crate::expand::{names, plain_inputs};
 use crate::ir::ParamKind;
 use crate::params::ParamSpec;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 pub(crate) struct Parts<'a> {
@@ -24,10 +24,7 @@ pub(crate) struct Parts<'a> {
     pub lints: &'a TokenStream,
 }
 
-/// Generated locals: mixed-site, so that no user name can shadow them or be shadowed.
-fn own(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
+use crate::names::generated_local as own;
 
 /// `e_k` of the output's type, from the value: zeros of its shape with a one at `k`.
 fn unit(value: &Ident, k: &Ident) -> TokenStream {

@@ -33,10 +33,7 @@ pub(crate) struct Parts<'a> {
     pub at: Span,
 }
 
-/// Generated locals: mixed-site, so that no user name can shadow them or be shadowed.
-fn own(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
+use crate::names::generated_local as own;
 
 /// `pullback_jvp_f`, `hvp_f` and `hessian_f`, or one error saying why they cannot be made.
 pub(crate) fn items(p: &Parts, errors: &mut Errors) -> TokenStream {
@@ -242,6 +239,30 @@ enum Unknown {
 impl VisitMut for WriteOutHelpers {
     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
         syn::visit_mut::visit_expr_mut(self, e);
+        // The arm a binding of `if let Some(k) = m` never takes (`match &m { Some(k) => k,
+        // _ => unreachable!() }`): any value of the binding's type, for the second pass to read
+        // as a constant (the arm is not taken there either).
+        if let syn::Expr::Macro(m) = e
+            && m.mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "unreachable")
+        {
+            *e = syn::parse_quote!(::core::default::Default::default());
+            return;
+        }
+        // `Clone::clone(k)` of that binding: the second pass binds `k` by value already.
+        if let syn::Expr::Call(c) = e
+            && c.args.len() == 1
+            && let syn::Expr::Path(p) = &*c.func
+            && p.path.segments.len() >= 2
+            && p.path.segments[p.path.segments.len() - 2].ident == "Clone"
+            && p.path.segments[p.path.segments.len() - 1].ident == "clone"
+        {
+            *e = c.args[0].clone();
+            return;
+        }
         let syn::Expr::Call(c) = e else {
             return;
         };

@@ -10,14 +10,10 @@
 
 use crate::expand::{Names, grad_tuple, names, plain_inputs};
 use crate::params::ParamSpec;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-/// The generated functions' own locals and parameter: mixed-site, so that no user name (a
-/// parameter called `__adjoints`) can be shadowed by them or shadow them.
-fn own(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
+use crate::names::generated_local as own;
 
 pub(crate) struct Parts<'a> {
     pub func: &'a syn::ItemFn,

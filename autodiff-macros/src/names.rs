@@ -61,6 +61,20 @@ impl Namer {
     }
 }
 
+/// A local of a generated function that is not made from the user's function (the wrappers of
+/// `hessian`, `jacobian`, array outputs, struct parameters): `__{name}`, mixed-site. Mixed-site
+/// hygiene keeps it apart from the user's locals, but not from the items of the user's module
+/// (a `struct d_out;` would make a plain `d_out` binding a unit-struct pattern); the leading
+/// `__` keeps it apart from those, as Rust's conventions and lints keep users off such names.
+pub fn generated_local(name: &str) -> Ident {
+    let name = if name.starts_with("__") {
+        name.to_owned()
+    } else {
+        format!("__{name}")
+    };
+    Ident::new(&name, Span::mixed_site())
+}
+
 fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
     for tt in ts.clone() {
         match tt {

@@ -7,7 +7,7 @@ use super::StructParam;
 use super::tree::{Leaf, Tree};
 use crate::derive::FieldKind;
 use crate::ir::ParamKind;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
 pub(super) enum PlanParam {
@@ -46,9 +46,7 @@ pub(super) struct Plan<'a> {
     pub wrt: Vec<usize>,
 }
 
-fn own(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
-}
+use crate::names::generated_local as own;
 
 /// The reference to a field (`Fields::refs`), by the positions on the way to it.
 fn refs_name(tangent: bool, pos: usize, index: &[usize]) -> Ident {

@@ -10,7 +10,7 @@
 mod common;
 
 use autodiff_runtime::differentiable;
-use autodiff_runtime::ndarray::Array1;
+use autodiff_runtime::ndarray::{Array1, Array2};
 use common::splitmix_points;
 
 /// Lotka–Volterra, as the C++ reference writes it.
@@ -149,4 +149,40 @@ fn the_helper_itself_is_unchanged() {
     let mut s = 1.0;
     accumulate(2.0, &mut s);
     assert_eq!(s, 5.0);
+}
+
+/// `fill`, `assign` and `copy_from_slice` into local arrays, in a loop, as numerical code resets
+/// and copies its buffers.
+#[differentiable]
+pub fn buffers(x: &[f64], w: &Array1<f64>, c: f64) -> f64 {
+    let n = x.len();
+    let mut prev = vec![0.0; n];
+    let mut cur = vec![0.0; n];
+    let mut a = Array1::zeros(w.len());
+    let mut m = Array2::zeros((2, 2));
+    let mut s = 0.0;
+    for round in 0..3 {
+        cur.fill(c * round as f64);
+        for i in 0..n {
+            cur[i] += x[i] * prev[i] + x[i];
+        }
+        prev.copy_from_slice(&cur);
+        a.assign(w);
+        a[round % w.len()] *= c;
+        m.fill(a[0]);
+        m[[1, 1]] += s;
+        s += prev[0] * m[[1, 1]] + a.sum();
+    }
+    s
+}
+
+#[test]
+fn fill_assign_and_copy_match_central_differences() {
+    for seed in 0..20 {
+        let r = splitmix_points(500 + seed, 6);
+        let (gx, gw, gc) = grad_buffers(&r[..3], &Array1::from(r[3..5].to_vec()), r[5]);
+        let f = |v: &[f64]| buffers(&v[..3], &Array1::from(v[3..5].to_vec()), v[5]);
+        let g = [gx[0], gx[1], gx[2], gw[0], gw[1], gc];
+        common::check("buffers", &f, &g, &r);
+    }
 }

@@ -1,4 +1,5 @@
-//! A call that writes into a local: `ode_fun(p, &y, &mut k1);` (see `mut_params.rs`).
+//! Calls that write into a local: `ode_fun(p, &y, &mut k1);` (see `mut_params.rs`), and
+//! `y.fill(v)`, `y.assign(&x)`, `y.copy_from_slice(&x)`.
 //!
 //! The helper's twin returns what the helper writes; the call is lowered as the twin's call and
 //! the copy of its result into the local, element by element for an array (so the array stays
@@ -87,6 +88,75 @@ impl Lowerer<'_> {
             })
         } else {
             syn::parse_quote_spanned!(sp=> #z = #twin(#(#args),*))
+        };
+        self.expr_stmt(&written, out);
+    }
+}
+
+/// Whether `e` is `y.fill(v)`, `y.assign(&x)` or `y.copy_from_slice(&x)` on a variable.
+pub(super) fn is_bulk_write(e: &syn::ExprMethodCall) -> bool {
+    matches!(
+        e.method.to_string().as_str(),
+        "fill" | "assign" | "copy_from_slice"
+    ) && e.args.len() == 1
+        && matches!(&*e.receiver, syn::Expr::Path(p) if p.path.get_ident().is_some())
+}
+
+impl Lowerer<'_> {
+    /// `y.fill(v)`, `y.assign(&x)`, `y.copy_from_slice(&x)` on a local array: the element writes
+    /// they stand for, in a loop (two for a matrix), so the array stays a local array written
+    /// element by element.
+    pub(super) fn bulk_write(&mut self, m: &syn::ExprMethodCall, out: &mut Vec<Stmt>) {
+        let syn::Expr::Path(place) = &*m.receiver else {
+            return;
+        };
+        let Some(y) = place.path.get_ident().cloned() else {
+            return;
+        };
+        let dims = match self.lookup(&name_of(&y)) {
+            Some(b) if matches!(b.op, Operand::Val(v) if self.values[v].mutable) => {
+                self.kind(&b.op).dims()
+            }
+            _ => {
+                self.errors.at(
+                    &m.receiver,
+                    format!(
+                        "`{}` writes into a new local array only (declared with `vec![0.0; n]`, `[0.0; N]`, `Array1::zeros(n)`, `Array2::zeros((r, c))`); parameters and copies of arrays cannot be written",
+                        m.method
+                    ),
+                );
+                return;
+            }
+        };
+        let (sp, arg) = (m.span(), &m.args[0]);
+        let fill = m.method == "fill";
+        let written: syn::Expr = match (dims, fill) {
+            (2, true) => syn::parse_quote_spanned!(sp=> {
+                let __v = #arg;
+                for __i in 0..#y.nrows() {
+                    for __j in 0..#y.ncols() {
+                        #y[[__i, __j]] = __v;
+                    }
+                }
+            }),
+            (2, false) => syn::parse_quote_spanned!(sp=> {
+                for __i in 0..#y.nrows() {
+                    for __j in 0..#y.ncols() {
+                        #y[[__i, __j]] = (#arg)[[__i, __j]];
+                    }
+                }
+            }),
+            (_, true) => syn::parse_quote_spanned!(sp=> {
+                let __v = #arg;
+                for __k in 0..#y.len() {
+                    #y[__k] = __v;
+                }
+            }),
+            (_, false) => syn::parse_quote_spanned!(sp=> {
+                for __k in 0..#y.len() {
+                    #y[__k] = (#arg)[__k];
+                }
+            }),
         };
         self.expr_stmt(&written, out);
     }

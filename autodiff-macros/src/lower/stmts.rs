@@ -494,6 +494,9 @@ impl Lowerer<'_> {
             syn::Expr::Call(c) if c.args.iter().any(mut_calls::is_mut_borrow) => {
                 self.mut_call(c, out);
             }
+            syn::Expr::MethodCall(m) if mut_calls::is_bulk_write(m) => {
+                self.bulk_write(m, out);
+            }
             _ => {
                 self.expr(e, out);
             }

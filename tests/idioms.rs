@@ -596,3 +596,31 @@ fn methods_on_chain_results_and_skips_after_parts() {
         &|p| grad_skip_after_a_part(p),
     );
 }
+
+/// `sin_cos` in both forms, destructured, in a loop (a rotation), and assigned to a pair.
+#[differentiable(hessian)]
+pub fn rotate_point(x: f64, y: f64, theta: f64) -> f64 {
+    let (mut px, mut py) = (x, y);
+    for k in 0..3 {
+        let (s, c) = (theta * (k as f64 + 1.0)).sin_cos();
+        (px, py) = (c * px - s * py, s * px + c * py);
+    }
+    let (a, b) = f64::sin_cos(px * py);
+    let (mut u, mut v) = (0.0, 0.0);
+    (u, v) = theta.sin_cos();
+    px + 2.0 * py + a * b + u * v
+}
+
+#[test]
+fn sin_cos_pairs() {
+    check_many(
+        "rotate_point",
+        3,
+        2.0,
+        &|v: &[f64]| rotate_point(v[0], v[1], v[2]),
+        &|v: &[f64]| {
+            let (a, b, c) = grad_rotate_point(v[0], v[1], v[2]);
+            vec![a, b, c]
+        },
+    );
+}

@@ -32,7 +32,10 @@ impl Lowerer<'_> {
                 let val = ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect());
                 self.bind_pattern(pat, val, out)
             }
-            syn::Pat::Tuple(t) if matches!(strip_parens(&init.expr), syn::Expr::Call(c) if self.is_tuple_call(c)) => {
+            syn::Pat::Tuple(t)
+                if is_sin_cos(&init.expr)
+                    || matches!(strip_parens(&init.expr), syn::Expr::Call(c) if self.is_tuple_call(c)) =>
+            {
                 match self.tuple_value(&init.expr, t.elems.len(), out) {
                     Some(parts) => {
                         let val = ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect());
@@ -103,7 +106,7 @@ impl Lowerer<'_> {
                 let parts = self.tuple_of_branches(&a.right, lhs.elems.len(), out);
                 Some(ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect()))
             }
-            syn::Expr::Call(c) if self.is_tuple_call(c) => self
+            e if is_sin_cos(e) || matches!(e, syn::Expr::Call(c) if self.is_tuple_call(c)) => self
                 .tuple_value(&a.right, lhs.elems.len(), out)
                 .map(|parts| ArgVal::Tuple(parts.into_iter().map(ArgVal::One).collect())),
             _ => self.arg_val(&a.right, out),
@@ -173,6 +176,19 @@ impl Lowerer<'_> {
                 }
                 Some(parts)
             }
+            // `x.sin_cos()` / `f64::sin_cos(x)`: the pair of math functions, `x` evaluated once.
+            e if n == 2 && is_sin_cos(e) => {
+                let x = match e {
+                    syn::Expr::MethodCall(m) => &*m.receiver,
+                    syn::Expr::Call(c) => &c.args[0],
+                    _ => return None,
+                };
+                let x = self.operand(x, out)?;
+                let sp = e.span();
+                let sin = self.emit(out, Op::Math(MathFn::Sin, vec![x.clone()]), sp, None);
+                let cos = self.emit(out, Op::Math(MathFn::Cos, vec![x]), sp, None);
+                Some(vec![sin, cos])
+            }
             syn::Expr::Call(c) if self.is_tuple_call(c) => {
                 let t = self.call(c, out)?;
                 if let Operand::Val(id) = &t {
@@ -229,5 +245,20 @@ impl Lowerer<'_> {
         for n in names.0 {
             self.bind_new(&n, refused(), None);
         }
+    }
+}
+
+/// `x.sin_cos()` or `f64::sin_cos(x)`.
+fn is_sin_cos(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::MethodCall(m) => m.method == "sin_cos" && m.args.is_empty(),
+        syn::Expr::Call(c) => {
+            c.args.len() == 1
+                && matches!(strip_parens(&c.func), syn::Expr::Path(p)
+                    if p.path.segments.len() == 2
+                        && p.path.segments[0].ident == "f64"
+                        && p.path.segments[1].ident == "sin_cos")
+        }
+        _ => false,
     }
 }

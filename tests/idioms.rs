@@ -606,8 +606,10 @@ pub fn rotate_point(x: f64, y: f64, theta: f64) -> f64 {
         (px, py) = (c * px - s * py, s * px + c * py);
     }
     let (a, b) = f64::sin_cos(px * py);
-    let (mut u, mut v) = (0.0, 0.0);
-    (u, v) = theta.sin_cos();
+    let (mut u, mut v) = (px, py);
+    if theta > 0.5 {
+        (u, v) = theta.sin_cos();
+    }
     px + 2.0 * py + a * b + u * v
 }
 

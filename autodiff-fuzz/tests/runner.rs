@@ -30,6 +30,7 @@ fn case_jvp(id: &str, plain: &str, f: &str, grad: &str, jvp: &str) -> Case {
         body: Default::default(),
         pair: false,
         hessian: false,
+        outparam: false,
     };
     let prog = Program {
         items: vec![],

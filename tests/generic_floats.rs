@@ -236,3 +236,31 @@ fn gradient_descent_is_generic_too() {
     assert!(rosenbrock(x, y) < rosenbrock(-1.0f32, 1.0));
     assert!(close(f64::from(x), x64, 1e-2) && close(f64::from(y), y64, 1e-2));
 }
+
+#[differentiable]
+pub fn square<T: Float>(x: T) -> T {
+    x * x
+}
+
+/// A turbofish call of another generic function, a `fold` from `T::zero()`, `sum::<T>()`.
+#[differentiable]
+pub fn sums<T: Float + Sum>(v: &[T]) -> T {
+    let s: T = v.iter().map(|&e| square::<T>(e)).sum();
+    let p = v.iter().fold(T::zero(), |a, &b| a + b * b);
+    s + p + v.iter().map(|&e| e * e * e).sum::<T>()
+}
+
+#[test]
+fn turbofish_fold_and_sum() {
+    for seed in 0..10 {
+        let v = splitmix_points(600 + seed, 3);
+        let g = grad_sums(&v);
+        for i in 0..3 {
+            assert!(close(g[i], 4.0 * v[i] + 3.0 * v[i] * v[i], 1e-12));
+        }
+        let v32: Vec<f32> = v.iter().map(|&e| e as f32).collect();
+        let g32 = grad_sums(&v32);
+        let g64 = grad_sums(&v32.iter().map(|&e| f64::from(e)).collect::<Vec<_>>());
+        assert_eq!(g32, g64.iter().map(|&e| e as f32).collect::<Vec<_>>());
+    }
+}

@@ -177,6 +177,18 @@ impl VisitMut for ToF64 {
                     )
                 {
                     *e = x;
+                    return;
+                }
+                // `g::<T>(x)` of another generic function: `g(x)`, whose copy is not generic.
+                if let syn::Expr::Path(p) = &mut *c.func
+                    && let Some(last) = p.path.segments.last_mut()
+                    && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+                    && args
+                        .args
+                        .iter()
+                        .all(|a| matches!(a, syn::GenericArgument::Type(t) if is_f64(t)))
+                {
+                    last.arguments = syn::PathArguments::None;
                 }
             }
             _ => {}

@@ -28,8 +28,12 @@ impl Spring {
 // An unsupported construct in the body is reported on the user's tokens, once.
 #[differentiable]
 pub fn body<T: Float>(x: T) -> T {
-    let (s, c) = x.sin_cos();
-    s * c
+    let mut s = x;
+    'outer: for _ in 0..2 {
+        s = s * x;
+        break 'outer;
+    }
+    s
 }
 
 fn main() {}

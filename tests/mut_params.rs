@@ -186,3 +186,67 @@ fn fill_assign_and_copy_match_central_differences() {
         common::check("buffers", &f, &g, &r);
     }
 }
+
+/// The LSTM cell as ADBench's C++ writes it: two out-parameters, the hidden and the cell state.
+#[differentiable]
+pub fn lstm_model(
+    hsize: usize,
+    weight: &[f64],
+    bias: &[f64],
+    hidden: &mut [f64],
+    cell: &mut [f64],
+    input: &[f64],
+) {
+    let mut gates = vec![0.0; 4 * hsize];
+    for i in 0..hsize {
+        gates[i] = 1.0 / (1.0 + (-(input[i] * weight[i] + bias[i])).exp());
+        gates[hsize + i] = 1.0 / (1.0 + (-(hidden[i] * weight[hsize + i] + bias[hsize + i])).exp());
+        gates[2 * hsize + i] =
+            1.0 / (1.0 + (-(input[i] * weight[2 * hsize + i] + bias[2 * hsize + i])).exp());
+        gates[3 * hsize + i] = (hidden[i] * weight[3 * hsize + i] + bias[3 * hsize + i]).tanh();
+    }
+    for i in 0..hsize {
+        cell[i] = cell[i] * gates[i] + gates[hsize + i] * gates[3 * hsize + i];
+    }
+    for i in 0..hsize {
+        hidden[i] = gates[2 * hsize + i] * cell[i].tanh();
+    }
+}
+
+#[differentiable]
+pub fn rescale(k: f64, part: &mut [f64]) {
+    for i in 0..part.len() {
+        part[i] *= k;
+    }
+}
+
+/// The hidden and cell states in their own arrays, then a range of the hidden state rescaled in
+/// place (`&mut h[1..]`).
+#[differentiable]
+pub fn lstm_run(weight: &[f64], bias: &[f64], state0: &[f64], inputs: &[f64], b: usize) -> f64 {
+    let mut hidden = state0[..b].to_vec();
+    let mut cell = state0[b..].to_vec();
+    let mut total = 0.0;
+    for t in 0..inputs.len() / b {
+        let x = &inputs[t * b..(t + 1) * b];
+        lstm_model(b, weight, bias, &mut hidden, &mut cell, x);
+        rescale(0.9, &mut hidden[1..]);
+        for i in 0..b {
+            total += hidden[i] * (i as f64 + 1.0);
+        }
+    }
+    total + cell[b - 1]
+}
+
+#[test]
+fn lstm_with_two_out_parameters_as_ranges_of_the_state() {
+    let b = 2;
+    for seed in 0..10 {
+        let r = splitmix_points(700 + seed, 8 + 8 + 4 + 6);
+        let (w, bi, s0, xs) = (&r[..8], &r[8..16], &r[16..20], &r[20..26]);
+        let (gw, gb, gs, gx) = grad_lstm_run(w, bi, s0, xs, b);
+        let f = |v: &[f64]| lstm_run(&v[..8], &v[8..16], &v[16..20], &v[20..26], b);
+        let g: Vec<f64> = [gw, gb, gs, gx].concat();
+        common::check("lstm_run", &f, &g, &r);
+    }
+}

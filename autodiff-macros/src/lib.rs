@@ -127,10 +127,10 @@ use proc_macro::TokenStream;
 /// let step = solve(hessian_rosenbrock(&x), grad_rosenbrock(&x)); // Newton
 /// ```
 ///
-/// A helper may write its result into one `&mut` parameter (`&mut [f64]`, `&mut Vec<f64>`,
-/// `&mut [f64; N]`, `&mut Array1<f64>`, `&mut f64`) and return nothing; callers pass a local,
-/// `ode_fun(p, &y, &mut k1);`, and are differentiated through what it writes (see
-/// `mut_params.rs`).
+/// A helper may write its results into `&mut` parameters (`&mut [f64]`, `&mut Vec<f64>`,
+/// `&mut [f64; N]`, `&mut Array1<f64>`, `&mut f64`) and return nothing; callers pass locals or
+/// ranges of local arrays, `ode_fun(p, &y, &mut k1);`, and are differentiated through what it
+/// writes (see `mut_params.rs`).
 ///
 /// A helper with several outputs gets only a pullback, which its callers' reverse sweeps call
 /// with a tuple of output adjoints: `pullback_step(x, v, (dx_out, dv_out))`.

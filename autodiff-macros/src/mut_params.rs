@@ -1,15 +1,17 @@
-//! `&mut` out-parameters: a `#[differentiable]` helper that writes its result into an argument,
+//! `&mut` out-parameters: a `#[differentiable]` helper that writes its results into arguments,
 //! `fn ode_fun(p: &[f64], y: &[f64], z: &mut [f64])`, called as `ode_fun(p, &y, &mut k1)`.
 //!
 //! Such a helper is, for differentiation, the function from its inputs and the old contents of
-//! `z` to the new contents of `z` (Enzyme's `Duplicated`: the pullback takes the adjoint of what
-//! was written). So the attribute emits, beside the helper as written, a hidden twin that returns
-//! what it writes, `fn __mut_ode_fun(p: &[f64], y: &[f64], __z_in: &[f64]) -> Vec<f64>`, whose body
-//! is the helper's writing into a local copy of `__z_in` (local arrays written anywhere are
-//! ordinary code); the pipeline differentiates the twin as any function with an array output.
-//! A caller's `ode_fun(p, &y, &mut k1);` is lowered as the call of the twin and the copy of its
-//! result into `k1` element by element (`lower/mut_calls.rs`), so the written array stays the
-//! caller's local array, read and written anywhere after. A `&mut f64` is the same with an `f64`.
+//! what it writes to the new contents (Enzyme's `Duplicated`: the pullback takes the adjoint of
+//! what was written). So the attribute emits, beside the helper as written, a hidden twin that
+//! returns what it writes, every `&mut` parameter's contents one after the other in one `Vec`,
+//! `fn __mut_ode_fun(p: &[f64], y: &[f64], __z_in: &[f64]) -> Vec<f64>`, whose body is the
+//! helper's writing into local copies (local arrays written anywhere are ordinary code); the
+//! pipeline differentiates the twin as any function with an array output. A caller's
+//! `ode_fun(p, &y, &mut k1);` is lowered as the twin's call and the copy of its result into
+//! `k1` element by element (`lower/mut_calls.rs`), so the written array stays the caller's local
+//! array, read and written anywhere after; a range `&mut s[a..b]` is copied in and back the same
+//! way, and a `&mut f64` is an assignment.
 
 use crate::error::Errors;
 use proc_macro2::TokenStream;
@@ -56,34 +58,35 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
         Some(stripped) => stripped.into_token_stream(),
         None => item.clone(),
     };
-    for (_, pt, _) in muts.iter().skip(1) {
-        errors.at(
-            pt,
-            "a #[differentiable] helper may write into one `&mut` parameter; return the other results, or write them into one array",
-        );
-    }
     if let syn::ReturnType::Type(_, ty) = &func.sig.output {
         errors.at(
             ty,
             "a #[differentiable] function with a `&mut` parameter returns nothing: it is differentiated as the function from its inputs to what it writes (its callers differentiate through it); return the value instead of writing it, or write it too",
         );
     }
-    let (pos, pt, r) = muts[0];
-    let syn::Pat::Ident(name) = &*pt.pat else {
-        errors.at(&pt.pat, "name the `&mut` parameter (`z: &mut [f64]`)");
-        return Some(finish(emitted, errors));
-    };
-    let Some(target) = target(&r.elem) else {
-        errors.at(
-            &r.elem,
-            "a `&mut` parameter of a #[differentiable] helper is `&mut [f64]`, `&mut Vec<f64>`, `&mut [f64; N]`, `&mut Array1<f64>` or `&mut f64`",
-        );
-        return Some(finish(emitted, errors));
-    };
+    let mut written = Vec::new();
+    for (pos, pt, r) in &muts {
+        let syn::Pat::Ident(name) = &*pt.pat else {
+            errors.at(&pt.pat, "name the `&mut` parameter (`z: &mut [f64]`)");
+            continue;
+        };
+        let Some(target) = target(&r.elem) else {
+            errors.at(
+                &r.elem,
+                "a `&mut` parameter of a #[differentiable] helper is `&mut [f64]`, `&mut Vec<f64>`, `&mut [f64; N]`, `&mut Array1<f64>` or `&mut f64`",
+            );
+            continue;
+        };
+        written.push(Written {
+            pos: *pos,
+            z: name.ident.clone(),
+            target,
+        });
+    }
     if !errors.is_empty() {
         return Some(finish(emitted, errors));
     }
-    let twin = twin(&func, pos, &name.ident, &target, &mut errors);
+    let twin = twin(&func, &written, &mut errors);
     if !errors.is_empty() {
         return Some(finish(emitted, errors));
     }
@@ -145,39 +148,18 @@ fn target(ty: &syn::Type) -> Option<Target> {
     }
 }
 
-/// `fn __mut_f(.., __z_in: &[f64], ..) -> Vec<f64> { let mut z = copy of __z_in; body; z }`.
-fn twin(
-    func: &syn::ItemFn,
+/// A `&mut` parameter of the helper.
+struct Written {
+    /// Position in the parameter list.
     pos: usize,
-    z: &syn::Ident,
-    target: &Target,
-    errors: &mut Errors,
-) -> syn::ItemFn {
-    let sp = z.span();
-    let z_in = format_ident!("__{}_in", z, span = sp);
-    // An array is copied into a new local array (which the body may write anywhere) and
-    // returned as a `Vec`; a number is copied into a local.
-    let param_ty: syn::Type = match target {
-        Target::Slice => syn::parse_quote_spanned!(sp=> &[f64]),
-        Target::Fixed(n) => syn::parse_quote_spanned!(sp=> &[f64; #n]),
-        Target::Array1(ty) => syn::parse_quote_spanned!(sp=> &#ty),
-        Target::Scalar => syn::parse_quote_spanned!(sp=> f64),
-    };
-    let (out_ty, prologue): (syn::Type, TokenStream) = match target {
-        Target::Scalar => (
-            syn::parse_quote_spanned!(sp=> f64),
-            quote_spanned!(sp=> let mut #z = #z_in;),
-        ),
-        _ => (
-            syn::parse_quote_spanned!(sp=> ::std::vec::Vec<f64>),
-            quote_spanned!(sp=>
-                let mut #z = vec![0.0; #z_in.len()];
-                for __k in 0..#z_in.len() {
-                    #z[__k] = #z_in[__k];
-                }
-            ),
-        ),
-    };
+    z: syn::Ident,
+    target: Target,
+}
+
+/// `fn __mut_f(.., __z_in: &[f64], .., __s_in: f64) -> Vec<f64> { let mut z = copy of __z_in;
+/// let mut s = __s_in; body; [z.., s] }`: what is written, every `&mut` parameter's contents
+/// one after the other in parameter order (a number is one element).
+fn twin(func: &syn::ItemFn, written: &[Written], errors: &mut Errors) -> syn::ItemFn {
     let mut twin = func.clone();
     twin.sig.ident = format_ident!(
         "{}{}",
@@ -186,15 +168,56 @@ fn twin(
         span = func.sig.ident.span()
     );
     twin.attrs.retain(|a| !a.path().is_ident("doc"));
-    if let Some(syn::FnArg::Typed(pt)) = twin.sig.inputs.iter_mut().nth(pos) {
-        *pt.pat = syn::parse_quote!(#z_in);
-        *pt.ty = param_ty;
+    let sp = func.sig.ident.span();
+    twin.sig.output = syn::parse_quote_spanned!(sp=> -> ::std::vec::Vec<f64>);
+    let mut prologue = TokenStream::new();
+    let mut lens = Vec::new();
+    let mut copy_out = TokenStream::new();
+    for w in written {
+        let (z, sp) = (&w.z, w.z.span());
+        let z_in = format_ident!("__{}_in", z, span = sp);
+        // An array is copied into a new local array, which the body may write anywhere; a
+        // number into a local.
+        let param_ty: syn::Type = match &w.target {
+            Target::Slice => syn::parse_quote_spanned!(sp=> &[f64]),
+            Target::Fixed(n) => syn::parse_quote_spanned!(sp=> &[f64; #n]),
+            Target::Array1(ty) => syn::parse_quote_spanned!(sp=> &#ty),
+            Target::Scalar => syn::parse_quote_spanned!(sp=> f64),
+        };
+        if let Some(syn::FnArg::Typed(pt)) = twin.sig.inputs.iter_mut().nth(w.pos) {
+            *pt.pat = syn::parse_quote!(#z_in);
+            *pt.ty = param_ty;
+        }
+        let at = quote!((0 #(+ #lens)*));
+        match &w.target {
+            Target::Scalar => {
+                prologue.extend(quote_spanned!(sp=> let mut #z = #z_in;));
+                copy_out.extend(quote_spanned!(sp=> __written[#at] = #z;));
+                lens.push(quote!(1));
+            }
+            _ => {
+                prologue.extend(quote_spanned!(sp=>
+                    let mut #z = vec![0.0; #z_in.len()];
+                    for __k in 0..#z_in.len() {
+                        #z[__k] = #z_in[__k];
+                    }
+                ));
+                copy_out.extend(quote_spanned!(sp=>
+                    for __k in 0..#z.len() {
+                        __written[#at + __k] = #z[__k];
+                    }
+                ));
+                lens.push(quote!(#z.len()));
+            }
+        }
     }
-    twin.sig.output = syn::parse_quote_spanned!(sp=> -> #out_ty);
     let mut body = (*func.block).clone();
     let mut rewrite = WrittenValue {
-        z: z.clone(),
-        scalar: matches!(target, Target::Scalar),
+        scalars: written
+            .iter()
+            .filter(|w| matches!(w.target, Target::Scalar))
+            .map(|w| w.z.clone())
+            .collect(),
         returns: Vec::new(),
     };
     rewrite.visit_block_mut(&mut body);
@@ -208,16 +231,17 @@ fn twin(
     *twin.block = syn::parse_quote_spanned!(func.block.span()=> {
         #prologue
         #(#stmts)*
-        #z
+        let mut __written = vec![0.0; 0 #(+ #lens)*];
+        #copy_out
+        __written
     });
     twin
 }
 
-/// In the twin's body, `*z` of a `&mut f64` is `z`; `return`s are noted (the twin returns an
+/// In the twin's body, `*s` of a `&mut f64` is `s`; `return`s are noted (the twin returns an
 /// array, and array outputs have no early return yet).
 struct WrittenValue {
-    z: syn::Ident,
-    scalar: bool,
+    scalars: Vec<syn::Ident>,
     returns: Vec<proc_macro2::Span>,
 }
 
@@ -230,14 +254,13 @@ impl VisitMut for WrittenValue {
                 self.returns.push(r.return_token.span);
                 return;
             }
-            syn::Expr::Unary(u)
-                if self.scalar
-                    && matches!(u.op, syn::UnOp::Deref(_))
-                    && matches!(&*u.expr, syn::Expr::Path(p) if p.path.is_ident(&self.z)) =>
-            {
-                let z = &self.z;
-                *e = syn::parse_quote!(#z);
-                return;
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                if let syn::Expr::Path(p) = &*u.expr
+                    && let Some(z) = self.scalars.iter().find(|z| p.path.is_ident(*z))
+                {
+                    *e = syn::parse_quote!(#z);
+                    return;
+                }
             }
             _ => {}
         }

@@ -8,6 +8,7 @@
 
 use super::*;
 use crate::mut_params::TWIN_PREFIX;
+use proc_macro2::TokenStream;
 
 /// Whether `e` is `&mut place`.
 pub(super) fn is_mut_borrow(e: &syn::Expr) -> bool {
@@ -16,41 +17,6 @@ pub(super) fn is_mut_borrow(e: &syn::Expr) -> bool {
 
 impl Lowerer<'_> {
     pub(super) fn mut_call(&mut self, c: &syn::ExprCall, out: &mut Vec<Stmt>) {
-        let borrows: Vec<&syn::ExprReference> = c
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                syn::Expr::Reference(r) if r.mutability.is_some() => Some(r),
-                _ => None,
-            })
-            .collect();
-        if borrows.len() > 1 {
-            self.errors.at(
-                borrows[1],
-                "a call may pass one `&mut` argument (a #[differentiable] helper writes into one); return the other results",
-            );
-            return;
-        }
-        let borrow = borrows[0];
-        let syn::Expr::Path(place) = &*borrow.expr else {
-            self.errors.at(
-                &borrow.expr,
-                "pass a local variable by `&mut` (`&mut k1`), not a part of one: the helper writes the whole of it",
-            );
-            return;
-        };
-        let Some(z) = place.path.get_ident().cloned() else {
-            self.errors
-                .at(place, "pass a local variable by `&mut` (`&mut k1`)");
-            return;
-        };
-        let Some(binding) = self.lookup(&name_of(&z)) else {
-            self.errors.at(
-                place,
-                format!("`{z}` is not a local variable of this function: a helper may write into the function's own arrays and numbers only"),
-            );
-            return;
-        };
         let syn::Expr::Path(callee) = &*c.func else {
             self.errors
                 .at(&c.func, "call the #[differentiable] helper by name or path");
@@ -63,34 +29,133 @@ impl Lowerer<'_> {
             last.arguments = syn::PathArguments::None;
         }
         let sp = c.span();
-        let is_array = self.kind(&binding.op).is_array();
-        let args: Vec<syn::Expr> = c
-            .args
-            .iter()
-            .map(|a| {
-                if is_mut_borrow(a) {
-                    if is_array {
-                        syn::parse_quote_spanned!(sp=> &#z)
-                    } else {
-                        syn::parse_quote_spanned!(sp=> #z)
-                    }
-                } else {
-                    a.clone()
+        // The arguments of the twin, and for each `&mut` argument how its part of the twin's
+        // result is copied back (a whole local array, a range of one, or a number).
+        let mut args: Vec<syn::Expr> = Vec::new();
+        let mut lens: Vec<syn::Expr> = Vec::new();
+        let mut copy_back = TokenStream::new();
+        let mut copy_in = TokenStream::new();
+        for a in &c.args {
+            let syn::Expr::Reference(borrow) = a else {
+                args.push(a.clone());
+                continue;
+            };
+            if borrow.mutability.is_none() {
+                args.push(a.clone());
+                continue;
+            }
+            let Some(place) = self.written_place(&borrow.expr) else {
+                return;
+            };
+            let at: syn::Expr = syn::parse_quote!((0 #(+ #lens)*));
+            let z = &place.name;
+            match (&place.range, place.is_array) {
+                (None, false) => {
+                    args.push(syn::parse_quote_spanned!(sp=> #z));
+                    copy_back.extend(quote::quote_spanned!(sp=> #z = __written[#at];));
+                    lens.push(syn::parse_quote!(1));
                 }
-            })
-            .collect();
-        let written: syn::Expr = if is_array {
-            syn::parse_quote_spanned!(sp=> {
-                let __written: ::std::vec::Vec<f64> = #twin(#(#args),*);
-                for __k in 0..__written.len() {
-                    #z[__k] = __written[__k];
+                (None, true) => {
+                    args.push(syn::parse_quote_spanned!(sp=> &#z));
+                    copy_back.extend(quote::quote_spanned!(sp=>
+                        for __k in 0..#z.len() {
+                            #z[__k] = __written[#at + __k];
+                        }
+                    ));
+                    lens.push(syn::parse_quote!(#z.len()));
                 }
-            })
-        } else {
-            syn::parse_quote_spanned!(sp=> #z = #twin(#(#args),*))
-        };
+                (Some((lo, hi)), _) => {
+                    let hi: syn::Expr = match hi {
+                        Some(hi) => hi.clone(),
+                        None => syn::parse_quote!(#z.len()),
+                    };
+                    // The range is copied into a local first: a view of `z` would still be in
+                    // use when the copy back writes `z` (see `reverse/local_arrays.rs`).
+                    let part = quote::format_ident!("__part{}", args.len());
+                    copy_in.extend(quote::quote_spanned!(sp=>
+                        let mut #part = vec![0.0; (#hi) - (#lo)];
+                        for __k in 0..((#hi) - (#lo)) {
+                            #part[__k] = #z[(#lo) + __k];
+                        }
+                    ));
+                    args.push(syn::parse_quote_spanned!(sp=> &#part));
+                    copy_back.extend(quote::quote_spanned!(sp=>
+                        for __k in 0..((#hi) - (#lo)) {
+                            #z[(#lo) + __k] = __written[#at + __k];
+                        }
+                    ));
+                    lens.push(syn::parse_quote!(((#hi) - (#lo))));
+                }
+            }
+        }
+        let written: syn::Expr = syn::parse_quote_spanned!(sp=> {
+            #copy_in
+            let __written: ::std::vec::Vec<f64> = #twin(#(#args),*);
+            #copy_back
+        });
         self.expr_stmt(&written, out);
     }
+
+    /// What a `&mut` argument writes: a local variable (`&mut k1`, `&mut s`) or a range of a local
+    /// array (`&mut s[a..b]`, `&mut s[a..]`, `&mut s[..]`).
+    fn written_place(&mut self, e: &syn::Expr) -> Option<WrittenPlace> {
+        let (base, range) = match strip_parens(e) {
+            syn::Expr::Index(i) => match strip_parens(&i.index) {
+                syn::Expr::Range(r) if matches!(r.limits, syn::RangeLimits::HalfOpen(_)) => {
+                    let lo: syn::Expr = match &r.start {
+                        Some(lo) => (**lo).clone(),
+                        None => syn::parse_quote!(0),
+                    };
+                    (&*i.expr, Some((lo, r.end.as_deref().cloned())))
+                }
+                _ => {
+                    self.errors.at(
+                        e,
+                        "pass a local variable by `&mut` (`&mut k1`) or a range of a local array (`&mut s[a..b]`), not one element: return the element's value instead",
+                    );
+                    return None;
+                }
+            },
+            other => (other, None),
+        };
+        let syn::Expr::Path(place) = strip_parens(base) else {
+            self.errors.at(
+                e,
+                "pass a local variable by `&mut` (`&mut k1`) or a range of a local array (`&mut s[a..b]`)",
+            );
+            return None;
+        };
+        let Some(name) = place.path.get_ident().cloned() else {
+            self.errors
+                .at(place, "pass a local variable by `&mut` (`&mut k1`)");
+            return None;
+        };
+        let Some(binding) = self.lookup(&name_of(&name)) else {
+            self.errors.at(
+                place,
+                format!("`{name}` is not a local variable of this function: a helper may write into the function's own arrays and numbers only"),
+            );
+            return None;
+        };
+        let is_array = self.kind(&binding.op).is_array();
+        if range.is_some() && !is_array {
+            self.errors.at(e, format!("`{name}` is not an array"));
+            return None;
+        }
+        Some(WrittenPlace {
+            name,
+            range,
+            is_array,
+        })
+    }
+}
+
+/// See [`Lowerer::written_place`].
+struct WrittenPlace {
+    name: syn::Ident,
+    /// `lo..hi` (`hi` `None` for `lo..`).
+    range: Option<(syn::Expr, Option<syn::Expr>)>,
+    is_array: bool,
 }
 
 /// Whether `e` is `y.fill(v)`, `y.assign(&x)` or `y.copy_from_slice(&x)` on a variable.

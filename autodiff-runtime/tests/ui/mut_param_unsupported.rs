@@ -1,12 +1,5 @@
 use autodiff_runtime::differentiable;
 
-// Two out-parameters.
-#[differentiable]
-pub fn two(x: f64, a: &mut [f64], b: &mut [f64]) {
-    a[0] = x;
-    b[0] = x;
-}
-
 // An output beside the out-parameter.
 #[differentiable]
 pub fn both(x: f64, a: &mut [f64]) -> f64 {
@@ -34,11 +27,16 @@ pub fn fill(x: f64, a: &mut [f64]) {
     a[0] = x;
 }
 
-// A part of a local passed by `&mut`.
+#[differentiable]
+pub fn set(x: f64, s: &mut f64) {
+    *s = x;
+}
+
+// One element of a local passed by `&mut`.
 #[differentiable]
 pub fn caller(x: f64) -> f64 {
     let mut buf = vec![0.0; 4];
-    fill(x, &mut buf[1..]);
+    set(x, &mut buf[1]);
     buf[0]
 }
 

@@ -177,12 +177,20 @@ impl Lowerer<'_> {
                     );
                     return None;
                 };
+                if is_integer_literal(&v) {
+                    self.errors.at(&v, INTEGER_ARRAYS);
+                    return None;
+                }
                 let v = self.operand(&v, out)?;
                 let n = self.operand(&n, out)?;
                 Some(self.emit(out, Op::NewArray(NewArray::Vec(v, n)), span, None))
             }
             // `[v; N]`: `N` is a constant expression, kept as written.
             syn::Expr::Repeat(r) => {
+                if is_integer_literal(&r.expr) {
+                    self.errors.at(&r.expr, INTEGER_ARRAYS);
+                    return None;
+                }
                 let v = self.operand(&r.expr, out)?;
                 let n = r.len.to_token_stream();
                 Some(self.emit(out, Op::NewArray(NewArray::Repeat(v, n)), span, None))
@@ -459,5 +467,20 @@ impl Lowerer<'_> {
             op => Op::Inactive(InactiveOp::Binary(op, lhs, rhs)),
         };
         Some(self.emit(out, op, span, None))
+    }
+}
+
+/// Local arrays are arrays of `f64` (the generated code gives them adjoints and tangents).
+const INTEGER_ARRAYS: &str = "local arrays of integers are not supported in a #[differentiable] function yet (local arrays hold f64 values, which get derivatives); keep indices in integer variables, or compute them in a function without the attribute and pass the result in";
+
+/// `1`, `0usize`, `-3`: an integer literal (not `1.0`, `1f64`).
+fn is_integer_literal(e: &syn::Expr) -> bool {
+    match strip_parens(e) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        }) => !n.suffix().starts_with('f'),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => is_integer_literal(&u.expr),
+        _ => false,
     }
 }

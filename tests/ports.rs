@@ -428,10 +428,9 @@ pub fn ba_objective(cam: &[f64], x: &[f64], w: f64, feat: &[f64]) -> f64 {
 // in `det`. Refused: "method `remove` is not supported on an array in a #[differentiable]
 // function; ..." and "`collect` is supported on chains over arrays without `filter` (the length
 // must be known before the loop); write the loop that fills the array". Filling the index
-// vectors by loops (`let mut sub: Vec<usize> = vec![0; m - 1];`) passes the macro but not
-// rustc: the generated `jvp_det_of_minor` call passes a float tangent for the `Vec<usize>`
-// argument — "the trait bound `Vec<usize>: autodiff_runtime::__rt::ZeroAdj` is not satisfied"
-// and "mismatched types: expected `()`, found `&_`". So the columns still free are a bit mask.
+// vectors by loops (`let mut sub: Vec<usize> = vec![0; m - 1];`) is refused too ("local arrays
+// of integers are not supported ..."; it used to pass the macro and fail in generated code). So
+// the columns still free are a bit mask.
 #[differentiable(wrt(a))]
 pub fn det_of_minor(a: &[f64], n: usize, row: usize, used: usize) -> f64 {
     if row == n - 1 {

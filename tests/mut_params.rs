@@ -224,7 +224,8 @@ pub fn rescale(k: f64, part: &mut [f64]) {
 /// place (`&mut h[1..]`).
 #[differentiable]
 pub fn lstm_run(weight: &[f64], bias: &[f64], state0: &[f64], inputs: &[f64], b: usize) -> f64 {
-    let mut hidden = state0[..b].to_vec();
+    let start = state0[..b].to_vec();
+    let mut hidden = start.to_vec();
     let mut cell = state0[b..].to_vec();
     let mut total = 0.0;
     for t in 0..inputs.len() / b {

@@ -304,16 +304,16 @@ impl Lowerer<'_> {
             self.expr(&init.expr, out);
             return;
         }
-        // `let mut y = x.to_vec();`: a new local array filled from `x`, as a user would write it
-        // with `vec![0.0; x.len()]` and a loop.
+        // `let mut y = x.to_vec();` (or without `mut`): a new local array filled from `x`, as a
+        // user would write it with `vec![0.0; x.len()]` and a loop.
         if let Some(init) = &local.init
             && init.diverge.is_none()
             && let syn::Expr::MethodCall(m) = strip_parens(&init.expr)
             && m.method == "to_vec"
             && m.args.is_empty()
             && let syn::Pat::Ident(pi) = pat
-            && pi.mutability.is_some()
             && pi.subpat.is_none()
+            && pi.by_ref.is_none()
         {
             let (y, x, sp) = (&pi.ident, &m.receiver, init.expr.span());
             let filled: syn::Block = syn::parse_quote_spanned!(sp=> {

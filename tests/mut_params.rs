@@ -251,3 +251,37 @@ fn lstm_with_two_out_parameters_as_ranges_of_the_state() {
         common::check("lstm_run", &f, &g, &r);
     }
 }
+
+/// A helper that writes its state and returns a value, used in expressions.
+#[differentiable]
+pub fn step_loss(w: &[f64], s: &mut [f64], x: &[f64]) -> f64 {
+    let mut loss = 0.0;
+    for i in 0..s.len() {
+        s[i] = (s[i] * w[i] + x[i]).tanh();
+        loss += (s[i] - x[i]).powi(2);
+    }
+    loss
+}
+
+#[differentiable]
+pub fn unroll(w: &[f64], s0: &[f64], xs: &[f64]) -> f64 {
+    let n = s0.len();
+    let mut s = s0.to_vec();
+    let mut total = 0.0;
+    for t in 0..xs.len() / n {
+        total += step_loss(w, &mut s, &xs[t * n..(t + 1) * n]);
+    }
+    let last = step_loss(w, &mut s, &xs[..n]);
+    total + last * s[0]
+}
+
+#[test]
+fn a_helper_that_writes_and_returns() {
+    for seed in 0..10 {
+        let r = splitmix_points(800 + seed, 2 + 2 + 6);
+        let (gw, gs, gx) = grad_unroll(&r[..2], &r[2..4], &r[4..]);
+        let f = |v: &[f64]| unroll(&v[..2], &v[2..4], &v[4..]);
+        let g: Vec<f64> = [gw, gs, gx].concat();
+        common::check("unroll", &f, &g, &r);
+    }
+}

@@ -58,10 +58,12 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
         Some(stripped) => stripped.into_token_stream(),
         None => item.clone(),
     };
-    if let syn::ReturnType::Type(_, ty) = &func.sig.output {
+    if let syn::ReturnType::Type(_, ty) = &func.sig.output
+        && !is_f64(ty)
+    {
         errors.at(
             ty,
-            "a #[differentiable] function with a `&mut` parameter returns nothing: it is differentiated as the function from its inputs to what it writes (its callers differentiate through it); return the value instead of writing it, or write it too",
+            "a #[differentiable] function with a `&mut` parameter returns nothing or an `f64`: it is differentiated as the function from its inputs to what it writes (and returns), through its callers; write the other results into `&mut` parameters too",
         );
     }
     let mut written = Vec::new();
@@ -157,8 +159,9 @@ struct Written {
 }
 
 /// `fn __mut_f(.., __z_in: &[f64], .., __s_in: f64) -> Vec<f64> { let mut z = copy of __z_in;
-/// let mut s = __s_in; body; [z.., s] }`: what is written, every `&mut` parameter's contents
-/// one after the other in parameter order (a number is one element).
+/// let mut s = __s_in; let r = body; [z.., s, r] }`: what is written, every `&mut` parameter's
+/// contents one after the other in parameter order (a number is one element), then what the
+/// helper returns (`0.0` when it returns nothing).
 fn twin(func: &syn::ItemFn, written: &[Written], errors: &mut Errors) -> syn::ItemFn {
     let mut twin = func.clone();
     twin.sig.ident = format_ident!(
@@ -227,12 +230,17 @@ fn twin(func: &syn::ItemFn, written: &[Written], errors: &mut Errors) -> syn::It
             "`return` in a #[differentiable] helper with a `&mut` parameter is not supported yet: write the remaining work under an `if` instead",
         );
     }
-    let stmts = &body.stmts;
+    // The value the helper returns (`0.0` for none) goes last.
+    let result = match &func.sig.output {
+        syn::ReturnType::Type(..) => quote!(let __result: f64 = #body;),
+        syn::ReturnType::Default => quote!(#body let __result: f64 = 0.0;),
+    };
     *twin.block = syn::parse_quote_spanned!(func.block.span()=> {
         #prologue
-        #(#stmts)*
-        let mut __written = vec![0.0; 0 #(+ #lens)*];
+        #result
+        let mut __written = vec![0.0; 1 #(+ #lens)*];
         #copy_out
+        __written[0 #(+ #lens)*] = __result;
         __written
     });
     twin

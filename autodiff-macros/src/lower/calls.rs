@@ -188,6 +188,10 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn call(&mut self, c: &syn::ExprCall, out: &mut Vec<Stmt>) -> Option<Operand> {
+        // `let r = step(w, &mut s, x);`: a helper that writes into `&mut` arguments.
+        if c.args.iter().any(super::mut_calls::is_mut_borrow) {
+            return self.mut_call(c, out);
+        }
         let syn::Expr::Path(fp) = strip_parens(&c.func) else {
             self.errors.at(
                 &c.func,

@@ -16,11 +16,12 @@ pub(super) fn is_mut_borrow(e: &syn::Expr) -> bool {
 }
 
 impl Lowerer<'_> {
-    pub(super) fn mut_call(&mut self, c: &syn::ExprCall, out: &mut Vec<Stmt>) {
+    /// The call's value: what the helper returns (`0.0` for a helper that returns nothing).
+    pub(super) fn mut_call(&mut self, c: &syn::ExprCall, out: &mut Vec<Stmt>) -> Option<Operand> {
         let syn::Expr::Path(callee) = &*c.func else {
             self.errors
                 .at(&c.func, "call the #[differentiable] helper by name or path");
-            return;
+            return None;
         };
         let mut twin = callee.path.clone();
         if let Some(last) = twin.segments.last_mut() {
@@ -44,9 +45,7 @@ impl Lowerer<'_> {
                 args.push(a.clone());
                 continue;
             }
-            let Some(place) = self.written_place(&borrow.expr) else {
-                return;
-            };
+            let place = self.written_place(&borrow.expr)?;
             let at: syn::Expr = syn::parse_quote!((0 #(+ #lens)*));
             let z = &place.name;
             match (&place.range, place.is_array) {
@@ -92,8 +91,9 @@ impl Lowerer<'_> {
             #copy_in
             let __written: ::std::vec::Vec<f64> = #twin(#(#args),*);
             #copy_back
+            __written[0 #(+ #lens)*]
         });
-        self.expr_stmt(&written, out);
+        self.expr(&written, out)
     }
 
     /// What a `&mut` argument writes: a local variable (`&mut k1`, `&mut s`) or a range of a local

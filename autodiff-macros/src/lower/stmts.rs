@@ -492,7 +492,8 @@ impl Lowerer<'_> {
                 self.match_expr(m, out, false);
             }
             syn::Expr::Call(c) if c.args.iter().any(mut_calls::is_mut_borrow) => {
-                self.mut_call(c, out);
+                // The value (what the helper returns) is not used.
+                let _ = self.mut_call(c, out);
             }
             syn::Expr::MethodCall(m) if mut_calls::is_bulk_write(m) => {
                 self.bulk_write(m, out);

@@ -1,10 +1,10 @@
 use autodiff_runtime::differentiable;
 
-// An output beside the out-parameter.
+// An array output beside the out-parameter.
 #[differentiable]
-pub fn both(x: f64, a: &mut [f64]) -> f64 {
+pub fn both(x: f64, a: &mut [f64]) -> Vec<f64> {
     a[0] = x;
-    x
+    vec![x]
 }
 
 // An out-parameter of another type.

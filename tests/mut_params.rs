@@ -285,3 +285,73 @@ fn a_helper_that_writes_and_returns() {
         common::check("unroll", &f, &g, &r);
     }
 }
+
+/// ADBench's `lstm_predict` as a Rust port writes it: the state of every layer in one array,
+/// split into its hidden and cell halves with `split_at_mut`, the prediction written into an
+/// out-parameter.
+#[differentiable]
+pub fn lstm_predict(
+    l: usize,
+    b: usize,
+    main_params: &[f64],
+    extra_params: &[f64],
+    state: &mut [f64],
+    x: &[f64],
+    x2: &mut [f64],
+) {
+    for i in 0..b {
+        x2[i] = x[i] * extra_params[i];
+    }
+    for layer in 0..l {
+        let at = 2 * layer * b;
+        let (hidden, cell) = state[at..at + 2 * b].split_at_mut(b);
+        let w = &main_params[layer * 8 * b..];
+        lstm_model(b, &w[..4 * b], &w[4 * b..8 * b], hidden, cell, &x2[..b]);
+        for i in 0..hidden.len() {
+            x2[i] = hidden[i];
+        }
+    }
+    for i in 0..b {
+        x2[i] = x2[i] * extra_params[b + i] + extra_params[2 * b + i];
+    }
+}
+
+#[differentiable]
+pub fn lstm_objective(
+    main_params: &[f64],
+    extra_params: &[f64],
+    state0: &[f64],
+    sequence: &[f64],
+) -> f64 {
+    let (l, b) = (2, 2);
+    let mut state = state0.to_vec();
+    let mut ypred = vec![0.0; b];
+    let mut total = 0.0;
+    for t in 0..sequence.len() / b - 1 {
+        lstm_predict(
+            l,
+            b,
+            main_params,
+            extra_params,
+            &mut state,
+            &sequence[t * b..(t + 1) * b],
+            &mut ypred,
+        );
+        for i in 0..b {
+            total += (ypred[i] - sequence[(t + 1) * b + i]).powi(2);
+        }
+    }
+    total
+}
+
+#[test]
+fn lstm_predict_with_split_at_mut_as_the_port_writes_it() {
+    for seed in 0..8 {
+        let r = splitmix_points(900 + seed, 32 + 6 + 8 + 6);
+        let (mp, ep, s0, seq) = (&r[..32], &r[32..38], &r[38..46], &r[46..]);
+        let (gm, ge, gs, gq) = grad_lstm_objective(mp, ep, s0, seq);
+        let f = |v: &[f64]| lstm_objective(&v[..32], &v[32..38], &v[38..46], &v[46..]);
+        let g: Vec<f64> = [gm, ge, gs, gq].concat();
+        common::check("lstm_objective", &f, &g, &r);
+    }
+}

@@ -41,6 +41,13 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
         Some(stripped) => quote!(#stripped),
         None => item.clone(),
     };
+    // Halves of a local array from `split_at_mut` are written as ranges of it (emitted as the
+    // user wrote them; only what is lowered changes).
+    let func = if item.to_string().contains("split_at_mut") {
+        crate::split_at_mut::rewrite(&func)
+    } else {
+        func
+    };
     let sig_ok = params::check_signature(&func.sig, &mut errors);
     let params = params::classify(&func.sig, &mut Errors::default());
     let wrt = active_params(&params, &args, &mut errors);

@@ -29,6 +29,7 @@ mod reverse;
 mod rules;
 mod self_params;
 mod show;
+mod split_at_mut;
 mod structs;
 mod stubs;
 mod widen;

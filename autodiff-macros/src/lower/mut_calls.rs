@@ -42,7 +42,15 @@ impl Lowerer<'_> {
                 continue;
             };
             if borrow.mutability.is_none() {
-                args.push(a.clone());
+                // `&y[a..b]` of a local array the call may write too (or that is written after
+                // it): a copy, so that no view of `y` outlives the call's writes.
+                if let Some(copy) = self.read_range_copy(&borrow.expr, args.len(), sp) {
+                    copy_in.extend(copy);
+                    let part = quote::format_ident!("__part{}", args.len());
+                    args.push(syn::parse_quote_spanned!(sp=> &#part));
+                } else {
+                    args.push(a.clone());
+                }
                 continue;
             }
             let place = self.written_place(&borrow.expr)?;
@@ -94,6 +102,43 @@ impl Lowerer<'_> {
             __written[0 #(+ #lens)*]
         });
         self.expr(&written, out)
+    }
+
+    /// `let mut __partN = (copy of y[a..b]);` for `&y[a..b]` when `y` is a local array that
+    /// can be written (`None` for anything else, passed as written).
+    fn read_range_copy(&mut self, e: &syn::Expr, n: usize, sp: Span) -> Option<TokenStream> {
+        let syn::Expr::Index(i) = strip_parens(e) else {
+            return None;
+        };
+        let syn::Expr::Range(r) = strip_parens(&i.index) else {
+            return None;
+        };
+        if !matches!(r.limits, syn::RangeLimits::HalfOpen(_)) {
+            return None;
+        }
+        let syn::Expr::Path(p) = strip_parens(&i.expr) else {
+            return None;
+        };
+        let y = p.path.get_ident()?;
+        let b = self.lookup(&name_of(y))?;
+        if !matches!(b.op, Operand::Val(v) if self.values[v].mutable) {
+            return None;
+        }
+        let lo: syn::Expr = match &r.start {
+            Some(lo) => (**lo).clone(),
+            None => syn::parse_quote!(0),
+        };
+        let hi: syn::Expr = match &r.end {
+            Some(hi) => (**hi).clone(),
+            None => syn::parse_quote!(#y.len()),
+        };
+        let part = quote::format_ident!("__part{}", n);
+        Some(quote::quote_spanned!(sp=>
+            let mut #part = vec![0.0; (#hi) - (#lo)];
+            for __k in 0..((#hi) - (#lo)) {
+                #part[__k] = #y[(#lo) + __k];
+            }
+        ))
     }
 
     /// What a `&mut` argument writes: a local variable (`&mut k1`, `&mut s`) or a range of a local

@@ -264,15 +264,11 @@ pub fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-// REWRITE: the natural form is the C++ signature, `fn lstm_model(hsize, weight: &[f64],
-// bias: &[f64], hidden: &mut [f64], cell: &mut [f64], input: &[f64])`, called with
-// `let (hidden, cell) = s[i..i + 2 * b].split_at_mut(b);`. Refused: "a #[differentiable] helper
-// may write into one `&mut` parameter; return the other results, or write them into one
-// array" (on `cell: &mut [f64]`); `split_at_mut` and `&mut s[i..]` are refused too ("method
-// `split_at_mut` is not supported on an array ...", "pass a local variable by `&mut`
-// (`&mut k1`), not a part of one: the helper writes the whole of it"). Here the helper writes
-// into the whole state `s`, hidden at `hidden_at..`, cell at `hidden_at + hsize..`, as the C++
-// pointers into the state do.
+// REWRITE (at the time of writing): the natural form is the C++ signature, `fn lstm_model(hsize,
+// weight, bias, hidden: &mut [f64], cell: &mut [f64], input)`, called on `split_at_mut` halves of
+// the state; two `&mut` parameters and `split_at_mut` were refused then. Both work now: that
+// form is tested in `tests/mut_params.rs` (`lstm_predict_with_split_at_mut_as_the_port_writes_it`);
+// this file keeps the single-state variant as a second shape.
 #[differentiable]
 pub fn lstm_model(
     hsize: usize,
@@ -317,16 +313,11 @@ pub fn lstm_objective(
     let mut xp = vec![0.0; b];
     for t in 0..c - 1 {
         let input = &sequence[t * b..(t + 1) * b];
-        // REWRITE: the natural form calls `lstm_predict(l, b, main_params, extra_params,
-        // &mut s, input, &mut ypred)`, a helper writing the state and the prediction. Refused:
-        // "a #[differentiable] helper may write into one `&mut` parameter; ..." (on
-        // `x2: &mut [f64]`) and at the call "a call may pass one `&mut` argument (a
-        // #[differentiable] helper writes into one); return the other results". Returning the
-        // prediction instead (`fn lstm_predict(.., s: &mut [f64], x: &[f64]) -> Vec<f64>`) is
-        // refused too: "a #[differentiable] function with a `&mut` parameter returns nothing:
-        // ...". Inlined here. Its `xp = hidden.to_vec();` (the C++ `xp = &s[i]`) is refused as
-        // well: "the array `xp` is reassigned inside this loop: array variables carried from
-        // one iteration to the next are not supported yet; ..." — `xp` is a buffer copied into.
+        // REWRITE (at the time of writing): the natural form calls a helper `lstm_predict(..,
+        // &mut s, input, &mut ypred)` writing the state and the prediction (two `&mut`
+        // parameters, refused then, accepted now: see `tests/mut_params.rs`), and reassigns
+        // `xp = hidden.to_vec()` in the loop (an array carried across iterations: still
+        // refused). Inlined here, `xp` a buffer copied into.
         for i in 0..b {
             xp[i] = input[i] * extra_params[i];
         }

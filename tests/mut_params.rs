@@ -306,9 +306,12 @@ pub fn lstm_predict(
         let at = 2 * layer * b;
         let (hidden, cell) = state[at..at + 2 * b].split_at_mut(b);
         let w = &main_params[layer * 8 * b..];
-        lstm_model(b, &w[..4 * b], &w[4 * b..8 * b], hidden, cell, &x2[..b]);
-        for i in 0..hidden.len() {
-            x2[i] = hidden[i];
+        let mut xp = x2.to_vec();
+        lstm_model(b, &w[..4 * b], &w[4 * b..8 * b], hidden, cell, &xp[..b]);
+        // C++'s `xp = hidden` between layers: the buffer takes the hidden state.
+        xp = hidden.to_vec();
+        for i in 0..b {
+            x2[i] = xp[i];
         }
     }
     for i in 0..b {
@@ -353,5 +356,34 @@ fn lstm_predict_with_split_at_mut_as_the_port_writes_it() {
         let f = |v: &[f64]| lstm_objective(&v[..32], &v[32..38], &v[38..46], &v[46..]);
         let g: Vec<f64> = [gm, ge, gs, gq].concat();
         common::check("lstm_objective", &f, &g, &r);
+    }
+}
+
+/// A buffer given a new value each iteration, as C++ assigns one vector to another.
+#[differentiable]
+pub fn carry_buffer(x: &[f64], k: f64) -> f64 {
+    let mut xp = x.to_vec();
+    let mut s = vec![0.0; x.len()];
+    let mut total = 0.0;
+    for round in 0..3 {
+        for i in 0..s.len() {
+            s[i] = (xp[i] * k).sin() + round as f64;
+        }
+        xp = s.to_vec();
+        total += xp[0];
+        if round == 1 {
+            xp = x[..].to_vec();
+        }
+    }
+    total + xp[1]
+}
+
+#[test]
+fn a_buffer_reassigned_in_a_loop() {
+    for seed in 0..10 {
+        let r = splitmix_points(950 + seed, 4);
+        let (gx, gk) = grad_carry_buffer(&r[..3], r[3]);
+        let f = |v: &[f64]| carry_buffer(&v[..3], v[3]);
+        common::check("carry_buffer", &f, &[gx[0], gx[1], gx[2], gk], &r);
     }
 }

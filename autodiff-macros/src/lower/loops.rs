@@ -226,7 +226,18 @@ impl Lowerer<'_> {
             .borrowed
             .into_iter()
             .filter(|n| self.lookup(n).is_some_and(|b| !self.kind(&b.op).is_array()));
-        let names: Vec<String> = assigned.names.into_iter().chain(borrowed_numbers).collect();
+        let reassigned = assigned.refilled.into_iter().filter(|n| {
+            !self.lookup(n).is_some_and(|b| {
+                matches!(b.op, Operand::Val(v) if self.values[v].mutable)
+                    && self.kind(&b.op).dims() == 1
+            })
+        });
+        let names: Vec<String> = assigned
+            .names
+            .into_iter()
+            .chain(borrowed_numbers)
+            .chain(reassigned)
+            .collect();
         for n in names {
             if self.lookup(&n).is_some() && !carried_names.contains(&n) {
                 carried_names.push(n);

@@ -271,3 +271,69 @@ impl Lowerer<'_> {
         self.expr_stmt(&written, out);
     }
 }
+
+impl Lowerer<'_> {
+    /// `y = x.to_vec();` where `y` is a local array that can be written: C++'s `y = x` into an
+    /// existing buffer (an array variable cannot be reassigned in a loop, but its elements can
+    /// be written anywhere).
+    pub(super) fn is_array_refill(&self, a: &syn::ExprAssign) -> bool {
+        let syn::Expr::Path(p) = strip_parens(&a.left) else {
+            return false;
+        };
+        let Some(y) = p.path.get_ident() else {
+            return false;
+        };
+        matches!(strip_parens(&a.right), syn::Expr::MethodCall(m) if m.method == "to_vec" && m.args.is_empty())
+            && self.lookup(&name_of(y)).is_some_and(|b| {
+                matches!(b.op, Operand::Val(v) if self.values[v].mutable)
+                    && self.kind(&b.op).dims() == 1
+            })
+    }
+
+    /// The element copy that `y = x.to_vec();` stands for, after checking (at run time, as
+    /// `assert_eq!`) that the lengths agree: a new length would be a new array.
+    pub(super) fn array_refill(&mut self, a: &syn::ExprAssign, out: &mut Vec<Stmt>) {
+        let (y, sp) = (&a.left, a.span());
+        let syn::Expr::MethodCall(m) = strip_parens(&a.right) else {
+            return;
+        };
+        // `x[a..b].to_vec()`: elements `a + k` of `x`.
+        let (x, lo, len): (syn::Expr, syn::Expr, syn::Expr) = match strip_parens(&m.receiver) {
+            syn::Expr::Index(i)
+                if matches!(strip_parens(&i.index), syn::Expr::Range(r)
+                    if matches!(r.limits, syn::RangeLimits::HalfOpen(_))) =>
+            {
+                let syn::Expr::Range(r) = strip_parens(&i.index) else {
+                    return;
+                };
+                let base = (*i.expr).clone();
+                let lo: syn::Expr = match &r.start {
+                    Some(lo) => (**lo).clone(),
+                    None => syn::parse_quote!(0),
+                };
+                let hi: syn::Expr = match &r.end {
+                    Some(hi) => (**hi).clone(),
+                    None => syn::parse_quote!(#base.len()),
+                };
+                let len = syn::parse_quote!(((#hi) - (#lo)));
+                (base, lo, len)
+            }
+            x => {
+                let len = syn::parse_quote!(#x.len());
+                (x.clone(), syn::parse_quote!(0), len)
+            }
+        };
+        let written: syn::Expr = syn::parse_quote_spanned!(sp=> {
+            assert_eq!(
+                #y.len(),
+                #len,
+                "#[differentiable]: `{} = ...to_vec()` copies into the existing array, whose length must not change",
+                stringify!(#y)
+            );
+            for __k in 0..#y.len() {
+                #y[__k] = #x[(#lo) + __k];
+            }
+        });
+        self.expr_stmt(&written, out);
+    }
+}

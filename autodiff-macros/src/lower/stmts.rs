@@ -498,6 +498,7 @@ impl Lowerer<'_> {
             syn::Expr::MethodCall(m) if mut_calls::is_bulk_write(m) => {
                 self.bulk_write(m, out);
             }
+            syn::Expr::Assign(a) if self.is_array_refill(a) => self.array_refill(a, out),
             _ => {
                 self.expr(e, out);
             }

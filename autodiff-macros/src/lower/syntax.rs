@@ -150,12 +150,21 @@ pub(super) struct AssignedNames {
     /// Passed as `&mut name` to a helper: assigned when a number, written in place (not
     /// reassigned) when an array.
     pub(super) borrowed: Vec<String>,
+    /// Assigned `x.to_vec()`: copied into element by element when a local array (see
+    /// `mut_calls.rs`), else assigned.
+    pub(super) refilled: Vec<String>,
 }
 
 impl<'ast> Visit<'ast> for AssignedNames {
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let refill = matches!(strip_parens(&a.right),
+            syn::Expr::MethodCall(m) if m.method == "to_vec" && m.args.is_empty());
         if let Some(n) = assign_target_name(&a.left) {
-            self.names.push(n);
+            if refill {
+                self.refilled.push(n);
+            } else {
+                self.names.push(n);
+            }
         }
         // `(x, y) = (y, x + y)`
         if let syn::Expr::Tuple(t) = strip_parens(&a.left) {

@@ -124,14 +124,7 @@ impl Lowerer<'_> {
         if !matches!(b.op, Operand::Val(v) if self.values[v].mutable) {
             return None;
         }
-        let lo: syn::Expr = match &r.start {
-            Some(lo) => (**lo).clone(),
-            None => syn::parse_quote!(0),
-        };
-        let hi: syn::Expr = match &r.end {
-            Some(hi) => (**hi).clone(),
-            None => syn::parse_quote!(#y.len()),
-        };
+        let (lo, hi) = range_bounds(r, &i.expr);
         let part = quote::format_ident!("__part{}", n);
         Some(quote::quote_spanned!(sp=>
             let mut #part = vec![0.0; (#hi) - (#lo)];
@@ -307,14 +300,7 @@ impl Lowerer<'_> {
                     return;
                 };
                 let base = (*i.expr).clone();
-                let lo: syn::Expr = match &r.start {
-                    Some(lo) => (**lo).clone(),
-                    None => syn::parse_quote!(0),
-                };
-                let hi: syn::Expr = match &r.end {
-                    Some(hi) => (**hi).clone(),
-                    None => syn::parse_quote!(#base.len()),
-                };
+                let (lo, hi) = range_bounds(r, &base);
                 let len = syn::parse_quote!(((#hi) - (#lo)));
                 (base, lo, len)
             }
@@ -336,4 +322,17 @@ impl Lowerer<'_> {
         });
         self.expr_stmt(&written, out);
     }
+}
+
+/// The bounds of `base[a..b]` (`0` and `base.len()` where they are left out).
+fn range_bounds(r: &syn::ExprRange, base: &syn::Expr) -> (syn::Expr, syn::Expr) {
+    let lo: syn::Expr = match &r.start {
+        Some(lo) => (**lo).clone(),
+        None => syn::parse_quote!(0),
+    };
+    let hi: syn::Expr = match &r.end {
+        Some(hi) => (**hi).clone(),
+        None => syn::parse_quote!(#base.len()),
+    };
+    (lo, hi)
 }

@@ -269,12 +269,7 @@ impl VisitMut for WriteOutHelpers {
         let syn::Expr::Path(path) = &*c.func else {
             return;
         };
-        let segs: Vec<String> = path
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs: Vec<String> = crate::names::path_names(&path.path);
         // `f64::trunc(x)` (the forward rule of `%`): the method form, which lowering reads as a
         // rounding with no derivative.
         if let [ty, name] = segs.as_slice()

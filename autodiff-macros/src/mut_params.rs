@@ -105,10 +105,7 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
             let mut out = TokenStream::new();
             for mut item in file.items {
                 if let syn::Item::Fn(f) = &mut item {
-                    f.attrs.retain(|a| !a.path().is_ident("doc"));
-                    f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
-                    f.attrs
-                        .push(syn::parse_quote!(#[allow(dead_code, clippy::all)]));
+                    crate::names::hide(f);
                 }
                 item.to_tokens(&mut out);
             }

@@ -75,6 +75,20 @@ pub fn generated_local(name: &str) -> Ident {
     Ident::new(&name, Span::mixed_site())
 }
 
+/// The names of a path's segments (`f64::sin` → `["f64", "sin"]`), without generic arguments.
+pub fn path_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// A generated function that the user does not call: hidden from the docs, no lints, no
+/// documentation of its own (the helpers of `f32`/generic functions and of out-parameters).
+pub fn hide(f: &mut syn::ItemFn) {
+    f.attrs.retain(|a| !a.path().is_ident("doc"));
+    f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    f.attrs
+        .push(syn::parse_quote!(#[allow(dead_code, clippy::all)]));
+}
+
 fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
     for tt in ts.clone() {
         match tt {

@@ -307,12 +307,7 @@ fn generic_types(args: &syn::PathArguments) -> Vec<&syn::Type> {
 pub(crate) fn type_name(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(tp) if tp.qself.is_none() => {
-            let segs: Vec<String> = tp
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs: Vec<String> = crate::names::path_names(&tp.path);
             match segs
                 .iter()
                 .map(String::as_str)

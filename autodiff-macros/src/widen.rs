@@ -120,10 +120,7 @@ pub fn attribute(attr: &TokenStream, item: &TokenStream) -> Option<TokenStream> 
             {
                 out.extend(wrapper(&func, &float, f, prefix, &name, refused));
             }
-            f.attrs.retain(|a| !a.path().is_ident("doc"));
-            f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
-            f.attrs
-                .push(syn::parse_quote!(#[allow(dead_code, clippy::all)]));
+            crate::names::hide(f);
         }
         item.to_tokens(&mut out);
     }

@@ -29,12 +29,7 @@ impl Lowerer<'_> {
             "mapv" => {
                 let f = match m.args.first().map(strip_parens) {
                     Some(syn::Expr::Path(p)) if m.args.len() == 1 => {
-                        let segs: Vec<String> = p
-                            .path
-                            .segments
-                            .iter()
-                            .map(|s| s.ident.to_string())
-                            .collect();
+                        let segs: Vec<String> = crate::names::path_names(&p.path);
                         match segs.as_slice() {
                             [ty, f] if ty == "f64" => {
                                 MathFn::lookup(f).filter(|(_, a)| *a == 0).map(|(f, _)| f)
@@ -210,12 +205,7 @@ impl Lowerer<'_> {
             self.errors.at(fp, "qualified paths (`<T as Trait>::f`) are not supported in a #[differentiable] function; call the function by its path, like `f64::sin(x)` or `module::f(x)`");
             return None;
         }
-        let segs: Vec<String> = fp
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs: Vec<String> = crate::names::path_names(&fp.path);
         // `Array1::<f64>::zeros(n)`: the element type may be written.
         let is_zeros = segs.len() >= 2
             && matches!(

@@ -222,12 +222,7 @@ impl Lowerer<'_> {
             .get_ident()
             .and_then(|i| self.lookup(&name_of(i)))
             .is_some_and(|b| b.closure.is_some());
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs: Vec<String> = crate::names::path_names(&p.path);
         !closure && (segs.len() < 2 || segs[segs.len() - 2] != "f64")
     }
 

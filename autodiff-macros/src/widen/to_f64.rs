@@ -68,12 +68,7 @@ impl ToF64 {
                 let syn::Expr::Path(p) = &*c.func else {
                     return None;
                 };
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs: Vec<String> = crate::names::path_names(&p.path);
                 let via_type = p.qself.as_ref().is_some_and(|q| is_f64(&q.ty))
                     || (segs.len() >= 2 && segs[segs.len() - 2] == "f64");
                 let last = segs.last()?;

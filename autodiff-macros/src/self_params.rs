@@ -139,11 +139,22 @@ pub fn desugar(
             tys.push(self_ty.to_token_stream());
             continue;
         }
-        let spec = specs.iter().find(|p| p.ident == *n)?;
-        tys.push(match &spec.kind {
-            ParamKind::Other => owned_struct(&spec.ty)?,
-            kind => crate::expand::grad_type(kind),
-        });
+        let Some(spec) = specs.iter().find(|p| p.ident == *n) else {
+            errors.at(
+                n,
+                format!("`wrt` names `{n}`, but the method has no parameter of that name"),
+            );
+            return None;
+        };
+        let ty = match &spec.kind {
+            ParamKind::Other => owned_struct(&spec.ty),
+            kind => Some(crate::expand::grad_type(kind)),
+        };
+        let Some(ty) = ty else {
+            errors.at(n, format!("`{n}` is not a parameter that can be differentiated: name f64, array or parameter-struct parameters in `wrt`"));
+            return None;
+        };
+        tys.push(ty);
     }
     let grad_ty = if tys.len() == 1 {
         tys[0].clone()

@@ -25,6 +25,12 @@ impl Plain {
         self.k * x
     }
 
+    // A name that is not a parameter.
+    #[differentiable(wrt(self, y))]
+    pub fn typo(&self, x: f64) -> f64 {
+        self.k * x
+    }
+
     // No receiver to differentiate.
     #[differentiable(wrt(self))]
     pub fn free(x: f64) -> f64 {

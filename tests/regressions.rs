@@ -766,3 +766,37 @@ fn array_reference_after_an_early_return() {
         ));
     }
 }
+
+/// Fuzz array seed 311 #97 (G1, session 8): a view of a local array (`t.row(i)`) computed after
+/// a `return` inside the same expression; the guarded view's placeholder was
+/// `Default::default()`, which views do not implement (E0277 in generated code). Now the
+/// runtime's `Placeholder` gives an empty view.
+#[differentiable]
+pub fn view_after_return_in_expression(first: usize, acc: &ndarray::Array2<f64>) -> f64 {
+    let t = acc * 2.0;
+    let mut r = acc[[0, 0]];
+    let v: f64 = ({
+        r = if acc.sum() > 10.0 {
+            return r.sin();
+        } else {
+            r * 3.0
+        };
+        r
+    }) * (1.0_f64 + &t.row(first % 2)).sum();
+    v + r
+}
+
+#[test]
+fn view_of_a_local_array_after_a_return_in_the_same_expression() {
+    for (first, scale) in [(0, 1.0), (1, 1.0), (1, 8.0)] {
+        let acc = ndarray::arr2(&[[0.3, -0.2], [0.5, 0.9]]) * scale;
+        let g = grad_view_after_return_in_expression(first, &acc);
+        let f = |p: &[f64]| {
+            let a = ndarray::Array2::from_shape_vec((2, 2), p.to_vec()).unwrap();
+            view_after_return_in_expression(first, &a)
+        };
+        let x: Vec<f64> = acc.iter().copied().collect();
+        let flat: Vec<f64> = g.iter().copied().collect();
+        assert!(check("view_after_return_in_expression", &f, &flat, &x));
+    }
+}

@@ -179,12 +179,14 @@ pub use seq::{Counter, Seq, SeqIter};
 #[doc(hidden)]
 pub mod __rt {
     pub use crate::array::*;
+    pub use crate::placeholder::*;
     pub use crate::rt::*;
     pub use crate::structs::{Fields, FixedLen, NotDerived, Probe};
     pub use crate::tangent::*;
     pub use crate::widen::*;
 }
 mod array;
+mod placeholder;
 mod rt;
 mod tangent;
 mod widen;

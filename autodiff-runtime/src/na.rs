@@ -116,3 +116,25 @@ macro_rules! vector_adjoint {
 vector_adjoint!([] DVector<f64>);
 vector_adjoint!([] DMatrix<f64>);
 vector_adjoint!([const R: usize, const K: usize,] SMatrix<f64, R, K>);
+
+/// Empty: what a guarded computation of a vector stands for where it never ran.
+impl crate::placeholder::Placeholder for DVector<f64> {
+    #[inline(always)]
+    fn placeholder() -> Self {
+        DVector::zeros(0)
+    }
+}
+
+impl crate::placeholder::Placeholder for DMatrix<f64> {
+    #[inline(always)]
+    fn placeholder() -> Self {
+        DMatrix::zeros(0, 0)
+    }
+}
+
+impl<const R: usize, const C: usize> crate::placeholder::Placeholder for SMatrix<f64, R, C> {
+    #[inline(always)]
+    fn placeholder() -> Self {
+        SMatrix::zeros()
+    }
+}

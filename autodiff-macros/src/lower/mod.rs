@@ -314,10 +314,15 @@ fn placeholder() -> Operand {
     Operand::Const(quote!(::core::default::Default::default()))
 }
 
-/// A placeholder of the same kind as a value: `&f64` has no `Default`, a `&'static 0.0` does.
+/// A placeholder of the same kind as a value: `&f64` has no `Default`, a `&'static 0.0` does;
+/// nor has an array view (`x.row(i)`), so an owned array asks the runtime's `Placeholder`,
+/// which also gives views (an empty one).
 fn placeholder_like(kind: Kind) -> Operand {
     match kind {
         Kind::ScalarRef => Operand::Const(quote!(&0.0_f64)),
+        Kind::Array { is_ref: false, .. } => {
+            Operand::Const(quote!(::autodiff_runtime::__rt::placeholder()))
+        }
         _ => placeholder(),
     }
 }

@@ -423,3 +423,90 @@ fn reads_inside_branches_and_nested_loops_while_filling() {
         },
     );
 }
+
+// ----- a writable copy of an array: `let mut y = x.clone();`, `x.to_owned()`, `let mut y = x;` -----
+
+/// An `Array1` parameter cloned into a state updated in place (each element reads a neighbour
+/// that may already be updated).
+#[differentiable]
+pub fn cloned_state(x: &Array1<f64>) -> f64 {
+    let mut y = x.clone();
+    for i in 0..y.len() {
+        y[i] = y[i] * 2.0 + x[i] * y[(i + 1) % 3];
+    }
+    y.sum()
+}
+
+/// A `Vec` parameter cloned and a matrix copied with `to_owned()`, both written in one loop.
+#[differentiable]
+pub fn cloned_vec_and_matrix(x: Vec<f64>, m: ArrayView2<f64>) -> f64 {
+    let mut y = x.clone();
+    let mut w = m.to_owned();
+    for i in 0..y.len() {
+        y[i] = y[i].sin() * w[[0, i]];
+        w[[1, i]] *= y[i];
+    }
+    y.iter().sum::<f64>() + w.sum()
+}
+
+/// A local array cloned, then the clone moved into a third array (`let mut u = t;`).
+#[differentiable]
+pub fn clone_then_move(x: &[f64]) -> f64 {
+    let mut s = vec![0.0; x.len()];
+    for i in 0..x.len() {
+        s[i] = x[i] * x[i];
+    }
+    let mut t = s.clone();
+    t[0] += 1.0;
+    let mut u = t;
+    u[1] *= 3.0;
+    u.iter().sum::<f64>() + s[0] * u[2]
+}
+
+#[test]
+fn writable_copies_of_arrays() {
+    check_many(
+        "cloned_state",
+        3,
+        1.0,
+        30,
+        &|p| cloned_state(&Array1::from(p.to_vec())),
+        &|p| {
+            let (v, g) = value_and_grad_cloned_state(&Array1::from(p.to_vec()));
+            (v, g.to_vec())
+        },
+    );
+    check_many(
+        "cloned_vec_and_matrix",
+        9,
+        1.0,
+        30,
+        &|p| {
+            let m = Array2::from_shape_vec((2, 3), p[3..].to_vec()).unwrap();
+            cloned_vec_and_matrix(p[..3].to_vec(), m.view())
+        },
+        &|p| {
+            let m = Array2::from_shape_vec((2, 3), p[3..].to_vec()).unwrap();
+            let (v, (gx, gm)) = value_and_grad_cloned_vec_and_matrix(p[..3].to_vec(), m.view());
+            (v, gx.into_iter().chain(gm.iter().copied()).collect())
+        },
+    );
+    check_many(
+        "clone_then_move",
+        3,
+        1.0,
+        30,
+        &|p| clone_then_move(p),
+        &|p| value_and_grad_clone_then_move(p),
+    );
+    // The value against the same in-place update written with scalars.
+    let x = [0.3, -0.2, 0.7];
+    let scalar = |x: &[f64]| {
+        let (mut y0, mut y1, mut y2) = (x[0], x[1], x[2]);
+        y0 = y0 * 2.0 + x[0] * y1;
+        y1 = y1 * 2.0 + x[1] * y2;
+        y2 = y2 * 2.0 + x[2] * y0;
+        y0 + y1 + y2
+    };
+    assert_eq!(cloned_state(&Array1::from(x.to_vec())), scalar(&x));
+}

@@ -9,6 +9,7 @@
 mod common;
 
 use autodiff_runtime::differentiable;
+use autodiff_runtime::ndarray;
 use common::check_many;
 
 /// The potential of a unit charge at (a, 0) seen at (x, y), softened, in a harmonic trap.
@@ -132,5 +133,114 @@ fn forward_mode_through_a_nested_gradient() {
             (t - want).abs() <= 1e-9 * want.abs().max(1.0),
             "{t} vs {want}"
         );
+    }
+}
+
+// ----- inner gradients with respect to one array -----
+
+/// GradBench's saddle as a Rust user writes it: points as slices, the inner player's gradient
+/// w.r.t. its own point `y` (an array), ascended for a few steps inside the outer objective.
+#[differentiable(hessian, wrt(y))]
+pub fn payoff(x: &[f64], y: &[f64]) -> f64 {
+    x[0] * x[0] + x[1] * x[1] - y[0] * y[0] - y[1] * y[1] + (x[0] * y[1]).sin() + x[1] * y[0]
+}
+
+#[differentiable]
+pub fn best_response_value(x: &[f64], y0: &[f64]) -> f64 {
+    let mut y = y0.to_vec();
+    for _ in 0..8 {
+        let g: Vec<f64> = grad_payoff(x, &y);
+        for i in 0..y.len() {
+            y[i] += 0.2 * g[i];
+        }
+    }
+    payoff(x, &y)
+}
+
+/// The same with fixed-size points copied into a writable state (`let mut y = y0;`).
+#[differentiable(hessian, wrt(y))]
+pub fn payoff_fixed(x: f64, y: [f64; 2]) -> f64 {
+    x * x - y[0] * y[0] - y[1] * y[1] + (x * y[1]).sin() + y[0] * y[1] * x
+}
+
+#[differentiable]
+pub fn ascend_fixed(x: f64, y0: [f64; 2]) -> f64 {
+    let mut y = y0;
+    for _ in 0..5 {
+        let g: [f64; 2] = grad_payoff_fixed(x, y);
+        y[0] += 0.2 * g[0];
+        y[1] += 0.2 * g[1];
+    }
+    payoff_fixed(x, y)
+}
+
+/// An ndarray gradient read whole: the squared norm of the inner gradient, scaled.
+#[differentiable(hessian, wrt(y))]
+pub fn energy_nd(x: f64, y: &ndarray::Array1<f64>) -> f64 {
+    x * x - y.iter().map(|v| v * v).sum::<f64>() + (x * y[1]).sin() * y[0]
+}
+
+#[differentiable]
+pub fn gradient_norm_nd(x: f64, y: &ndarray::Array1<f64>) -> f64 {
+    let g: ndarray::Array1<f64> = grad_energy_nd(x, y);
+    g.iter().map(|v| v * v).sum::<f64>() * x
+}
+
+#[test]
+fn a_saddle_whose_inner_gradient_is_an_array() {
+    check_many(
+        "best_response_value",
+        4,
+        1.0,
+        40,
+        &|p| best_response_value(&p[..2], &p[2..]),
+        &|p| {
+            let (v, (gx, gy)) = value_and_grad_best_response_value(&p[..2], &p[2..]);
+            (v, gx.into_iter().chain(gy).collect())
+        },
+    );
+}
+
+#[test]
+fn fixed_size_state_copied_from_a_parameter_through_inner_gradients() {
+    check_many(
+        "ascend_fixed",
+        3,
+        1.0,
+        40,
+        &|p| ascend_fixed(p[0], [p[1], p[2]]),
+        &|p| {
+            let (v, (gx, gy)) = value_and_grad_ascend_fixed(p[0], [p[1], p[2]]);
+            (v, vec![gx, gy[0], gy[1]])
+        },
+    );
+}
+
+#[test]
+fn an_ndarray_inner_gradient_used_whole() {
+    check_many(
+        "gradient_norm_nd",
+        4,
+        1.0,
+        40,
+        &|p| gradient_norm_nd(p[0], &ndarray::Array1::from(p[1..].to_vec())),
+        &|p| {
+            let y = ndarray::Array1::from(p[1..].to_vec());
+            let (v, (gx, gy)) = value_and_grad_gradient_norm_nd(p[0], &y);
+            let mut g = vec![gx];
+            g.extend(gy.iter());
+            (v, g)
+        },
+    );
+    // The inner gradient by hand: ∂/∂y0 = -2 y0 + sin(x y1), ∂/∂y1 = -2 y1 + x cos(x y1) y0.
+    let y = ndarray::arr1(&[0.3, -0.4, 0.5]);
+    let g = grad_energy_nd(0.7, &y);
+    let want = [
+        -2.0 * 0.3 + (0.7_f64 * -0.4).sin(),
+        -2.0 * -0.4 + 0.7 * (0.7_f64 * -0.4).cos() * 0.3,
+        -2.0 * 0.5,
+    ];
+    for (a, b) in g.iter().zip(want) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
     }
 }

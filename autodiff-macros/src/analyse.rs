@@ -378,7 +378,7 @@ pub fn op_operands(op: &Op) -> Vec<&Operand> {
         Op::Ref(a) | Op::Field(a, _) => vec![a],
         Op::Index { arr, idx, .. } => std::iter::once(arr).chain(idx.iter()).collect(),
         Op::Array(_, args) => args.iter().collect(),
-        Op::NewArray(NewArray::Zeros1(n)) => vec![n],
+        Op::NewArray(NewArray::Zeros1(n) | NewArray::ZerosLike(n)) => vec![n],
         Op::NewArray(NewArray::Zeros2(a, b) | NewArray::Vec(a, b) | NewArray::FromElem1(a, b)) => {
             vec![a, b]
         }

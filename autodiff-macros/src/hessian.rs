@@ -88,11 +88,19 @@ pub(crate) fn items(p: &Parts, errors: &mut Errors) -> TokenStream {
 /// What a `#[differentiable]` caller of `grad_f` needs, so that a gradient can be differentiated
 /// again (nested differentiation, `jax.grad(lambda x: g(grad(f)(x)))`): `pullback_grad_f` (the
 /// pullback of `grad_f` is a Hessian-vector product, with the output adjoint as tangent of the
-/// active parameters) and `jvp_grad_f` (`grad_f` and `hvp_f`). Only when the active parameters
-/// are numbers: a caller takes a call's result to be an `f64` or a tuple of them.
+/// active parameters) and `jvp_grad_f` (`grad_f` and `hvp_f`). When the active parameters are
+/// numbers (a caller receives an `f64` or a tuple of them) or one array (a caller receives it
+/// with a typed `let g: Vec<f64> = grad_f(..)`, as any array-valued call; its adjoint is an
+/// array of the same type, the tangent `hvp_f` takes by reference).
 fn nested(p: &Parts, jvp_fn: &syn::ItemFn) -> TokenStream {
     let (func, ps, wrt) = (p.func, p.ps, p.wrt);
-    if wrt.is_empty() || wrt.iter().any(|i| ps[*i].kind != ParamKind::Scalar) {
+    let numbers = !wrt.is_empty() && wrt.iter().all(|i| ps[*i].kind == ParamKind::Scalar);
+    let one_array = wrt.len() == 1
+        && matches!(
+            ps[wrt[0]].kind,
+            ParamKind::Slice { .. } | ParamKind::Fixed { .. } | ParamKind::Nd { dims: 1, .. }
+        );
+    if !numbers && !one_array {
         return TokenStream::new();
     }
     let (vis, generics, fname) = (&func.vis, &func.sig.generics, &func.sig.ident);
@@ -116,6 +124,7 @@ fn nested(p: &Parts, jvp_fn: &syn::ItemFn) -> TokenStream {
         .map(|(k, q)| {
             let x = &q.ident;
             match wrt.iter().position(|w| *w == k) {
+                Some(_) if one_array => quote!(&#d_out),
                 Some(_) if wrt.len() == 1 => quote!(#d_out),
                 Some(j) => {
                     let j = syn::Index::from(j);

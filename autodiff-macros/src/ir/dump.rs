@@ -99,6 +99,7 @@ fn op(o: &Op) -> String {
             NewArray::FromElem2(..) => "FromElem2",
             NewArray::FromElems(..) => "FromElems",
             NewArray::Repeat(..) => "Repeat",
+            NewArray::ZerosLike(_) => "ZerosLike",
         }
         .to_owned(),
         Op::Slice { .. } => "Slice".to_owned(),

@@ -312,6 +312,9 @@ pub enum NewArray {
     FromElems(Vec<Operand>, ElemsForm),
     /// `[v; N]`: a fixed-size array; `N` is a constant expression, kept as written.
     Repeat(Operand, TokenStream),
+    /// Zeros of the same type and shape as an array (`zero_adj(&x)`): the new array that
+    /// `let mut y = x.clone();` fills (see `lower/stmts.rs`). Only the shape of `x` is read.
+    ZerosLike(Operand),
 }
 
 /// `arr[idx] = val` (or `+=` when `add`) on a local array.

@@ -13,7 +13,7 @@ pub(super) const ARRAY_METHODS: &str = "ndarray's elementwise math (`x.exp()`, `
 `dot(&y)`, `t()`, `sum_axis(Axis(k))`, `mean_axis(Axis(k)).unwrap()`, `var_axis(Axis(k), ddof)`, \
 `std_axis(Axis(k), ddof)`, `insert_axis(Axis(k))`, \
 `slice(s![..])`, `column(j)`, `row(i)`, `mapv(f64::exp)`, `mapv(|e| ...)`, `map(|&e| ...)`, \
-`fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `len()`, \
+`fold(init, |acc, &e| ...)`, `broadcast(shape).unwrap()`, `view()`, `to_owned()`, `clone()`, `len()`, \
 `len_of(Axis(k))`, `nrows()`, `ncols()`, `shape()`";
 
 /// Whether `e` is (syntactically) an iterator rather than an array: a range, or a call of an
@@ -123,7 +123,8 @@ impl Lowerer<'_> {
         };
         let span = m.span();
         Some(match name.as_str() {
-            "t" | "view" | "to_owned" => {
+            // `clone()` of an array is its owned copy (`to_owned()`), the same values.
+            "t" | "view" | "to_owned" | "clone" => {
                 if !arity(0, self) {
                     return Some(None);
                 }

@@ -159,8 +159,30 @@ pub struct Lowerer<'e> {
     n_params: usize,
     /// The parameters that are owned `Vec<f64>` or `[f64; N]`.
     owned_vectors: Vec<ValId>,
+    /// The array parameters whose `clone()` is an owned array (`Vec<f64>`, `[f64; N]`,
+    /// `Array1/2<f64>` and references to them; not `&[f64]` or a view), with whether a move of
+    /// the parameter itself is one (not a reference).
+    owned_arrays: Vec<(ValId, bool)>,
     /// Set while the branches of a tuple-valued `if`/block/`match` are lowered.
     tuple_tail: Option<tuple_branches::TupleTail>,
+}
+
+/// Whether `clone()` of a parameter of type `ty` is an owned array (`Some`), and whether the
+/// parameter is one itself (`Some(true)`: not a reference). `&[f64]` clones to itself and views
+/// to views: `None`.
+fn clones_to_owned(ty: &syn::Type) -> Option<bool> {
+    let (inner, is_ref) = match ty {
+        syn::Type::Reference(r) => (&*r.elem, true),
+        t => (t, false),
+    };
+    match inner {
+        syn::Type::Slice(_) => None,
+        syn::Type::Array(_) => Some(!is_ref),
+        t => match type_name(t).as_deref() {
+            Some("Vec" | "Array1" | "Array2" | "Array") => Some(!is_ref),
+            _ => None,
+        },
+    }
 }
 
 /// Lowers a whole function. Returns `None` when an error was reported.
@@ -182,6 +204,7 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         checkpoint: None,
         n_params: 0,
         owned_vectors: Vec::new(),
+        owned_arrays: Vec::new(),
         tuple_tail: None,
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
@@ -219,6 +242,11 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             ParamKind::Slice { is_ref: false } | ParamKind::Fixed { is_ref: false, .. }
         ) {
             lw.owned_vectors.push(val);
+        }
+        if p.kind.value_kind().is_array()
+            && let Some(movable) = clones_to_owned(&p.ty)
+        {
+            lw.owned_arrays.push((val, movable));
         }
         ir_params.push(Param {
             ident: p.ident,
@@ -394,6 +422,7 @@ impl Lowerer<'_> {
                 _ => Kind::ScalarRef,
             },
             Op::NewArray(NewArray::Zeros2(..) | NewArray::FromElem2(..)) => owned(2),
+            Op::NewArray(NewArray::ZerosLike(a)) => owned(k(a).dims().max(1)),
             Op::NewArray(_) => owned(1),
             Op::Slice { std: true, .. } => Kind::Array {
                 dims: 1,

@@ -171,6 +171,10 @@ impl Gen<'_> {
                     let v = self.opnd(v);
                     quote_spanned!(sp=> [#v; #n])
                 }
+                NewArray::ZerosLike(x) => {
+                    let x = self.opnd(x);
+                    quote_spanned!(sp=> ::autodiff_runtime::__rt::zero_adj(&#x))
+                }
             };
             let m = if self.f.values[l.dst].mutable {
                 quote!(mut)

@@ -626,3 +626,56 @@ fn sin_cos_pairs() {
         },
     );
 }
+
+// ----- `first()`, `last()` and `get(i)` of a slice or array -----
+
+/// `*x.last().unwrap()`, `x.first().copied().unwrap()`, `if let Some(v) = x.get(i)` and
+/// `if let Some(&w) = x.get(i + 1)` (past the end for the last indices).
+#[differentiable]
+pub fn ends_and_checked_reads(
+    x: &[f64],
+    a: &autodiff_runtime::ndarray::Array1<f64>,
+    i: usize,
+) -> f64 {
+    let last = *x.last().unwrap();
+    let first = x.first().copied().unwrap();
+    let l2 = a.last().unwrap();
+    let f2 = *a.first().unwrap() * l2;
+    let got = if let Some(v) = x.get(i) {
+        *v * 2.0
+    } else {
+        0.0
+    };
+    let mut next = 0.0;
+    if let Some(&w) = x.get(i + 1) {
+        next = w.sin();
+    }
+    last * first + f2 + x.last().unwrap().sin() + got + next
+}
+
+#[test]
+fn first_last_and_get() {
+    for i in 0..4 {
+        check_many(
+            "ends_and_checked_reads",
+            5,
+            1.0,
+            &|p| {
+                let a = autodiff_runtime::ndarray::Array1::from(p[3..].to_vec());
+                ends_and_checked_reads(&p[..3], &a, i)
+            },
+            &|p| {
+                let a = autodiff_runtime::ndarray::Array1::from(p[3..].to_vec());
+                let (gx, ga) = grad_ends_and_checked_reads(&p[..3], &a, i);
+                gx.into_iter().chain(ga).collect()
+            },
+        );
+    }
+    // By hand at one point, i = 1: d/dx0 = x2, d/dx1 = 2, d/dx2 = x0 + cos x2 + cos x2.
+    let x = [0.3, 0.5, -0.7];
+    let a = autodiff_runtime::ndarray::Array1::from(vec![0.2, 0.9]);
+    let (gx, ga) = grad_ends_and_checked_reads(&x, &a, 1);
+    let c = (-0.7_f64).cos();
+    assert_eq!(gx, vec![-0.7, 2.0, 0.3 + c + c]);
+    assert_eq!(ga.to_vec(), vec![0.9, 0.2]);
+}

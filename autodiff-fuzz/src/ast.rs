@@ -493,6 +493,14 @@ pub enum ElemSrc {
     Full,
 }
 
+/// How `Stmt::LetCopy` copies its array.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CopyForm {
+    Clone,
+    ToOwned,
+    ToVec,
+}
+
 #[derive(Clone, Debug)]
 pub enum Stmt {
     Let {
@@ -510,6 +518,13 @@ pub enum Stmt {
         dims: Vec<E>,
         ann: bool,
         fixed: bool,
+    },
+    /// `let mut y = x.clone();` / `x.to_owned()` / `x.to_vec()` of a 1-D array parameter: a
+    /// writable copy (`x.to_vec()` in the dual copy)
+    LetCopy {
+        name: String,
+        src: String,
+        form: CopyForm,
     },
     Assign(LV, AsgOp, E),
     If(E, Block, Option<Else>),
@@ -1196,6 +1211,14 @@ impl R {
                     (_, true) => format!("A::zeros({}, {})", d[0], d[1]),
                 };
                 let _ = writeln!(s, "{p}let mut {name}{a} = {rhs};");
+            }
+            Stmt::LetCopy { name, src, form } => {
+                let m = match (form, dual) {
+                    (_, true) | (CopyForm::ToVec, _) => "to_vec",
+                    (CopyForm::Clone, _) => "clone",
+                    (CopyForm::ToOwned, _) => "to_owned",
+                };
+                let _ = writeln!(s, "{p}let mut {name} = {src}.{m}();");
             }
             Stmt::Assign(lv, op, e) => {
                 let l = match lv {

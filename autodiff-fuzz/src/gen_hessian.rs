@@ -51,7 +51,7 @@ impl Walk {
         match s {
             Stmt::Let { init, .. } => self.e(init),
             // a local array, written: no forward rule
-            Stmt::LetArr { .. } => self.ok = false,
+            Stmt::LetArr { .. } | Stmt::LetCopy { .. } => self.ok = false,
             Stmt::Assign(lv, _, e) => {
                 match lv {
                     LV::Var(_) => {}

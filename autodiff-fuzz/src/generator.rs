@@ -101,6 +101,10 @@ pub const FEATURES: &[(&str, &str)] = &[
         "scoped-arrays",
         "local arrays declared inside loop bodies, branches and blocks, also after early exits; [v; N] arrays",
     ),
+    (
+        "array-copies",
+        "writable copies of 1-D array parameters: let mut y = x.clone() / x.to_owned() / x.to_vec()",
+    ),
     ("recurrence", "recurrences y[i] = y[i-1] * a + x[i]"),
     ("owned-ops", "owned temporaries moved into array operators"),
     (
@@ -2880,6 +2884,12 @@ impl<'a> Ctx<'a> {
     /// exit), typed by its annotation or its element (no first fill follows it here, as at the
     /// top of the body); a `Vec` may be written `[init; N]`. It lives until the scope ends.
     fn scoped_array(&mut self) -> Stmt {
+        if self.on("array-copies")
+            && self.chance(0.5)
+            && let Some(s) = self.array_copy()
+        {
+            return s;
+        }
         let kinds = [
             ArrTy::LocalVec,
             ArrTy::LocalVec,
@@ -2934,6 +2944,51 @@ impl<'a> Ctx<'a> {
             ann,
             fixed,
         }
+    }
+
+    /// `let mut y = x.clone();` (of a parameter that owns its array, or a reference to one),
+    /// `x.to_owned()` or `x.to_vec()` of a 1-D array parameter: a writable local array holding
+    /// the parameter's values (`None` without such a parameter in scope).
+    fn array_copy(&mut self) -> Option<Stmt> {
+        let params: Vec<(String, ArrTy, (usize, usize), Iv)> = self
+            .visible()
+            .into_iter()
+            .filter_map(|v| match v.k {
+                VK::Arr { ty, dims, iv, .. } if !ty.is_local() && !ty.is2() => {
+                    Some((v.name, ty, dims, iv))
+                }
+                _ => None,
+            })
+            .collect();
+        if params.is_empty() {
+            return None;
+        }
+        let (src, ty, dims, iv) = self.rng.pick(&params).clone();
+        let owning = matches!(ty, ArrTy::Vec | ArrTy::Fixed(_) | ArrTy::Ref1 | ArrTy::Own1);
+        let forms: &[CopyForm] = if owning {
+            &[CopyForm::Clone, CopyForm::ToOwned, CopyForm::ToVec]
+        } else {
+            &[CopyForm::ToOwned, CopyForm::ToVec]
+        };
+        let form = *self.rng.pick(forms);
+        let kind = match (ty, form) {
+            (ArrTy::View1 | ArrTy::Ref1 | ArrTy::Own1, CopyForm::Clone | CopyForm::ToOwned) => {
+                ArrTy::Local1
+            }
+            _ => ArrTy::LocalVec,
+        };
+        let name = self.fresh();
+        self.bind(
+            &name,
+            VK::Arr {
+                ty: kind,
+                iv,
+                dims,
+                frozen: false,
+                amb: false,
+            },
+        );
+        Some(Stmt::LetCopy { name, src, form })
     }
 
     /// `for i in 1..n { y[i] = y[i - 1] * a + e; }`

@@ -112,7 +112,7 @@ fn stmt_size(s: &Stmt) -> usize {
             TupInit::Parts(es) => es.iter().map(expr_size).sum(),
             TupInit::Whole(e) => expr_size(e),
         },
-        Stmt::LetArrPat(..) => 1,
+        Stmt::LetArrPat(..) | Stmt::LetCopy { .. } => 1,
         Stmt::Collect(..) => 4,
         Stmt::ForChain { body, .. } => 4 + block_size(body),
         Stmt::LetElse(_, _, e) => expr_size(e),
@@ -306,7 +306,7 @@ impl W {
                 self.chain(chain);
                 self.block(body);
             }
-            Stmt::LetArrPat(..) => {}
+            Stmt::LetArrPat(..) | Stmt::LetCopy { .. } => {}
         }
     }
     fn else_(&mut self, e: &mut Else) {

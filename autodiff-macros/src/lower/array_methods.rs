@@ -244,6 +244,9 @@ impl Lowerer<'_> {
             );
             return None;
         };
+        if let Some(e) = first_or_last(inner) {
+            return self.operand(&e, out);
+        }
         match inner.method.to_string().as_str() {
             "mean" if inner.args.is_empty() => {
                 let a = self.operand(&inner.receiver, out)?;
@@ -399,4 +402,36 @@ impl Lowerer<'_> {
         self.scopes.pop();
         v
     }
+}
+
+/// `x.first().unwrap()` and `x.last().unwrap()` (a `&f64`) as the element reads `&x[0]` and
+/// `&x[x.len() - 1]`, with `.copied()` or `.cloned()` before `unwrap` as `x[0]`, a value; the
+/// array named by a path or a field (read twice for `last`). `None` for anything else.
+fn first_or_last(inner: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let (call, by_ref) = match strip_parens(&inner.receiver) {
+        syn::Expr::MethodCall(c)
+            if (inner.method == "copied" || inner.method == "cloned") && inner.args.is_empty() =>
+        {
+            (c, false)
+        }
+        _ => (inner, true),
+    };
+    if !call.args.is_empty() || !(call.method == "first" || call.method == "last") {
+        return None;
+    }
+    let x = strip_parens(&call.receiver);
+    if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let sp = call.method.span();
+    let at: syn::Expr = if call.method == "first" {
+        syn::parse_quote_spanned!(sp=> #x[0])
+    } else {
+        syn::parse_quote_spanned!(sp=> #x[#x.len() - 1])
+    };
+    Some(if by_ref {
+        syn::parse_quote_spanned!(sp=> &#at)
+    } else {
+        at
+    })
 }

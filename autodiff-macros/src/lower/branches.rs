@@ -10,6 +10,9 @@ impl Lowerer<'_> {
         value: bool,
     ) -> Option<Operand> {
         if let syn::Expr::Let(l) = &*ei.cond {
+            if let Some(checked) = checked_get(ei, l) {
+                return self.if_expr(&checked, out, value);
+            }
             return self.if_let(ei, l, out, value);
         }
         let then_stmts = &ei.then_branch.stmts;
@@ -193,4 +196,40 @@ impl Lowerer<'_> {
         }
         placeholder_like(kind)
     }
+}
+
+/// `if let Some(v) = x.get(i) { .. } else { .. }` as the bounds check it is: `if i < x.len() {
+/// let v = &x[i]; .. } else { .. }` (`Some(&v)` binds the value `x[i]`); `x` named by a path or
+/// a field. `None` for any other `if let`.
+fn checked_get(ei: &syn::ExprIf, l: &syn::ExprLet) -> Option<syn::ExprIf> {
+    let syn::Expr::MethodCall(m) = strip_parens(&l.expr) else {
+        return None;
+    };
+    if m.method != "get" || m.args.len() != 1 {
+        return None;
+    }
+    let x = strip_parens(&m.receiver);
+    if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let syn::Pat::TupleStruct(ts) = &*l.pat else {
+        return None;
+    };
+    if !ts.path.is_ident("Some") || ts.elems.len() != 1 {
+        return None;
+    }
+    let i = &m.args[0];
+    let sp = m.method.span();
+    let bind: syn::Stmt = match &ts.elems[0] {
+        syn::Pat::Reference(r) => {
+            let p = &r.pat;
+            syn::parse_quote_spanned!(sp=> let #p = #x[#i];)
+        }
+        p @ syn::Pat::Ident(_) => syn::parse_quote_spanned!(sp=> let #p = &#x[#i];),
+        _ => return None,
+    };
+    let mut checked = ei.clone();
+    checked.cond = Box::new(syn::parse_quote_spanned!(sp=> (#i) < #x.len()));
+    checked.then_branch.stmts.insert(0, bind);
+    Some(checked)
 }

@@ -242,14 +242,50 @@ fn param_kind(ty: &syn::Type, errors: &mut Errors) -> ParamKind {
         }
         _ => {}
     }
-    // `f32`, `&[f32]`, ...: constants, like every other type that does not mention f64.
-    if mentions_f64(ty) {
+    // `f32`, `&[f32]`, ...: constants, like every other type that does not mention f64; and
+    // so is data held as a collection of f64 collections (`&[Vec<f64>]`, `Vec<[f64; 3]>`: a
+    // dataset's samples), read and passed on but not differentiated.
+    if mentions_f64(ty) && !is_nested_f64_collection(inner) {
         errors.at(
             ty,
             "this parameter type is not supported by #[differentiable]: float parameters must be `f64`, `&[f64]`, `Vec<f64>`, `[f64; N]`, or an ndarray `ArrayView1/2<f64>`, `Array1/2<f64>`, `&Array1/2<f64>`",
         );
     }
     ParamKind::Other
+}
+
+/// `[T]`, `[T; N]` or `Vec<T>` whose element `T` is itself a 1-D collection of f64 (`Vec<f64>`,
+/// `[f64; N]`, `&[f64]`).
+pub(crate) fn is_nested_f64_collection(ty: &syn::Type) -> bool {
+    collection_element(ty)
+        .and_then(|row| collection_element(&row))
+        .is_some_and(|e| is_f64(&e))
+}
+
+/// `[T]`, `[T; N]` or `Vec<T>` whose element `T` is itself a collection (`Vec<usize>`,
+/// `[f64; 3]`): its elements are read by reference.
+pub(crate) fn is_nested_collection(ty: &syn::Type) -> bool {
+    collection_element(ty).is_some_and(|row| collection_element(&row).is_some())
+}
+
+/// The element type of `[T]`, `&[T]`, `[T; N]` or `Vec<T>`.
+fn collection_element(t: &syn::Type) -> Option<syn::Type> {
+    match t {
+        syn::Type::Slice(s) => Some((*s.elem).clone()),
+        syn::Type::Array(a) => Some((*a.elem).clone()),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last()?;
+            if last.ident != "Vec" {
+                return None;
+            }
+            generic_types(&last.arguments).first().map(|t| (*t).clone())
+        }
+        syn::Type::Reference(r) => match &*r.elem {
+            syn::Type::Slice(s) => Some((*s.elem).clone()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `DVector`, `DMatrix` and nalgebra's fixed-size aliases of one type argument: `Vector1` to

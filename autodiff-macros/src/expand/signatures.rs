@@ -44,6 +44,21 @@ pub(crate) fn active_params(
                     ),
                 );
             }
+            Some(i)
+                if crate::params::is_nested_f64_collection(match &*params[i].ty {
+                    syn::Type::Reference(r) => &r.elem,
+                    t => t,
+                }) =>
+            {
+                let ty = &params[i].ty;
+                errors.at(
+                    n,
+                    format!(
+                        "`{n}` has type `{}`: a collection of f64 collections is data (read, iterated and passed on, not differentiated); to differentiate with respect to it, take it as an `Array2<f64>`/`ArrayView2<f64>` or flattened into a `&[f64]`",
+                        quote!(#ty)
+                    ),
+                );
+            }
             Some(i) if !params[i].kind.is_float() => {
                 let ty = &params[i].ty;
                 errors.at(

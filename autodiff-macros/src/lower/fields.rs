@@ -75,6 +75,27 @@ impl Lowerer<'_> {
 
     /// Whether `e` names a parameter that is an owned `Vec<f64>` or `[f64; N]` (whose
     /// `into_iter()` gives `f64`s).
+    /// A parameter that is a constant of another type than the contract's floats (data such as
+    /// `&[Vec<f64>]`, indices): loops and chains over it index it as written.
+    pub(super) fn is_data_param(&self, v: &Operand) -> bool {
+        matches!(v, Operand::Val(id) if self.data_params.contains(id))
+    }
+
+    /// An element of a data parameter that is not a row of f64s (`neighbours[i]` of a
+    /// `&[Vec<usize>]`): data too, iterated and indexed as written.
+    pub(super) fn mark_data(&mut self, v: &Operand) {
+        if let Operand::Val(id) = v
+            && !self.kind(v).is_array()
+        {
+            self.data_params.push(*id);
+        }
+    }
+
+    /// A data parameter whose elements are collections (`&[Vec<f64>]`, `&[Vec<usize>]`).
+    pub(super) fn is_data_row(&self, v: &Operand) -> bool {
+        matches!(v, Operand::Val(id) if self.data_by_ref.contains(id))
+    }
+
     pub(super) fn owned_vector_param(&self, e: &syn::Expr) -> bool {
         let syn::Expr::Path(p) = strip_parens(e) else {
             return false;

@@ -342,8 +342,9 @@ impl Lowerer<'_> {
             _ => (inner, None),
         };
         let v = self.operand(inner, out)?;
-        // A constant (`cfg.weights`, a `const` array) is indexed where it is read.
-        if self.kind(&v).dims() != 1 && !matches!(v, Operand::Const(_)) {
+        // A constant (`cfg.weights`, a `const` array, a parameter holding data such as
+        // `&[Vec<f64>]`) is indexed where it is read.
+        if self.kind(&v).dims() != 1 && !matches!(v, Operand::Const(_)) && !self.is_data_param(&v) {
             self.errors.at(
                 a,
                 "iterator chains in a #[differentiable] function run over 1-D arrays and slices of f64 (for a matrix, loop over `0..m.nrows()` and index `m[[i, j]]`)",

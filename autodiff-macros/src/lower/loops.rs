@@ -83,9 +83,10 @@ impl Lowerer<'_> {
             };
             // `for v in x` / `x.into_iter()` over an owned array gives values, over a
             // reference `&f64`s.
-            let by_ref = by_ref
-                && !(bare_array && matches!(self.kind(&a), Kind::Array { is_ref: false, .. }));
-            if self.kind(&a).dims() != 1 {
+            let by_ref = (by_ref
+                && !(bare_array && matches!(self.kind(&a), Kind::Array { is_ref: false, .. })))
+                || self.is_data_row(&a);
+            if self.kind(&a).dims() != 1 && !self.is_data_param(&a) {
                 self.errors.at(
                     arr,
                     "`for` over the elements of an array needs a 1-D array or slice of f64 (index 2-D arrays with `m[[i, j]]`)",
@@ -291,6 +292,7 @@ impl Lowerer<'_> {
             LoopKind::Elements(elem, range) => {
                 let index = self.new_value(Some("#i"));
                 if let Some(n) = &elem.name {
+                    let data = self.is_data_param(&elem.arr);
                     let v = self.emit(
                         &mut stmts,
                         Op::Index {
@@ -302,6 +304,9 @@ impl Lowerer<'_> {
                         span,
                         Some(n),
                     );
+                    if data {
+                        self.mark_data(&v);
+                    }
                     self.bind_new(n, v, None);
                 }
                 LoopHead::Range { index, range }

@@ -163,6 +163,15 @@ pub struct Lowerer<'e> {
     /// `Array1/2<f64>` and references to them; not `&[f64]` or a view), with whether a move of
     /// the parameter itself is one (not a reference).
     owned_arrays: Vec<(ValId, bool)>,
+    /// The parameters that are constants of other types (`&[Vec<f64>]` data, `&[usize]`
+    /// indices, configuration), and the elements read from them that are not rows of f64s
+    /// (`neighbours[i]` of a `&[Vec<usize>]`): iterated and indexed as written.
+    data_params: Vec<ValId>,
+    /// The data parameters whose elements are 1-D arrays of f64 (`&[Vec<f64>]`, `&[[f64; 3]]`).
+    data_rows: Vec<ValId>,
+    /// The data parameters whose elements are collections (`&[Vec<usize>]` too): read by
+    /// reference, as Rust cannot move them out.
+    data_by_ref: Vec<ValId>,
     /// Set while the branches of a tuple-valued `if`/block/`match` are lowered.
     tuple_tail: Option<tuple_branches::TupleTail>,
 }
@@ -205,6 +214,9 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
         n_params: 0,
         owned_vectors: Vec::new(),
         owned_arrays: Vec::new(),
+        data_params: Vec::new(),
+        data_rows: Vec::new(),
+        data_by_ref: Vec::new(),
         tuple_tail: None,
     };
     // A parameter named like a function the generated code calls (`value_and_grad_f` in `f`,
@@ -242,6 +254,19 @@ pub fn lower_fn(item: &syn::ItemFn, namer: &Namer, errors: &mut Errors) -> Optio
             ParamKind::Slice { is_ref: false } | ParamKind::Fixed { is_ref: false, .. }
         ) {
             lw.owned_vectors.push(val);
+        }
+        if p.kind == ParamKind::Other {
+            lw.data_params.push(val);
+            let ty = match &*p.ty {
+                syn::Type::Reference(r) => &*r.elem,
+                t => t,
+            };
+            if crate::params::is_nested_f64_collection(ty) {
+                lw.data_rows.push(val);
+            }
+            if crate::params::is_nested_collection(ty) {
+                lw.data_by_ref.push(val);
+            }
         }
         if p.kind.value_kind().is_array()
             && let Some(movable) = clones_to_owned(&p.ty)
@@ -395,6 +420,16 @@ impl Lowerer<'_> {
             is_ref: false,
         };
         match op {
+            // A row of a `&[Vec<f64>]` data parameter: a constant 1-D array.
+            Op::Index {
+                arr: Operand::Val(a),
+                multi: false,
+                idx,
+                ..
+            } if idx.len() == 1 && self.data_rows.contains(a) => Kind::Array {
+                dims: 1,
+                is_ref: true,
+            },
             Op::Copy { src, deref, .. } => match (k(src), deref) {
                 (Kind::ScalarRef, true) => Kind::Scalar,
                 (Kind::Array { dims, .. }, _) => owned(dims),

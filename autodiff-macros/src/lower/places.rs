@@ -35,7 +35,11 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        Some(self.emit(
+        // A row of a data parameter (`xs[i]` of a `&[Vec<f64>]`) is read by reference: Rust
+        // cannot move it out.
+        let by_ref = by_ref || self.is_data_row(&arr);
+        let data = self.is_data_param(&arr);
+        let v = self.emit(
             out,
             Op::Index {
                 arr,
@@ -45,7 +49,11 @@ impl Lowerer<'_> {
             },
             i.span(),
             None,
-        ))
+        );
+        if data {
+            self.mark_data(&v);
+        }
+        Some(v)
     }
 
     /// `y[i] = v` (or `+=` when `add`) to a new local array declared with `let mut`.

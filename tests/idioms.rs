@@ -679,3 +679,80 @@ fn first_last_and_get() {
     assert_eq!(gx, vec![-0.7, 2.0, 0.3 + c + c]);
     assert_eq!(ga.to_vec(), vec![0.9, 0.2]);
 }
+
+// ----- labelled loops: `break 'outer` and `continue 'outer` from nested loops -----
+
+/// Stops both loops at the first product above `tol`.
+#[differentiable]
+pub fn products_until(x: &[f64], tol: f64) -> f64 {
+    let mut acc = 0.0;
+    'outer: for i in 0..x.len() {
+        for j in 0..x.len() {
+            if x[i] * x[j] > tol {
+                break 'outer;
+            }
+            acc += x[i] * x[j];
+        }
+    }
+    acc
+}
+
+/// Skips the rest of a row (a `while` inside a labelled `for`) at its first negative entry.
+#[differentiable]
+pub fn rows_until_negative(m: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    'rows: for i in 0..n {
+        let mut k = 0;
+        while k < n {
+            let v = m[i * n + k];
+            if v < 0.0 {
+                continue 'rows;
+            }
+            s += v.sqrt() * (k as f64 + 1.0);
+            k += 1;
+        }
+        s += 1.0;
+    }
+    s
+}
+
+/// Three levels: `break 'a` from the innermost loop, `continue 'b` from it too.
+#[differentiable]
+pub fn three_levels(x: f64) -> f64 {
+    let mut t = x;
+    'a: loop {
+        'b: for _ in 0..5 {
+            for _ in 0..3 {
+                t = t * 1.1 + 0.01;
+                if t > 3.0 {
+                    break 'a;
+                }
+                if t > 2.0 {
+                    continue 'b;
+                }
+                t += 0.1;
+            }
+        }
+        t = t * 0.9;
+    }
+    t * t
+}
+
+#[test]
+fn labelled_breaks_and_continues() {
+    for tol in [0.2, 0.5, 2.0] {
+        check_many("products_until", 4, 1.0, &|x| products_until(x, tol), &|x| {
+            grad_products_until(x, tol).0
+        });
+    }
+    // By hand for x = (0.3, 0.5, 0.9, 1.2), tol = 0.2: the terms before 0.3·0.9 > 0.2 are
+    // x0² + x0 x1, so the gradient is (2 x0 + x1, x0, 0, 0).
+    let (g, _) = grad_products_until(&[0.3, 0.5, 0.9, 1.2], 0.2);
+    assert!((g[0] - 1.1).abs() < 1e-15 && (g[1] - 0.3).abs() < 1e-15 && g[2] == 0.0);
+    check_many("rows_until_negative", 9, 1.0, &|m| rows_until_negative(m, 3), &|m| {
+        grad_rows_until_negative(m, 3)
+    });
+    check_many("three_levels", 1, 1.0, &|x| three_levels(x[0]), &|x| {
+        vec![grad_three_levels(x[0])]
+    });
+}

@@ -48,6 +48,12 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     } else {
         func
     };
+    // `break 'outer` from nested loops is written with flags (see `labelled_loops.rs`).
+    let func = if item.to_string().contains('\'') {
+        crate::labelled_loops::rewrite(&func)
+    } else {
+        func
+    };
     let sig_ok = params::check_signature(&func.sig, &mut errors);
     let params = params::classify(&func.sig, &mut Errors::default());
     let wrt = active_params(&params, &args, &mut errors);

@@ -21,6 +21,7 @@ mod forward;
 mod hessian;
 mod ir;
 mod jacobian;
+mod labelled_loops;
 mod lower;
 mod mut_params;
 mod names;

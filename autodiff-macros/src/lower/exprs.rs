@@ -114,10 +114,7 @@ impl Lowerer<'_> {
             }
             syn::Expr::While(w) => {
                 if let Some(label) = &w.label {
-                    self.errors.at(
-                        label,
-                        "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
-                    );
+                    self.errors.at(label, LABELLED_LOOP_REFUSED);
                     return None;
                 }
                 if let syn::Expr::Let(l) = &*w.cond {
@@ -129,10 +126,7 @@ impl Lowerer<'_> {
             }
             syn::Expr::Loop(l) => {
                 if let Some(label) = &l.label {
-                    self.errors.at(
-                        label,
-                        "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
-                    );
+                    self.errors.at(label, LABELLED_LOOP_REFUSED);
                     return None;
                 }
                 self.a_loop(LoopKind::Forever, &l.body, out, l.span())

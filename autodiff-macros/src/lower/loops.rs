@@ -3,6 +3,9 @@
 use super::iterators;
 use super::*;
 
+/// What is left of labelled loops after `labelled_loops.rs` wrote out the jumps it could.
+pub(super) const LABELLED_LOOP_REFUSED: &str = "this labelled loop is not supported in a #[differentiable] function: `break 'label` and `continue 'label` are, also from nested loops written as statements, but not a labelled loop used as a value, `break 'label value` from a nested loop, or a jump out of a loop inside a `match` arm; leave the nested loops with a flag variable and `break`";
+
 impl Lowerer<'_> {
     pub(super) fn for_loop(&mut self, f: &syn::ExprForLoop, out: &mut Vec<Stmt>) {
         // Taken by the loop this lowers (also the loop an iterator chain becomes), when it
@@ -18,10 +21,7 @@ impl Lowerer<'_> {
 
     fn for_loop_inner(&mut self, f: &syn::ExprForLoop, out: &mut Vec<Stmt>) {
         if let Some(label) = &f.label {
-            self.errors.at(
-                label,
-                "labelled loops are not supported in a #[differentiable] function; remove the label and leave nested loops with a flag variable and `break`",
-            );
+            self.errors.at(label, LABELLED_LOOP_REFUSED);
             return;
         }
         let simple_pattern = match &*f.pat {

@@ -5,10 +5,12 @@ fn f(x: f64, y: f32) -> f64 {
     let z = x.fract();
     let a = x * "2".len() as f64;
     let _ = format!("{z}");
-    'outer: loop {
-        break 'outer;
-    }
-    x * a * z * y as f64
+    let b = 'outer: loop {
+        for _ in 0..2 {
+            break 'outer 1.0;
+        }
+    };
+    x * a * z * y as f64 * b
 }
 
 fn main() {}

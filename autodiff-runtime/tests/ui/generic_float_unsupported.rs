@@ -29,11 +29,13 @@ impl Spring {
 #[differentiable]
 pub fn body<T: Float>(x: T) -> T {
     let mut s = x;
-    'outer: for _ in 0..2 {
-        s = s * x;
-        break 'outer;
-    }
-    s
+    let t = 'outer: loop {
+        for _ in 0..2 {
+            s = s * x;
+            break 'outer s;
+        }
+    };
+    t
 }
 
 fn main() {}

@@ -741,18 +741,90 @@ pub fn three_levels(x: f64) -> f64 {
 #[test]
 fn labelled_breaks_and_continues() {
     for tol in [0.2, 0.5, 2.0] {
-        check_many("products_until", 4, 1.0, &|x| products_until(x, tol), &|x| {
-            grad_products_until(x, tol).0
-        });
+        check_many(
+            "products_until",
+            4,
+            1.0,
+            &|x| products_until(x, tol),
+            &|x| grad_products_until(x, tol).0,
+        );
     }
     // By hand for x = (0.3, 0.5, 0.9, 1.2), tol = 0.2: the terms before 0.3·0.9 > 0.2 are
     // x0² + x0 x1, so the gradient is (2 x0 + x1, x0, 0, 0).
     let (g, _) = grad_products_until(&[0.3, 0.5, 0.9, 1.2], 0.2);
     assert!((g[0] - 1.1).abs() < 1e-15 && (g[1] - 0.3).abs() < 1e-15 && g[2] == 0.0);
-    check_many("rows_until_negative", 9, 1.0, &|m| rows_until_negative(m, 3), &|m| {
-        grad_rows_until_negative(m, 3)
-    });
+    check_many(
+        "rows_until_negative",
+        9,
+        1.0,
+        &|m| rows_until_negative(m, 3),
+        &|m| grad_rows_until_negative(m, 3),
+    );
     check_many("three_levels", 1, 1.0, &|x| three_levels(x[0]), &|x| {
         vec![grad_three_levels(x[0])]
     });
+}
+
+// ----- variables holding tuples -----
+
+#[differentiable]
+pub fn leapfrog(p: f64, q: f64, dt: f64) -> (f64, f64) {
+    (p + dt * q, q - dt * p.sin())
+}
+
+/// A state kept in one tuple variable: taken apart, reassigned whole, read by field.
+#[differentiable]
+pub fn tuple_state(x: f64, v: f64) -> f64 {
+    let mut state = (x, v);
+    for _ in 0..10 {
+        let (p, q) = state;
+        state = (p + 0.1 * q, q - 0.1 * p.sin());
+    }
+    state.0 * state.1
+}
+
+/// A typed tuple from a call, updated by calls and by a compound assignment to one part, then
+/// chosen by a branch (one side the variable, the other a literal), then shadowed.
+#[differentiable]
+pub fn tuple_from_calls(x: f64, v: f64) -> f64 {
+    let mut s: (f64, f64) = leapfrog(x, v, 0.1);
+    for _ in 0..5 {
+        s = leapfrog(s.0, s.1, 0.1);
+        s.1 *= 0.99;
+    }
+    let best = if s.0 > 0.0 { s } else { (s.1, s.0) };
+    let s = best.0 + 2.0 * best.1;
+    s * s
+}
+
+#[test]
+fn tuple_variables() {
+    check_many("tuple_state", 2, 1.0, &|p| tuple_state(p[0], p[1]), &|p| {
+        let (a, b) = grad_tuple_state(p[0], p[1]);
+        vec![a, b]
+    });
+    check_many(
+        "tuple_from_calls",
+        2,
+        1.0,
+        &|p| tuple_from_calls(p[0], p[1]),
+        &|p| {
+            let (a, b) = grad_tuple_from_calls(p[0], p[1]);
+            vec![a, b]
+        },
+    );
+    // One step by hand: state = (x + 0.1 v, v − 0.1 sin x), value = s0 s1.
+    let one = |x: f64, v: f64| {
+        let (s0, s1) = (x + 0.1 * v, v - 0.1 * x.sin());
+        (s1 * 1.0 + s0 * (-0.1 * x.cos()), s1 * 0.1 + s0)
+    };
+    #[differentiable]
+    fn one_step(x: f64, v: f64) -> f64 {
+        let mut state = (x, v);
+        state = (state.0 + 0.1 * state.1, state.1 - 0.1 * state.0.sin());
+        state.0 * state.1
+    }
+    let (gx, gv) = grad_one_step(0.4, 0.3);
+    let (wx, wv) = one(0.4, 0.3);
+    assert!((gx - wx).abs() < 1e-15 && (gv - wv).abs() < 1e-15);
 }

@@ -527,6 +527,11 @@ pub enum Stmt {
         form: CopyForm,
     },
     Assign(LV, AsgOp, E),
+    /// `'l: <loop>`: a `for`, `while` or `loop` with a label
+    Labelled(String, Box<Stmt>),
+    /// `break 'l;` / `continue 'l;` to an enclosing labelled loop
+    BreakTo(String),
+    ContinueTo(String),
     If(E, Block, Option<Else>),
     For {
         var: String,
@@ -1289,6 +1294,18 @@ impl R {
             }
             Stmt::Break => {
                 let _ = writeln!(s, "{p}break;");
+            }
+            Stmt::BreakTo(l) => {
+                let _ = writeln!(s, "{p}break '{l};");
+            }
+            Stmt::ContinueTo(l) => {
+                let _ = writeln!(s, "{p}continue '{l};");
+            }
+            Stmt::Labelled(l, inner) => {
+                let mut one = String::new();
+                self.stmt(&mut one, inner, ind);
+                let body = one.trim_start();
+                let _ = write!(s, "{p}'{l}: {body}");
             }
             Stmt::Continue => {
                 let _ = writeln!(s, "{p}continue;");

@@ -85,6 +85,8 @@ impl Walk {
             }
             Stmt::Return(e) | Stmt::LetElse(_, _, e) => self.e(e),
             Stmt::Break | Stmt::Continue | Stmt::LetArrPat(..) => {}
+            Stmt::BreakTo(_) | Stmt::ContinueTo(_) => {}
+            Stmt::Labelled(_, inner) => self.stmt(inner),
             Stmt::LetClo { body, .. } => self.e(body),
             Stmt::LetTuple(_, t) | Stmt::AssignTuple(_, t) => match t {
                 TupInit::Parts(es) => es.iter().for_each(|e| self.e(e)),

@@ -102,6 +102,10 @@ pub const FEATURES: &[(&str, &str)] = &[
         "local arrays declared inside loop bodies, branches and blocks, also after early exits; [v; N] arrays",
     ),
     (
+        "labels",
+        "labelled loops left from nested loops: break 'l; continue 'l;",
+    ),
+    (
         "array-copies",
         "writable copies of 1-D array parameters: let mut y = x.clone() / x.to_owned() / x.to_vec()",
     ),
@@ -470,6 +474,8 @@ struct Ctx<'a> {
     maps: usize,
     /// inside a closure's body: no statements, no jumps, no nested chains
     in_clo: bool,
+    /// The labels of the enclosing loops made by `loop_body`, innermost last (`None`: none).
+    labels: Vec<Option<String>>,
     /// a helper with two outputs: no `return`
     no_return: bool,
     /// earlier helpers with two outputs
@@ -1319,13 +1325,15 @@ impl<'a> Ctx<'a> {
         if diverge && self.on("diverge-in-expr") && !self.in_clo && self.chance(0.12) {
             self.jumped = true;
             if self.loops > 0 && self.chance(0.5) && (self.on("break") || self.on("continue")) {
-                stmts.push(if self.on("break") && self.chance(0.5) {
+                let plain = if self.on("break") && self.chance(0.5) {
                     Stmt::Break
                 } else if self.on("continue") {
                     Stmt::Continue
                 } else {
                     Stmt::Break
-                });
+                };
+                let s = self.maybe_labelled(plain);
+                stmts.push(s);
                 self.pop();
                 return (Block { stmts, tail: None }, Iv::pt(0.0));
             } else if self.on("return") && !self.no_return {
@@ -2537,8 +2545,14 @@ impl<'a> Ctx<'a> {
             Block::default()
         };
         match k {
-            0 => body.stmts.push(Stmt::Break),
-            1 => body.stmts.push(Stmt::Continue),
+            0 => {
+                let s = self.maybe_labelled(Stmt::Break);
+                body.stmts.push(s);
+            }
+            1 => {
+                let s = self.maybe_labelled(Stmt::Continue);
+                body.stmts.push(s);
+            }
             _ => {
                 let (e, _) = self.fexpr(2);
                 body.stmts.push(Stmt::Return(e));
@@ -2631,13 +2645,40 @@ impl<'a> Ctx<'a> {
         let saved = self.iters;
         self.iters *= trips.max(1);
         self.loops += 1;
+        let label = if self.on("labels") && self.chance(0.5) {
+            Some(format!("l{}", self.labels.len()))
+        } else {
+            None
+        };
+        self.labels.push(label.clone());
         self.push();
         bind(self);
         let body = self.stmts(depth + 1, 4);
         self.pop();
+        self.labels.pop();
         self.loops -= 1;
         self.iters = saved;
-        make(body)
+        match label {
+            Some(l) => Stmt::Labelled(l, Box::new(make(body))),
+            None => make(body),
+        }
+    }
+
+    /// `break 'l` or `continue 'l` to an enclosing labelled loop (not from inside a closure),
+    /// sometimes, instead of the plain jump `plain`.
+    fn maybe_labelled(&mut self, plain: Stmt) -> Stmt {
+        if self.in_clo || !self.on("labels") {
+            return plain;
+        }
+        let labels: Vec<String> = self.labels.iter().flatten().cloned().collect();
+        if labels.is_empty() || !self.chance(0.6) {
+            return plain;
+        }
+        let l = self.rng.pick(&labels).clone();
+        match plain {
+            Stmt::Continue => Stmt::ContinueTo(l),
+            _ => Stmt::BreakTo(l),
+        }
     }
 
     fn counter(&mut self) -> (String, i64) {
@@ -3216,6 +3257,7 @@ fn func(
         has_arrays: g.arrays,
         no_len: None,
         jumped: false,
+        labels: Vec::new(),
         writing: None,
         maps: 0,
         in_clo: false,

@@ -106,7 +106,8 @@ fn stmt_size(s: &Stmt) -> usize {
         Stmt::ForElem { body, .. } | Stmt::Loop(body) | Stmt::Block(body) => block_size(body),
         Stmt::While(c, b) => expr_size(c) + block_size(b),
         Stmt::Return(e) => expr_size(e),
-        Stmt::Break | Stmt::Continue => 0,
+        Stmt::Break | Stmt::Continue | Stmt::BreakTo(_) | Stmt::ContinueTo(_) => 0,
+        Stmt::Labelled(_, inner) => stmt_size(inner),
         Stmt::LetClo { body, .. } => expr_size(body),
         Stmt::LetTuple(_, t) | Stmt::AssignTuple(_, t) => match t {
             TupInit::Parts(es) => es.iter().map(expr_size).sum(),
@@ -290,7 +291,8 @@ impl W {
                 self.block(b);
             }
             Stmt::Return(e) => self.expr(e),
-            Stmt::Break | Stmt::Continue => {}
+            Stmt::Break | Stmt::Continue | Stmt::BreakTo(_) | Stmt::ContinueTo(_) => {}
+            Stmt::Labelled(_, inner) => self.stmt(inner),
             Stmt::LetClo { body, .. } => self.expr(body),
             Stmt::LetTuple(_, t) | Stmt::AssignTuple(_, t) => match t {
                 TupInit::Parts(es) => {

@@ -54,6 +54,8 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     } else {
         func
     };
+    // A variable holding a tuple is one variable per part (see `tuple_vars.rs`).
+    let func = crate::tuple_vars::rewrite(&func);
     let sig_ok = params::check_signature(&func.sig, &mut errors);
     let params = params::classify(&func.sig, &mut Errors::default());
     let wrt = active_params(&params, &args, &mut errors);

@@ -33,6 +33,7 @@ mod show;
 mod split_at_mut;
 mod structs;
 mod stubs;
+mod tuple_vars;
 mod widen;
 
 use proc_macro::TokenStream;

@@ -242,6 +242,13 @@ impl Lowerer<'_> {
                 if let Some(read) = self.constant_field(f) {
                     return Some(Operand::Const(read));
                 }
+                if matches!(f.member, syn::Member::Unnamed(_)) {
+                    self.errors.at(
+                        f,
+                        "a part of a tuple is read from a variable holding it (`let t = (a, b); t.0`) or by taking the tuple apart (`let (a, b) = ..;`); this tuple is neither",
+                    );
+                    return None;
+                }
                 self.errors.at(
                     f,
                     "field access is supported on parameters that are not differentiated (`self.k`, or `cfg.n` with `cfg: &Config`); to differentiate with respect to a field, pass its value as an f64 (or array) parameter",

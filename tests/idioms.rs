@@ -828,3 +828,52 @@ fn tuple_variables() {
     let (wx, wv) = one(0.4, 0.3);
     assert!((gx - wx).abs() < 1e-15 && (gv - wv).abs() < 1e-15);
 }
+
+// ----- checked reads with a default, and loops over a matrix's rows and columns -----
+
+#[differentiable]
+pub fn reads_or_default(x: &[f64], i: usize) -> f64 {
+    x.get(i).copied().unwrap_or(0.5) * 2.0
+        + x.first().cloned().unwrap_or(0.0) * x.last().copied().unwrap_or(1.0)
+}
+
+#[differentiable]
+pub fn rows_and_columns(m: &autodiff_runtime::ndarray::Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for row in m.rows() {
+        s += row.sum().sin();
+    }
+    for col in m.columns() {
+        s += col.dot(&col).sqrt();
+    }
+    s
+}
+
+#[test]
+fn defaults_and_matrix_rows() {
+    for i in 0..4 {
+        check_many(
+            "reads_or_default",
+            3,
+            1.0,
+            &|x| reads_or_default(x, i),
+            &|x| grad_reads_or_default(x, i),
+        );
+    }
+    // Past the end the default carries no derivative: d/dx = (x2, 0, x0).
+    let g = grad_reads_or_default(&[0.3, -0.6, 0.8], 7);
+    assert_eq!(g, vec![0.8, 0.0, 0.3]);
+    check_many(
+        "rows_and_columns",
+        6,
+        1.0,
+        &|p| {
+            let m = autodiff_runtime::ndarray::Array2::from_shape_vec((2, 3), p.to_vec()).unwrap();
+            rows_and_columns(&m)
+        },
+        &|p| {
+            let m = autodiff_runtime::ndarray::Array2::from_shape_vec((2, 3), p.to_vec()).unwrap();
+            grad_rows_and_columns(&m).iter().copied().collect()
+        },
+    );
+}

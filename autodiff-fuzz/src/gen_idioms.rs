@@ -738,7 +738,8 @@ impl<'a> Ctx<'a> {
                 body,
             },
         );
-        match st {
+        // The patterns are known once the body is made; the loop may carry a label.
+        let fill = |st: Stmt| match st {
             Stmt::ForChain { chain, body, .. } => Stmt::ForChain {
                 plain: pats.0,
                 dual: pats.1,
@@ -746,6 +747,10 @@ impl<'a> Ctx<'a> {
                 body,
             },
             other => other,
+        };
+        match st {
+            Stmt::Labelled(l, inner) => Stmt::Labelled(l, Box::new(fill(*inner))),
+            other => fill(other),
         }
     }
 

@@ -435,3 +435,35 @@ fn first_or_last(inner: &syn::ExprMethodCall) -> Option<syn::Expr> {
         at
     })
 }
+
+/// `x.get(i).copied().unwrap_or(d)` (or `.cloned()`), `x.first().copied().unwrap_or(d)` and
+/// `x.last().copied().unwrap_or(d)` as the checked reads they are: `if i < x.len() { x[i] }
+/// else { d }`; `x` named by a path or a field. `None` for anything else.
+pub(super) fn element_or(m: &syn::ExprMethodCall) -> Option<syn::Expr> {
+    let syn::Expr::MethodCall(copied) = strip_parens(&m.receiver) else {
+        return None;
+    };
+    if !(copied.method == "copied" || copied.method == "cloned") || !copied.args.is_empty() {
+        return None;
+    }
+    let syn::Expr::MethodCall(at) = strip_parens(&copied.receiver) else {
+        return None;
+    };
+    let x = strip_parens(&at.receiver);
+    if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let d = &m.args[0];
+    let sp = at.method.span();
+    match (at.method.to_string().as_str(), at.args.len()) {
+        ("get", 1) => {
+            let i = &at.args[0];
+            Some(syn::parse_quote_spanned!(sp=> if (#i) < #x.len() { #x[#i] } else { #d }))
+        }
+        ("first", 0) => Some(syn::parse_quote_spanned!(sp=> if #x.len() > 0 { #x[0] } else { #d })),
+        ("last", 0) => {
+            Some(syn::parse_quote_spanned!(sp=> if #x.len() > 0 { #x[#x.len() - 1] } else { #d }))
+        }
+        _ => None,
+    }
+}

@@ -14,6 +14,12 @@ impl Lowerer<'_> {
         if let Some(result) = self.more_array_methods(m, out) {
             return Some(result);
         }
+        if m.method == "unwrap_or"
+            && m.args.len() == 1
+            && let Some(e) = super::array_methods::element_or(m)
+        {
+            return Some(self.operand(&e, out));
+        }
         let name = m.method.to_string();
         let (method, arity) = match name.as_str() {
             "column" => (A::Column, 1),

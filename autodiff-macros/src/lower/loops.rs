@@ -24,6 +24,10 @@ impl Lowerer<'_> {
             self.errors.at(label, LABELLED_LOOP_REFUSED);
             return;
         }
+        if let Some(indexed) = rows_or_columns(f) {
+            self.for_loop_inner(&indexed, out);
+            return;
+        }
         let simple_pattern = match &*f.pat {
             syn::Pat::Ident(pi) => pi.by_ref.is_none() && pi.subpat.is_none(),
             syn::Pat::Wild(_) => true,
@@ -461,4 +465,36 @@ pub(super) enum LoopKind<'a> {
     Elements(Element, RangeSpec),
     While(&'a syn::Expr),
     Forever,
+}
+
+/// `for row in m.rows() { .. }` (also `m.outer_iter()`) and `for col in m.columns() { .. }` of
+/// a matrix named by a path or a field, as the index loop they are: `for __row_index in
+/// 0..m.nrows() { let row = m.row(__row_index); .. }`. `None` for any other loop.
+fn rows_or_columns(f: &syn::ExprForLoop) -> Option<syn::ExprForLoop> {
+    let syn::Expr::MethodCall(m) = strip_parens(&f.expr) else {
+        return None;
+    };
+    if !m.args.is_empty() {
+        return None;
+    }
+    let (count, part) = match m.method.to_string().as_str() {
+        "rows" | "outer_iter" => (quote!(nrows), quote!(row)),
+        "columns" => (quote!(ncols), quote!(column)),
+        _ => return None,
+    };
+    let x = strip_parens(&m.receiver);
+    if !matches!(x, syn::Expr::Path(_) | syn::Expr::Field(_)) {
+        return None;
+    }
+    let pat = &f.pat;
+    let body = &f.body.stmts;
+    let sp = m.method.span();
+    let mut indexed: syn::ExprForLoop = syn::parse_quote_spanned!(sp=>
+        for __row_index in 0..#x.#count() {
+            let #pat = #x.#part(__row_index);
+            #(#body)*
+        }
+    );
+    indexed.attrs = f.attrs.clone();
+    Some(indexed)
 }

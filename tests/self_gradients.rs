@@ -165,3 +165,77 @@ fn one_adam_fits_a_spring_through_its_method() {
     let end = loss(&fit.params).0;
     assert!(end < 1e-3 * start, "loss {start} -> {end}");
 }
+
+// ----- methods calling methods, and free functions calling them -----
+
+#[derive(Clone, Debug, Differentiable)]
+pub struct Coil {
+    k: f64,
+    rest: f64,
+}
+
+#[differentiable]
+impl Coil {
+    #[differentiable(wrt(self, x))]
+    pub fn stored(&self, x: f64) -> f64 {
+        let d = x - self.rest;
+        0.5 * self.k * d * d
+    }
+
+    /// Calls `self.stored(x)` in a loop.
+    #[differentiable(wrt(self))]
+    pub fn stored_over(&self, xs: &[f64]) -> f64 {
+        let mut e = 0.0;
+        for &x in xs {
+            e += self.stored(x) * x;
+        }
+        e
+    }
+}
+
+/// A free function calling the method on its struct parameter, inside a chain.
+#[differentiable(wrt(c, t))]
+pub fn coil_loss(c: &Coil, xs: &[f64], t: f64) -> f64 {
+    xs.iter().map(|&x| c.stored(x * t)).sum::<f64>() + c.stored(t).sqrt()
+}
+
+#[test]
+fn methods_called_from_methods_and_functions() {
+    let xs = [1.0, 2.0, -0.5];
+    for p in splitmix_points(17, 2)
+        .chunks(2)
+        .take(1)
+        .chain([[2.0, 0.5].as_slice()])
+    {
+        let c = Coil {
+            k: p[0].abs() + 0.5,
+            rest: p[1],
+        };
+        // By hand: Σ x · ½ k (x − r)²: ∂k = Σ x ½ (x − r)², ∂r = −Σ x k (x − r).
+        let g = c.grad_stored_over(&xs);
+        let dk: f64 = xs.iter().map(|x| x * 0.5 * (x - c.rest).powi(2)).sum();
+        let dr: f64 = xs.iter().map(|x| -x * c.k * (x - c.rest)).sum();
+        assert!(
+            (g.k - dk).abs() < 1e-12 && (g.rest - dr).abs() < 1e-12,
+            "{g:?} vs {dk} {dr}"
+        );
+    }
+    for p in splitmix_points(23, 3).chunks(3).take(20) {
+        let c = Coil {
+            k: p[0].abs() + 0.5,
+            rest: p[1],
+        };
+        let t = p[2];
+        let (gc, gt) = grad_coil_loss(&c, &xs, t);
+        let f = |k: f64, r: f64, t: f64| coil_loss(&Coil { k, rest: r }, &xs, t);
+        let h = 1e-6;
+        let fd = [
+            (f(c.k + h, c.rest, t) - f(c.k - h, c.rest, t)) / (2.0 * h),
+            (f(c.k, c.rest + h, t) - f(c.k, c.rest - h, t)) / (2.0 * h),
+            (f(c.k, c.rest, t + h) - f(c.k, c.rest, t - h)) / (2.0 * h),
+        ];
+        for (g, w) in [gc.k, gc.rest, gt].iter().zip(fd) {
+            assert!((g - w).abs() < 1e-6 * (1.0 + w.abs()), "{g} vs {w}");
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //! macro named like the struct (see `structs.rs`); inside an `impl` the struct is `Self`, which
 //! cannot name a macro, and the struct rewriting emits free functions, which cannot sit in an
 //! `impl`. So the method is written again as a hidden free function whose receiver is a
-//! parameter, `fn __Spring__energy(this: &Spring, x: f64) -> f64` (the body's `self` read as
+//! parameter, `fn __wrt_self__Spring__energy(this: &Spring, x: f64) -> f64` (the body's `self` read as
 //! `this`, `Self` as `Spring`), which the attribute differentiates as any function with a struct
 //! parameter, and `grad_energy`/`value_and_grad_energy` are methods beside `energy` that call its
 //! generated functions. The gradient with respect to `self` is the struct, first or where
@@ -104,7 +104,7 @@ pub fn desugar(
         self_ty.clone()
     };
     let name = &f.sig.ident;
-    let free = format_ident!("__{}__{}", type_name, name, span = name.span());
+    let free = crate::names::self_method_fn(&type_name, name);
 
     // The method as a free function: `self` → `__this`, `Self` → the type.
     let mut sig = f.sig.clone();

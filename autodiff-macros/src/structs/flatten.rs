@@ -423,16 +423,34 @@ fn rewrite(
                 out.extend(tts[i..j].iter().cloned());
                 i = j;
             }
-            Step::Method(f) => {
-                errors.at(
-                    f,
-                    format!(
-                        "{what}, whose method `{f}` is not supported (the macro cannot see which fields a method reads, so no gradient would flow through them); write it as a free function `fn {f}(m: &T, ..)` with #[differentiable(wrt(m))], and call it with the struct"
-                    ),
-                );
-                out.extend(tts[i..j + 2].iter().cloned());
-                i = j + 2;
-            }
+            Step::Method(f) => match (tts.get(j + 2), in_macro) {
+                // `m.energy(x)`: the method differentiated with respect to `self` is the hidden
+                // free function `__wrt_self__Spring__energy(this: &Spring, x)` (see `self_params.rs`),
+                // called with the struct as any #[differentiable] function taking it whole.
+                (Some(TokenTree::Group(args)), false)
+                    if args.delimiter() == Delimiter::Parenthesis =>
+                {
+                    let call = method_as_call(&node.path, f, &tts[i..j], args);
+                    out.extend(rewrite(call, renames, false, errors));
+                    i = j + 3;
+                }
+                _ => {
+                    let shown = if *id == "__this" {
+                        "self".to_owned()
+                    } else {
+                        id.to_string()
+                    };
+                    let what = what.replacen(&format!("`{id}"), &format!("`{shown}"), 1);
+                    errors.at(
+                        f,
+                        format!(
+                            "{what}, whose method `{f}` can be called only as `{shown}.{f}(..)`, with `{f}` a method of a #[differentiable] impl differentiated with respect to `self`"
+                        ),
+                    );
+                    out.extend(tts[i..j + 2].iter().cloned());
+                    i = j + 2;
+                }
+            },
             Step::Keep(end) => {
                 out.extend(tts[i..end].iter().cloned());
                 i = end;
@@ -471,4 +489,34 @@ fn rewrite(
         }
     }
     out.into_iter().collect()
+}
+
+/// `m.energy(x)` (or `m.inner.energy(x)`) as `__wrt_self__Spring__energy(m, x)` (`&m.inner`), the hidden
+/// free function of a method differentiated with respect to `self`, found beside the struct's
+/// type path (`model::Spring` → `model::__wrt_self__Spring__energy`). A method that is not so
+/// differentiated has no such function: rustc says so on the call.
+fn method_as_call(
+    ty: &syn::Path,
+    method: &Ident,
+    receiver: &[TokenTree],
+    args: &Group,
+) -> TokenStream {
+    let mut path = ty.clone();
+    if let Some(last) = path.segments.last_mut() {
+        last.ident = crate::names::self_method_fn(&last.ident, method);
+        last.arguments = syn::PathArguments::None;
+    }
+    let recv: TokenStream = receiver.iter().cloned().collect();
+    let recv = if receiver.len() > 1 {
+        quote!(&#recv)
+    } else {
+        recv
+    };
+    let rest = args.stream();
+    let sep = if rest.is_empty() { quote!() } else { quote!(,) };
+    let mut g = Group::new(Delimiter::Parenthesis, quote!(#recv #sep #rest));
+    g.set_span(args.span());
+    let mut out = path.to_token_stream();
+    out.extend([TokenTree::Group(g)]);
+    out
 }

@@ -793,6 +793,7 @@ pub fn tuple_from_calls(x: f64, v: f64) -> f64 {
         s.1 *= 0.99;
     }
     let best = if s.0 > 0.0 { s } else { (s.1, s.0) };
+    assert!(best.0.is_finite(), "{:?} {}", best, best.1);
     let s = best.0 + 2.0 * best.1;
     s * s
 }

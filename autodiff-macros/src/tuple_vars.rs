@@ -192,8 +192,58 @@ impl VisitMut for Replace<'_> {
             _ => syn::visit_mut::visit_expr_mut(self, e),
         }
     }
-    fn visit_macro_mut(&mut self, _: &mut syn::Macro) {}
+    // `println!("{:?}", s.0, s)`: the arguments, token by token.
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = self.tokens(std::mem::take(&mut m.tokens));
+    }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
+
+impl Replace<'_> {
+    /// `s.0` → `__s_0` and `s` → `(__s_0, __s_1)` in a macro's tokens (not `x.s`, `a::s`).
+    fn tokens(&self, ts: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+        use proc_macro2::TokenTree as T;
+        let tts: Vec<T> = ts.into_iter().collect();
+        let mut out: Vec<T> = Vec::with_capacity(tts.len());
+        let punct = |t: Option<&T>, c: char| matches!(t, Some(T::Punct(p)) if p.as_char() == c);
+        let mut i = 0;
+        while i < tts.len() {
+            match &tts[i] {
+                T::Group(g) => {
+                    let mut ng = proc_macro2::Group::new(g.delimiter(), self.tokens(g.stream()));
+                    ng.set_span(g.span());
+                    out.push(T::Group(ng));
+                }
+                T::Ident(id)
+                    if *id == self.t.name
+                        && !punct(out.last(), '.')
+                        && !punct(out.last(), ':')
+                        && !punct(tts.get(i + 1), ':') =>
+                {
+                    let part = match (tts.get(i + 1), tts.get(i + 2)) {
+                        (Some(T::Punct(p)), Some(T::Literal(l))) if p.as_char() == '.' => l
+                            .to_string()
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|k| *k < self.t.arity),
+                        _ => None,
+                    };
+                    match part {
+                        Some(k) => {
+                            out.push(T::Ident(self.t.part(k)));
+                            i += 2;
+                        }
+                        None => out.extend(self.t.whole().into_token_stream()),
+                    }
+                }
+                t => out.push(t.clone()),
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
+}
+
+use quote::ToTokens;
 
 use syn::spanned::Spanned;

@@ -733,7 +733,7 @@ pub fn three_levels(x: f64) -> f64 {
                 t += 0.1;
             }
         }
-        t = t * 0.9;
+        t *= 0.9;
     }
     t * t
 }

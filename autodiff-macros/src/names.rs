@@ -99,6 +99,22 @@ fn collect_idents(ts: &TokenStream, out: &mut Vec<String>) {
     }
 }
 
+/// The hidden free function of a method differentiated with respect to `self`
+/// (`__wrt_self__Spring__energy` for `Spring::energy`, see `self_params.rs`): also what a call
+/// `s.energy(x)` on a differentiated struct goes through, so that rustc's "cannot find" for a
+/// method that is not so differentiated names what is missing.
+pub(crate) fn self_method_fn(
+    type_name: &proc_macro2::Ident,
+    method: &proc_macro2::Ident,
+) -> proc_macro2::Ident {
+    quote::format_ident!(
+        "__wrt_self__{}__{}",
+        type_name,
+        method,
+        span = method.span()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,20 +136,4 @@ mod tests {
         assert_eq!(n.value("a", 1).to_string(), "a__1");
         assert_eq!(n.own("tape0").to_string(), "__tape0");
     }
-}
-
-/// The hidden free function of a method differentiated with respect to `self`
-/// (`__wrt_self__Spring__energy` for `Spring::energy`, see `self_params.rs`): also what a call
-/// `s.energy(x)` on a differentiated struct goes through, so that rustc's "cannot find" for a
-/// method that is not so differentiated names what is missing.
-pub(crate) fn self_method_fn(
-    type_name: &proc_macro2::Ident,
-    method: &proc_macro2::Ident,
-) -> proc_macro2::Ident {
-    quote::format_ident!(
-        "__wrt_self__{}__{}",
-        type_name,
-        method,
-        span = method.span()
-    )
 }

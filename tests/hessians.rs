@@ -326,3 +326,40 @@ fn if_let_bindings_have_second_derivatives() {
         assert!((h[[0, 0]] - 6.0 * x).abs() < 1e-12);
     }
 }
+
+const GAIN: f64 = 1.99;
+
+/// Fuzz scalar seed 405 #17 (session 8), as the shrinker left it: a value `if` whose one
+/// branch leaves the loop and whose other ends in a `const` item, inside a tuple assignment,
+/// before an early `return`. The jumped branch's placeholder was `Default::default()`, whose
+/// type the `hessian` second pass could not infer; a constant now stands for itself.
+#[differentiable(hessian)]
+#[allow(unused_assignments)]
+pub fn const_after_break(q: f64, n: usize) -> f64 {
+    let mut p: f64 = 1.0_f64;
+    let mut w = p;
+    if q >= -0.36f64 {
+        'outer: for _ in n..=4 {
+            (w, p) = (
+                p,
+                if w <= 1.52f64 {
+                    break 'outer;
+                } else {
+                    w = q.min(p);
+                    GAIN
+                },
+            );
+        }
+        return w.sin() * q;
+    }
+    q
+}
+
+#[test]
+fn a_constant_beside_a_break_has_second_derivatives() {
+    for (q, n) in [(0.3, 0), (0.9, 2), (2.5, 1), (-0.7, 3)] {
+        let h = hessian_const_after_break(q, n);
+        let fd = fd_hessian(&|x| vec![grad_const_after_break(x[0], n)], &[q]);
+        assert_close("const_after_break", &h, &fd, 1e-6);
+    }
+}

@@ -168,6 +168,12 @@ impl Lowerer<'_> {
         other: &mut Block,
         first: ValId,
     ) -> Operand {
+        // A constant (`count`, a `const` item or a literal) stands for itself: the same type,
+        // which a `Default::default()` would leave for inference to find, and in the
+        // forward-mode code of `hessian` it cannot.
+        if matches!(v, Operand::Const(_)) && !is_refused(v) {
+            return v.clone();
+        }
         let kind = self.kind(v);
         if let Operand::Val(id) = v
             && matches!(kind, Kind::Array { is_ref: true, .. })

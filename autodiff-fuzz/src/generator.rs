@@ -2967,16 +2967,7 @@ impl<'a> Ctx<'a> {
             (flit(0.0), Iv::pt(0.0))
         };
         let ann = kind != ArrTy::LocalVec || self.ambiguous(&init) || self.chance(0.3);
-        self.bind(
-            &name,
-            VK::Arr {
-                ty: kind,
-                iv,
-                dims,
-                frozen: false,
-                amb: false,
-            },
-        );
+        self.bind_local_array(&name, kind, iv, dims);
         Stmt::LetArr {
             name,
             kind,
@@ -2985,6 +2976,20 @@ impl<'a> Ctx<'a> {
             ann,
             fixed,
         }
+    }
+
+    /// Binds a new local array (written from here on, not frozen).
+    fn bind_local_array(&mut self, name: &str, kind: ArrTy, iv: Iv, dims: (usize, usize)) {
+        self.bind(
+            name,
+            VK::Arr {
+                ty: kind,
+                iv,
+                dims,
+                frozen: false,
+                amb: false,
+            },
+        );
     }
 
     /// `let mut y = x.clone();` (of a parameter that owns its array, or a reference to one),
@@ -3019,16 +3024,7 @@ impl<'a> Ctx<'a> {
             _ => ArrTy::LocalVec,
         };
         let name = self.fresh();
-        self.bind(
-            &name,
-            VK::Arr {
-                ty: kind,
-                iv,
-                dims,
-                frozen: false,
-                amb: false,
-            },
-        );
+        self.bind_local_array(&name, kind, iv, dims);
         Some(Stmt::LetCopy { name, src, form })
     }
 

@@ -18,6 +18,7 @@ use syn::visit::Visit;
 
 mod array_closures;
 mod array_constructors;
+mod array_copies;
 mod array_methods;
 mod array_plan;
 mod array_slices;

@@ -5,6 +5,7 @@ pub use autodiff_runtime as rt;
 
 pub mod figures;
 pub mod grids;
+pub mod kernels;
 pub mod peak_heap;
 pub mod plot;
 pub mod portfolio;

@@ -10,7 +10,10 @@
 use crate::ir::*;
 use crate::rules;
 
+mod order_free;
 mod replay;
+
+pub use order_free::{order_free, selection};
 
 pub struct Analysis {
     pub active: Vec<bool>,
@@ -23,6 +26,9 @@ pub struct Analysis {
     /// The exit flags that the reverse sweep knows from the iteration's position (see
     /// [`positional_exit`]).
     pub positional: Vec<bool>,
+    /// Loops (by id) whose reverse sweep runs forward and replays the carried values it needs
+    /// from their initial values instead of recording them (see `order_free.rs`).
+    pub replayed: std::collections::HashSet<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -51,6 +57,8 @@ struct Graph<'f> {
     lets: Vec<Option<&'f Let>>,
     merge_of: Vec<Option<(&'f If, usize)>>,
     out_of: Vec<Option<&'f Loop>>,
+    /// The loop and carried slot that define each entry value.
+    entry_of: Vec<Option<(&'f Loop, usize)>>,
 }
 
 pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
@@ -62,6 +70,7 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         lets: vec![None; n],
         merge_of: vec![None; n],
         out_of: vec![None; n],
+        entry_of: vec![None; n],
     };
     g.block(&func.body, true);
 
@@ -72,11 +81,19 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         .map(|v| (varied[v] && useful[v]) || func.values[v].restore)
         .collect();
 
+    let mut uses = vec![0; n];
+    count_uses(&func.body, &mut uses);
+    for r in func.results.iter().filter_map(Operand::val) {
+        uses[r] += 1;
+    }
+    let replayed = order_free::replayed_loops(func, &active, &uses);
+
     let mut needed = vec![false; n];
     // What replaying a local array (or recording a read) in a recomputation needs.
     let extra = replay::replay_needs(func);
     let mut work = vec![];
     initial_needs(&func.body, &active, &mut work);
+    work.extend(order_free::selection_outs(func, &replayed, &uses));
     // An array's adjoint is made with the array's shape: the array must be at hand.
     work.extend((0..n).filter(|v| active[*v] && func.values[*v].kind.is_array()));
     while let Some(v) = work.pop() {
@@ -86,7 +103,16 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         needed[v] = true;
         work.extend(&extra[v]);
         match g.def[v] {
-            Def::Param | Def::Entry | Def::Index | Def::Exit => {}
+            Def::Entry => {
+                // A replayed entry is recomputed from the initial value by the updates.
+                if let Some((l, k)) = g.entry_of[v]
+                    && replayed.contains(&l.id)
+                {
+                    work.extend(l.carried[k].init.val());
+                    work.extend(l.carried[k].next.val());
+                }
+            }
+            Def::Param | Def::Index | Def::Exit => {}
             Def::Let { top: true } | Def::Merge { top: true } | Def::Out { top: true } => {}
             Def::Let { top: false } => {
                 if let Some(l) = g.lets[v] {
@@ -113,11 +139,6 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
             }
         }
     }
-    let mut uses = vec![0; n];
-    count_uses(&func.body, &mut uses);
-    for r in func.results.iter().filter_map(Operand::val) {
-        uses[r] += 1;
-    }
     let taped: Vec<bool> = (0..n)
         .map(|v| needed[v] && func.values[v].tape_read)
         .collect();
@@ -128,6 +149,7 @@ pub fn analyse(func: &Func, active_params: &[ValId]) -> Analysis {
         taped,
         uses,
         positional,
+        replayed,
     }
 }
 
@@ -178,87 +200,6 @@ pub fn stmt_uses(s: &Stmt, f: &mut impl FnMut(ValId)) {
     }
 }
 
-/// Whether the reverse sweep may run this loop's iterations in forward order: nothing is
-/// recorded or counted inside it, nothing is written, and every carried adjoint passes through
-/// an iteration unchanged (`s = s + term`, each version read once), so iterations are
-/// independent. Forward order is faster (the hardware prefetches it, and the sum of the
-/// contributions is taken in the function's own order).
-pub fn order_free(l: &Loop, an: &Analysis) -> bool {
-    if !matches!(l.head, LoopHead::Range { .. }) || l.exit.is_some() || !recorded(l, an).is_empty()
-    {
-        return false;
-    }
-    if !quiet(&l.body, an) {
-        return false;
-    }
-    l.carried
-        .iter()
-        .filter(|c| an.active[c.entry] || an.active[c.out])
-        .all(|c| passes_through(c, &l.body, an))
-}
-
-/// No tapes, counts or writes anywhere inside.
-fn quiet(b: &Block, an: &Analysis) -> bool {
-    b.stmts.iter().all(|s| match s {
-        Stmt::Let(l) => !an.taped[l.dst],
-        Stmt::Write(_) => false,
-        Stmt::If(i) => quiet(&i.then_block, an) && quiet(&i.else_block, an),
-        Stmt::Loop(l) => {
-            recorded(l, an).is_empty()
-                && l.exit.is_none()
-                && matches!(l.head, LoopHead::Range { .. })
-                && quiet(&l.body, an)
-        }
-    })
-}
-
-/// `next` is `entry` plus terms, along a chain of `+`, `-` (entry on the left) and copies in
-/// the body's top level whose every link is read exactly once: then ∂next/∂entry = 1.
-fn passes_through(c: &Carried, body: &Block, an: &Analysis) -> bool {
-    let Some(mut v) = c.next.val() else {
-        return false;
-    };
-    loop {
-        if v == c.entry {
-            return an.uses[v] == 1;
-        }
-        if an.uses[v] != 1 {
-            return false;
-        }
-        let def = body.stmts.iter().find_map(|s| match s {
-            Stmt::Let(l) if l.dst == v => Some(&l.op),
-            _ => None,
-        });
-        v = match def {
-            Some(Op::Copy {
-                src, deref: false, ..
-            }) => match src.val() {
-                Some(s) => s,
-                None => return false,
-            },
-            Some(Op::Arith(Arith::Add, a, b)) => match (a.val(), b.val()) {
-                (Some(x), _) if x == c.entry || defined_in(x, body) => {
-                    if b.val() == Some(c.entry) {
-                        return false;
-                    }
-                    x
-                }
-                (_, Some(y)) if y == c.entry || defined_in(y, body) => y,
-                _ => return false,
-            },
-            Some(Op::Arith(Arith::Sub, a, _)) => match a.val() {
-                Some(x) => x,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-}
-
-fn defined_in(v: ValId, body: &Block) -> bool {
-    body.stmts.iter().any(|s| matches!(s, Stmt::Let(l) if l.dst == v && matches!(l.op, Op::Arith(..) | Op::Copy { .. })))
-}
-
 fn reach(edges: &[Vec<ValId>], start: impl IntoIterator<Item = ValId>) -> Vec<bool> {
     let mut seen = vec![false; edges.len()];
     let mut stack: Vec<ValId> = start.into_iter().collect();
@@ -304,8 +245,9 @@ impl<'f> Graph<'f> {
                     if let LoopHead::Range { index, .. } = &l.head {
                         self.def[*index] = Def::Index;
                     }
-                    for c in &l.carried {
+                    for (k, c) in l.carried.iter().enumerate() {
                         self.def[c.entry] = Def::Entry;
+                        self.entry_of[c.entry] = Some((l, k));
                         self.def[c.out] = Def::Out { top };
                         self.out_of[c.out] = Some(l);
                         self.edge(&c.init, c.entry);
@@ -489,7 +431,7 @@ pub fn has_reverse_loop(l: &Loop, active: &[bool]) -> bool {
 
 /// Entries of `l` to record on its tape, in carried order.
 pub fn recorded(l: &Loop, an: &Analysis) -> Vec<ValId> {
-    if !has_reverse_loop(l, &an.active) {
+    if !has_reverse_loop(l, &an.active) || an.replayed.contains(&l.id) {
         return vec![];
     }
     l.carried

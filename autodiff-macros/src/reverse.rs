@@ -15,8 +15,9 @@
 //! Rooms: this file holds the generator (`Gen`), its naming and the sweep modes;
 //! `forward_sweep.rs` prints the forward sweep, `tapes.rs` what it records, `adjoints.rs` where
 //! each adjoint is created, `reverse_sweep.rs` the reverse sweep, `checkpoint.rs` checkpointed
-//! loops, `map_closure.rs` the closures of `mapv`/`map` and `local_arrays.rs` where the writes
-//! of local arrays run again and what they record.
+//! loops, `selections.rs` running maxima and minima, `map_closure.rs` the closures of
+//! `mapv`/`map` and `local_arrays.rs` where the writes of local arrays run again and what they
+//! record.
 
 use crate::analyse::{self, Analysis};
 use crate::ir::*;
@@ -31,6 +32,7 @@ mod forward_sweep;
 mod local_arrays;
 mod map_closure;
 mod reverse_sweep;
+mod selections;
 mod tapes;
 
 fn array_method_name(m: ArrayMethod) -> &'static str {

@@ -74,6 +74,33 @@ fn while_counter_is_not_recorded() {
     );
 }
 
+/// An order-free loop replays its carried values forward in the reverse sweep instead of
+/// recording them: least squares' running power `mul` (read by `x[j] * mul`'s pullback) is
+/// multiplied again, not put on a tape (GradBench's llsq, issue 13).
+#[test]
+fn running_power_is_replayed_not_recorded() {
+    snapshot(
+        "llsq_replay",
+        quote::quote!(),
+        quote::quote! {
+            pub fn llsq(x: &[f64], n: usize) -> f64 {
+                let mut sum = 0.0;
+                for i in 0..n {
+                    let t = -1.0 + 2.0 * i as f64 / (n - 1) as f64;
+                    let mut inner = t.signum();
+                    let mut mul = 1.0;
+                    for j in 0..x.len() {
+                        inner -= x[j] * mul;
+                        mul *= t;
+                    }
+                    sum += inner * inner;
+                }
+                sum / 2.0
+            }
+        },
+    );
+}
+
 /// Array adjoints are created by their first contribution (`first_adj`), not zeroed then
 /// accumulated; `r_bar`'s last contribution moves the statement's own adjoint in.
 #[test]

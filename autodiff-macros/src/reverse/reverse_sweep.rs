@@ -311,7 +311,36 @@ impl Gen<'_> {
             };
             out.extend(quote!(let mut #k: f64 = #init;));
         }
+        // The running max/min of a replayed loop: the element equal to the final value that
+        // won when it was read takes the adjoint (see `analyse::selection`).
+        let selections: Vec<Option<selections::Selected>> =
+            act.iter().map(|c| self.selected(l, c)).collect();
+        if selections.iter().any(Option::is_some) {
+            let (pos, total) = self.positions(l);
+            let LoopHead::Range { range, .. } = &l.head else {
+                unreachable!("replayed loops are range loops")
+            };
+            let seq = self.range_seq(range);
+            out.extend(quote!(let mut #pos: usize = 0; let #total: usize = #seq.len();));
+        }
+        for won in selections.iter().flatten().filter_map(|s| s.won.as_ref()) {
+            out.extend(quote!(let mut #won = false;));
+        }
         let mut body = TokenStream::new();
+        // A replayed loop (see `analyse/order_free.rs`) runs forward from the initial values of
+        // the carried values its reverse reads, and updates them as the forward sweep did.
+        let replayed: Vec<&Carried> = if self.an.replayed.contains(&l.id) {
+            l.carried
+                .iter()
+                .filter(|c| self.an.needed[c.entry])
+                .collect()
+        } else {
+            vec![]
+        };
+        for c in &replayed {
+            let (e, init) = (self.ident(c.entry), self.opnd(&c.init));
+            out.extend(quote!(let mut #e = #init;));
+        }
         let recorded = analyse::recorded(l, self.an);
         if !recorded.is_empty() {
             let t = self.iteration_tape(l);
@@ -344,19 +373,55 @@ impl Gen<'_> {
         // The carried values' adjoints at the start of the iteration are created by their first
         // contribution too; one that none reaches is zero.
         self.pending.borrow_mut().extend(&active_entries);
-        let flows: Vec<(&Operand, TokenStream)> = act
-            .iter()
-            .zip(&carry)
-            .map(|(c, k)| (&c.next, quote!(#k)))
-            .collect();
+        let mut flows: Vec<(&Operand, TokenStream)> = vec![];
+        for ((c, k), sel) in act.iter().zip(&carry).zip(&selections) {
+            match sel {
+                None => flows.push((&c.next, quote!(#k))),
+                Some(s) => {
+                    let (won, pick, elem, pf) = (&s.won, &s.pick, &s.elem, &s.picks_first);
+                    let (e, fin) = (self.ident(c.entry), self.ident(c.out));
+                    let (pos, total) = self.positions(l);
+                    let x = self.rev_operand(elem);
+                    let x = if self.kind(elem) == Kind::ScalarRef {
+                        quote!((*#x))
+                    } else {
+                        x
+                    };
+                    // A NaN final value means every element was NaN and each won: the last.
+                    body.extend(quote! {
+                        let #pick: bool = if #fin.is_nan() {
+                            #pos + 1 == #total
+                        } else {
+                            !#rt::#pf(#e, #x) && #x == #fin
+                        };
+                    });
+                    if let Some(won) = won {
+                        body.extend(quote!(#won |= #pick;));
+                    }
+                    flows.push((elem, quote!(if #pick { #k } else { 0.0 })));
+                }
+            }
+        }
         body.extend(self.rev_block(&l.body, &flows));
-        for (c, k) in act.iter().zip(&carry) {
-            if self.an.active[c.entry] && !self.take_pending(c.entry) {
+        for ((c, k), sel) in act.iter().zip(&carry).zip(&selections) {
+            if sel.is_some() {
+                // The carried adjoint stays on the final value until the winner takes it.
+                self.take_pending(c.entry);
+            } else if self.an.active[c.entry] && !self.take_pending(c.entry) {
                 let e = self.adj(c.entry);
                 body.extend(quote!(#k = #e;));
             } else {
                 body.extend(quote!(#k = 0.0;));
             }
+        }
+        if !replayed.is_empty() {
+            let entries: Vec<&Ident> = replayed.iter().map(|c| self.ident(c.entry)).collect();
+            let nexts: Vec<TokenStream> = replayed.iter().map(|c| self.opnd(&c.next)).collect();
+            body.extend(quote!((#(#entries),*) = (#(#nexts),*);));
+        }
+        if selections.iter().any(Option::is_some) {
+            let (pos, _) = self.positions(l);
+            body.extend(quote!(#pos += 1;));
         }
         if self.checkpointed(l) {
             out.extend(self.rev_checkpointed(l, body));
@@ -393,8 +458,15 @@ impl Gen<'_> {
             },
         };
         out.extend(quote!(#head { #body }));
-        for (c, k) in act.iter().zip(&carry) {
-            out.extend(self.accum(&c.init, quote!(#k)));
+        for ((c, k), sel) in act.iter().zip(&carry).zip(&selections) {
+            match sel {
+                // No element won: the initial value is the result.
+                Some(selections::Selected { won: Some(won), .. }) => {
+                    out.extend(self.accum(&c.init, quote!(if #won { 0.0 } else { #k })));
+                }
+                Some(_) => {}
+                None => out.extend(self.accum(&c.init, quote!(#k))),
+            }
         }
         quote!({ #out })
     }

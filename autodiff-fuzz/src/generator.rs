@@ -19,6 +19,10 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("shadow", "shadowing (also inside loops)"),
     ("assign", "plain assignment ="),
     ("compound", "+= -= *= /="),
+    (
+        "running-extrema",
+        "s = s.max(e), s = s.min(e) and s = e.max(s) in loops (a replayed reverse)",
+    ),
     ("block-expr", "block expressions as values"),
     ("if-expr", "if/else as a value"),
     ("return", "early return (outside loops)"),
@@ -2355,6 +2359,20 @@ impl<'a> Ctx<'a> {
                     if self.on("compound") { 3 } else { 0 },
                 ]) == 1;
                 if !compound {
+                    // s = s.max(e) in a loop: a running extremum, whose reverse runs forward
+                    // and finds the last winner without a tape; e.max(s) switches on ties.
+                    if self.loops > 0 && self.on("running-extrema") && self.chance(0.2) {
+                        let (e, ei) = self.assign_rhs(2);
+                        let f = *self.rng.pick(&["max", "min"]);
+                        let v = E::Var(name.clone());
+                        let e2 = if self.chance(0.75) {
+                            self.math_call(f, v, vec![e])
+                        } else {
+                            self.math_call(f, e, vec![v])
+                        };
+                        self.set_iv(&name, Iv::hull(viv, ei));
+                        return Some(Stmt::Assign(LV::Var(name), AsgOp::Set, e2));
+                    }
                     // s = s * a + e (a recurrence) or s = e
                     if self.chance(0.3) {
                         let (a, ai) = self.fexpr(1);

@@ -312,6 +312,10 @@ impl Lowerer<'_> {
     /// An error for a method that no rule covers, on an array receiver: what is supported.
     pub(super) fn array_method_refused(&mut self, m: &syn::ExprMethodCall) {
         let name = m.method.to_string();
+        if name == "push" {
+            self.errors.at(&m.method, super::calls::GROWING_VEC);
+            return;
+        }
         let hint = match name.as_str() {
             "max" | "min" => format!(
                 "; for the largest or smallest element write `x.fold(f64::{}, |m, &e| m.{name}(e))`",

@@ -157,6 +157,13 @@ impl Lowerer<'_> {
             return self.array_elementwise(m, r.clone(), out);
         }
         let Some((f, arity)) = lookup else {
+            if name == "push" {
+                // A receiver already refused (`Vec::new()`) has had its error.
+                if recv.is_some() {
+                    self.errors.at(&m.method, GROWING_VEC);
+                }
+                return None;
+            }
             self.errors.at(
                 &m.method,
                 format!(
@@ -212,6 +219,13 @@ impl Lowerer<'_> {
             return None;
         }
         let segs: Vec<String> = crate::names::path_names(&fp.path);
+        if segs.len() >= 2
+            && segs[segs.len() - 2] == "Vec"
+            && matches!(segs[segs.len() - 1].as_str(), "new" | "with_capacity")
+        {
+            self.errors.at(fp, GROWING_VEC);
+            return None;
+        }
         // `Array1::<f64>::zeros(n)`: the element type may be written.
         let is_zeros = segs.len() >= 2
             && matches!(
@@ -337,3 +351,7 @@ impl Lowerer<'_> {
         Some(self.emit(out, op, c.span(), None))
     }
 }
+
+/// A vector that grows (`Vec::new()`, `push`): its elements' positions would have to be
+/// recorded for the reverse sweep; a vector made with its length is a local array.
+pub(super) const GROWING_VEC: &str = "a growing `Vec` (`Vec::new()`, `Vec::with_capacity(n)`, `push`) is not supported in a #[differentiable] function; create it with its length and write its elements, `let mut ys = vec![0.0; n]; ys[i] = ...;`, or collect an iterator chain, `let ys: Vec<f64> = x.iter().map(|v| v.sin()).collect();`";

@@ -191,3 +191,64 @@ fn nan_elements_and_start() {
         );
     }
 }
+
+/// GradBench's k-means objective as a user writes it: each point's squared distance to its
+/// nearest centroid, a running `min` inside the loop over points (replayed, not recorded), with
+/// the Hessian GradBench's Newton step divides by.
+#[differentiable(hessian, wrt(centroids))]
+fn kmeans_cost(centroids: &[f64], points: &[f64], k: usize, d: usize) -> f64 {
+    let n = points.len() / d;
+    let mut cost = 0.0;
+    for i in 0..n {
+        let mut best = f64::INFINITY;
+        for j in 0..k {
+            let mut dist = 0.0;
+            for l in 0..d {
+                dist += (points[i * d + l] - centroids[j * d + l]).powi(2);
+            }
+            best = best.min(dist);
+        }
+        cost += best;
+    }
+    cost
+}
+
+#[test]
+fn kmeans_gradient_and_hessian_by_formula() {
+    let (k, d, n) = (3, 2, 10);
+    let points: Vec<f64> = (0..n * d).map(|i| (i as f64 * 1.7).sin()).collect();
+    let centroids: Vec<f64> = (0..k * d).map(|i| (i as f64 * 0.9).cos() * 0.5).collect();
+    // By hand: each centroid's gradient is 2 Σ (c − p) over its points, its Hessian block
+    // 2·count·I.
+    let mut want = vec![0.0; k * d];
+    let mut count = vec![0.0; k];
+    for i in 0..n {
+        let dist = |j: usize| -> f64 {
+            (0..d)
+                .map(|l| (points[i * d + l] - centroids[j * d + l]).powi(2))
+                .sum()
+        };
+        let nearest = (0..k).fold(0, |b, j| if dist(j) < dist(b) { j } else { b });
+        count[nearest] += 1.0;
+        for l in 0..d {
+            want[nearest * d + l] += 2.0 * (centroids[nearest * d + l] - points[i * d + l]);
+        }
+    }
+    let g = grad_kmeans_cost(&centroids, &points, k, d);
+    for (a, b) in g.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-12, "{g:?} vs {want:?}");
+    }
+    let h = hessian_kmeans_cost(&centroids, &points, k, d);
+    for r in 0..k * d {
+        for c in 0..k * d {
+            let want = if r == c { 2.0 * count[r / d] } else { 0.0 };
+            assert_eq!(h[[r, c]], want, "H[{r}, {c}]");
+        }
+    }
+    assert!(check(
+        "kmeans",
+        &|c| kmeans_cost(c, &points, k, d),
+        &g,
+        &centroids
+    ));
+}

@@ -363,3 +363,48 @@ fn a_constant_beside_a_break_has_second_derivatives() {
         assert_close("const_after_break", &h, &fd, 1e-6);
     }
 }
+
+/// A scratch array filled in a loop, then read: forward mode writes its tangent array beside
+/// it (`d_dot[i] = ..`), so `jvp_*` is native and `hessian` differentiates it again (before,
+/// a written local array had no forward rule and `hessian` was refused).
+#[differentiable(hessian)]
+fn chain_energy(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut d = vec![0.0; n];
+    for i in 1..n {
+        d[i] = x[i] - x[i - 1];
+    }
+    let mut springs = [0.0; 2];
+    springs[0] = x[0] * x[0];
+    springs[1] += x[n - 1].sin();
+    let mut e = springs[0] + springs[1];
+    for i in 0..n {
+        e += d[i] * d[i] * x[i];
+    }
+    e
+}
+
+#[test]
+fn hessian_through_local_arrays() {
+    for seed in 0..10 {
+        let x = splitmix_points(700 + seed, 5);
+        let h = hessian_chain_energy(&x);
+        symmetric("chain_energy", &h);
+        assert_close(
+            "chain_energy",
+            &h,
+            &fd_hessian(&|v| grad_chain_energy(v), &x),
+            1e-7,
+        );
+        // Forward mode is the gradient along the tangent.
+        let t = splitmix_points(800 + seed, 5);
+        let (v, d) = jvp_chain_energy(&x, &t);
+        assert_eq!(v, chain_energy(&x));
+        let g = grad_chain_energy(&x);
+        let want: f64 = g.iter().zip(&t).map(|(a, b)| a * b).sum();
+        assert!(
+            (d - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "{d} vs {want}"
+        );
+    }
+}

@@ -5,9 +5,11 @@
 //! output adjoint `g` replaced by the operand's tangent: every scalar rule is `g · ∂v/∂aᵢ`), so
 //! the two modes cannot disagree. Branches merge tangents with their values, loops carry them,
 //! a call goes through the callee's `jvp_*`, an element read `x[i]` reads the tangent `ẋ[i]`.
-//! Nothing is recorded. Whole-array operations and written local arrays have no forward rule
-//! yet: for such a function `jvp_f` is the gradient's dot product with the tangents (one
-//! reverse sweep, see `expand::jvp_items`).
+//! A local array has a tangent array of its own, made the same way from the elements' tangents
+//! and written where the array is (`y[i] = v` is followed by `y_dot[i] = v_dot`), so
+//! `hessian` can differentiate such code again. Nothing is recorded. Whole-array operations
+//! have no forward rule yet: for such a function `jvp_f` is the gradient's dot product with the
+//! tangents (one reverse sweep, see `expand::jvp_items`).
 
 use crate::analyse::{self, Analysis};
 use crate::ir::*;
@@ -20,11 +22,43 @@ pub struct Fwd<'a> {
     g: &'a Gen<'a>,
     f: &'a Func,
     an: &'a Analysis,
+    /// Active local arrays (made by `vec![..]`, `Array1::zeros`, ..., or moved from one), whose
+    /// tangent is an array of their own (`y_dot`, written where `y` is), not a reference.
+    owned: std::collections::HashSet<ValId>,
 }
 
 impl<'a> Fwd<'a> {
     pub fn new(g: &'a Gen<'a>, f: &'a Func, an: &'a Analysis) -> Self {
-        Fwd { g, f, an }
+        fn walk(b: &Block, an: &Analysis, owned: &mut std::collections::HashSet<ValId>) {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Let(l) if an.active[l.dst] => match &l.op {
+                        Op::NewArray(_) => {
+                            owned.insert(l.dst);
+                        }
+                        Op::Copy {
+                            src, deref: false, ..
+                        } if src.val().is_some_and(|v| owned.contains(&v)) => {
+                            owned.insert(l.dst);
+                        }
+                        _ => {}
+                    },
+                    Stmt::Let(_) | Stmt::Write(_) => {}
+                    Stmt::If(i) => {
+                        walk(&i.then_block, an, owned);
+                        walk(&i.else_block, an, owned);
+                    }
+                    Stmt::Loop(l) => walk(&l.body, an, owned),
+                }
+            }
+        }
+        let mut owned = std::collections::HashSet::new();
+        walk(&f.body, an, &mut owned);
+        Fwd { g, f, an, owned }
+    }
+
+    fn is_owned(&self, o: &Operand) -> bool {
+        o.val().is_some_and(|v| self.owned.contains(&v))
     }
 
     /// The tangent of a value.
@@ -70,7 +104,8 @@ impl<'a> Fwd<'a> {
                         .iter()
                         .all(|c| !self.an.active[c.entry] || !self.is_array(c.entry))
             }
-            Stmt::Write(w) => !self.an.active[w.arr],
+            // A local array's tangent is written where it is.
+            Stmt::Write(_) => true,
         })
     }
 
@@ -90,7 +125,9 @@ impl<'a> Fwd<'a> {
                         .all(|o| !self.g.kind(o).is_array())
             }
             Op::Inactive(_) => true,
-            Op::Array(..) | Op::NewArray(_) => false,
+            // A new local array: its tangent is made the same way from the elements' tangents.
+            Op::NewArray(_) => true,
+            Op::Array(..) => false,
         }
     }
 
@@ -117,11 +154,30 @@ impl<'a> Fwd<'a> {
                 Stmt::Let(l) => out.extend(self.let_(l)),
                 Stmt::If(i) => out.extend(self.if_(i)),
                 Stmt::Loop(l) => out.extend(self.loop_(l)),
-                Stmt::Write(w) => out.extend(self.g.fwd_write_pub(w)),
+                Stmt::Write(w) => out.extend(self.write(w)),
             }
         }
         flush(&mut run, &mut out);
         out
+    }
+
+    /// `y[i] = v` and, for an active array, `y_dot[i] = v_dot` (`+=` alike).
+    fn write(&self, w: &Write) -> TokenStream {
+        let primal = self.g.fwd_write_pub(w);
+        if !self.an.active[w.arr] {
+            return primal;
+        }
+        let t = self.tan(w.arr);
+        let idx: Vec<TokenStream> = w.idx.iter().map(|i| self.g.opnd(i)).collect();
+        let b = crate::ir::index_brackets(w.multi, &idx);
+        let e = quote!(#t #b);
+        let v = self.scalar_tan(&w.val);
+        let tangent = if w.add {
+            quote_spanned!(w.span=> #e += #v;)
+        } else {
+            quote_spanned!(w.span=> #e = #v;)
+        };
+        quote!(#primal #tangent)
     }
 
     fn let_(&self, l: &Let) -> TokenStream {
@@ -140,7 +196,25 @@ impl<'a> Fwd<'a> {
             return quote_spanned!(sp=> let (#d, #dot) = #jvp(#(#primal,)* #(#tangents),*););
         }
         let primal = self.g.fwd_let(l);
+        if let Op::NewArray(na) = &l.op {
+            let tangent = self.g.new_array(na, sp, &|v: &Operand| self.scalar_tan(v));
+            let m = if self.f.values[l.dst].mutable {
+                quote!(mut)
+            } else {
+                quote!()
+            };
+            return quote_spanned!(sp=> #primal let #m #dot = #tangent;);
+        }
         let tangent = match &l.op {
+            // A local array's own tangent array, by reference or cloned with the value.
+            Op::Ref(a) if self.is_owned(a) => {
+                let t = self.tan_of(a).unwrap_or_default();
+                quote!(&#t)
+            }
+            Op::Copy { src: a, .. } if self.is_owned(a) => {
+                let t = self.tan_of(a).unwrap_or_default();
+                quote!(#t.clone())
+            }
             Op::Ref(a) | Op::Copy { src: a, .. } => self.tan_of(a).unwrap_or_else(|| quote!(0.0)),
             Op::Field(t, i) => {
                 let i = syn::Index::from(*i);
@@ -215,6 +289,7 @@ impl<'a> Fwd<'a> {
     fn arg_tangent(&self, a: &Operand) -> TokenStream {
         let rt = crate::reverse::rt();
         match (self.tan_of(a), self.g.kind(a).is_array()) {
+            (Some(t), _) if self.is_owned(a) => quote!(&#t),
             (Some(t), _) => t,
             (None, true) => {
                 let x = self.g.opnd(a);

@@ -85,7 +85,7 @@ impl Lowerer<'_> {
                 }
                 // `Array1::from_vec(vec![a, b, ...])`: a new local array of those elements.
                 if let syn::Expr::Macro(mm) = strip_parens(&c.args[0])
-                    && mm.mac.path.is_ident("vec")
+                    && super::syntax::is_vec_macro(&mm.mac.path)
                     && let Ok(list) = mm.mac.parse_body_with(
                         syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
                     )

@@ -148,7 +148,7 @@ impl Lowerer<'_> {
             }
             // `vec![a, b, c]`: a new local array of those elements.
             syn::Expr::Macro(m)
-                if m.mac.path.is_ident("vec")
+                if super::syntax::is_vec_macro(&m.mac.path)
                     && let Ok(list) = m.mac.parse_body_with(
                         syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
                     )
@@ -157,7 +157,7 @@ impl Lowerer<'_> {
                 let elems: Vec<&syn::Expr> = list.iter().collect();
                 self.elements(&elems, ElemsForm::Vec, span, out)
             }
-            syn::Expr::Macro(m) if m.mac.path.is_ident("vec") => {
+            syn::Expr::Macro(m) if super::syntax::is_vec_macro(&m.mac.path) => {
                 let parsed = m.mac.parse_body_with(|input: syn::parse::ParseStream| {
                     let v: syn::Expr = input.parse()?;
                     let _: syn::Token![;] = input.parse()?;

@@ -196,3 +196,14 @@ impl<'ast> Visit<'ast> for AssignedNames {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
+
+/// `vec!`, also by its full path (`std::vec!`, `::std::vec!`, which generated code writes, for
+/// instance the forward-mode code that `hessian` differentiates again).
+pub(super) fn is_vec_macro(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match names.as_slice() {
+        [v] => v == "vec",
+        [root, v] => (root == "std" || root == "alloc") && v == "vec",
+        _ => false,
+    }
+}

@@ -128,6 +128,56 @@ impl Gen<'_> {
         }
     }
 
+    /// The expression that makes a new array, with `value` rendering its element operands
+    /// (the primal's own, or, for forward mode, their tangents); shapes are the primal's.
+    pub(crate) fn new_array(
+        &self,
+        na: &NewArray,
+        sp: proc_macro2::Span,
+        value: &dyn Fn(&Operand) -> TokenStream,
+    ) -> TokenStream {
+        let nd = quote!(::autodiff_runtime::ndarray);
+        match na {
+            NewArray::Zeros1(n) => {
+                let n = self.opnd(n);
+                quote_spanned!(sp=> #nd::Array1::<f64>::zeros(#n))
+            }
+            NewArray::Zeros2(r, c) => {
+                let (r, c) = (self.opnd(r), self.opnd(c));
+                quote_spanned!(sp=> #nd::Array2::<f64>::zeros((#r, #c)))
+            }
+            NewArray::Vec(v, n) => {
+                let (v, n) = (value(v), self.opnd(n));
+                quote_spanned!(sp=> ::std::vec![#v; #n])
+            }
+            NewArray::FromElem1(v, n) => {
+                let (v, n) = (value(v), self.opnd(n));
+                quote_spanned!(sp=> #nd::Array1::<f64>::from_elem(#n, #v))
+            }
+            NewArray::FromElems(elems, form) => {
+                let elems: Vec<TokenStream> = elems.iter().map(value).collect();
+                match form {
+                    ElemsForm::Array1 => quote_spanned!(sp=>
+                        #nd::Array1::<f64>::from_vec(::std::vec![#(#elems),*])),
+                    ElemsForm::Vec => quote_spanned!(sp=> ::std::vec![#(#elems),*]),
+                    ElemsForm::Fixed => quote_spanned!(sp=> [#(#elems),*]),
+                }
+            }
+            NewArray::FromElem2(v, r, c) => {
+                let (v, r, c) = (value(v), self.opnd(r), self.opnd(c));
+                quote_spanned!(sp=> #nd::Array2::<f64>::from_elem((#r, #c), #v))
+            }
+            NewArray::Repeat(v, n) => {
+                let v = value(v);
+                quote_spanned!(sp=> [#v; #n])
+            }
+            NewArray::ZerosLike(x) => {
+                let x = self.opnd(x);
+                quote_spanned!(sp=> ::autodiff_runtime::__rt::zero_adj(&#x))
+            }
+        }
+    }
+
     pub(crate) fn fwd_let(&self, l: &Let) -> TokenStream {
         let sp = l.span;
         let dst = self.ident(l.dst);
@@ -136,46 +186,7 @@ impl Gen<'_> {
         }
         let o = |x: &Operand| self.opnd(x);
         if let Op::NewArray(na) = &l.op {
-            let nd = quote!(::autodiff_runtime::ndarray);
-            let rhs = match na {
-                NewArray::Zeros1(n) => {
-                    let n = self.opnd(n);
-                    quote_spanned!(sp=> #nd::Array1::<f64>::zeros(#n))
-                }
-                NewArray::Zeros2(r, c) => {
-                    let (r, c) = (self.opnd(r), self.opnd(c));
-                    quote_spanned!(sp=> #nd::Array2::<f64>::zeros((#r, #c)))
-                }
-                NewArray::Vec(v, n) => {
-                    let (v, n) = (self.opnd(v), self.opnd(n));
-                    quote_spanned!(sp=> ::std::vec![#v; #n])
-                }
-                NewArray::FromElem1(v, n) => {
-                    let (v, n) = (self.opnd(v), self.opnd(n));
-                    quote_spanned!(sp=> #nd::Array1::<f64>::from_elem(#n, #v))
-                }
-                NewArray::FromElems(elems, form) => {
-                    let elems: Vec<TokenStream> = elems.iter().map(|e| self.opnd(e)).collect();
-                    match form {
-                        ElemsForm::Array1 => quote_spanned!(sp=>
-                            #nd::Array1::<f64>::from_vec(::std::vec![#(#elems),*])),
-                        ElemsForm::Vec => quote_spanned!(sp=> ::std::vec![#(#elems),*]),
-                        ElemsForm::Fixed => quote_spanned!(sp=> [#(#elems),*]),
-                    }
-                }
-                NewArray::FromElem2(v, r, c) => {
-                    let (v, r, c) = (self.opnd(v), self.opnd(r), self.opnd(c));
-                    quote_spanned!(sp=> #nd::Array2::<f64>::from_elem((#r, #c), #v))
-                }
-                NewArray::Repeat(v, n) => {
-                    let v = self.opnd(v);
-                    quote_spanned!(sp=> [#v; #n])
-                }
-                NewArray::ZerosLike(x) => {
-                    let x = self.opnd(x);
-                    quote_spanned!(sp=> ::autodiff_runtime::__rt::zero_adj(&#x))
-                }
-            };
+            let rhs = self.new_array(na, sp, &|v: &Operand| self.opnd(v));
             let m = if self.f.values[l.dst].mutable {
                 quote!(mut)
             } else {

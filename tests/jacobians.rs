@@ -2,6 +2,8 @@
 //! columns = the elements of its active parameters), checked against central differences and
 //! hand formulas; `vjp_*` is the pullback restricted to the active parameters.
 
+mod common;
+
 use autodiff_runtime::differentiable;
 
 /// Polar to Cartesian: the Jacobian is [[cos θ, −r sin θ], [sin θ, r cos θ]].
@@ -101,4 +103,80 @@ fn hostile_parameter_names() {
         }
     }
     assert_eq!(vjp_hostile(2.0, 3.0, 0.5, (1.0, 0.0)), (3.0, 2.0, 0.0));
+}
+
+/// A residual vector written into a local array: `jvp_*` is forward mode (the tangent array is
+/// written beside `r`), so `jacobian_*` takes its 3 columns by 3 forward sweeps instead of 40
+/// reverse ones.
+#[differentiable(wrt(p))]
+pub fn exp_fit_residual(p: &[f64], t: &[f64], y: &[f64]) -> Vec<f64> {
+    let mut r = vec![0.0; t.len()];
+    for i in 0..t.len() {
+        r[i] = y[i] - p[0] * (p[1] * t[i]).exp() - p[2];
+    }
+    r
+}
+
+/// Many inputs, two outputs: `jacobian_*` takes its rows by reverse sweeps.
+#[differentiable]
+pub fn moments(x: &[f64]) -> [f64; 2] {
+    let mut m = [0.0; 2];
+    for v in x {
+        m[0] += v;
+        m[1] += v * v.sin();
+    }
+    m
+}
+
+#[test]
+fn residual_jacobian_by_forward_columns() {
+    let t: Vec<f64> = (0..40).map(|i| i as f64 * 0.05).collect();
+    let y: Vec<f64> = t.iter().map(|v| 2.0 * (-0.7 * v).exp() + 0.3).collect();
+    let zeros = vec![0.0; t.len()];
+    for seed in 0..5 {
+        let p: Vec<f64> = common::splitmix_points(900 + seed, 3);
+        let j = jacobian_exp_fit_residual(&p, &t, &y);
+        assert_eq!(j.dim(), (40, 3));
+        for i in 0..40 {
+            let e = (p[1] * t[i]).exp();
+            let want = [-e, -p[0] * t[i] * e, -1.0];
+            for k in 0..3 {
+                assert!(
+                    (j[[i, k]] - want[k]).abs() <= 1e-14 * want[k].abs().max(1.0),
+                    "J[{i}, {k}] = {}, formula {}",
+                    j[[i, k]],
+                    want[k]
+                );
+            }
+            // The same row from a reverse sweep.
+            let mut unit = vec![0.0; 40];
+            unit[i] = 1.0;
+            let row = vjp_exp_fit_residual(&p, &t, &y, unit);
+            for k in 0..3 {
+                assert!((row[k] - j[[i, k]]).abs() <= 1e-14 * row[k].abs().max(1.0));
+            }
+        }
+        // jvp_* is the Jacobian times the tangent, and its value is the function's.
+        let v = [0.3, -1.1, 0.7];
+        let (value, d) = jvp_exp_fit_residual(&p, &t, &y, &v, &zeros, &zeros);
+        assert_eq!(value, exp_fit_residual(&p, &t, &y));
+        for i in 0..40 {
+            let want: f64 = (0..3).map(|k| j[[i, k]] * v[k]).sum();
+            assert!((d[i] - want).abs() <= 1e-13 * want.abs().max(1.0));
+        }
+    }
+}
+
+#[test]
+fn wide_jacobian_by_reverse_rows() {
+    for seed in 0..5 {
+        let x = common::splitmix_points(950 + seed, 10);
+        let j = jacobian_moments(&x);
+        assert_eq!(j.dim(), (2, 10));
+        for k in 0..10 {
+            assert_eq!(j[[0, k]], 1.0);
+            let want = x[k].sin() + x[k] * x[k].cos();
+            assert!((j[[1, k]] - want).abs() <= 1e-14, "{} vs {want}", j[[1, k]]);
+        }
+    }
 }

@@ -266,17 +266,26 @@ fn generate(
         uses: &uses,
         lints: &lints,
     };
-    let jvp_items = if ir.array_output.is_some() {
-        crate::array_outputs::jvp(&array_parts)
+    let jvp_parts = crate::forward::JvpParts {
+        func,
+        ir,
+        g: &g_jvp,
+        an: &an_all,
+        inputs: &inputs,
+        lints: &lints,
+    };
+    // An array output's native forward mode, when there is one, also gives `jacobian_f` its
+    // columns (one forward sweep per input element, for functions with fewer inputs than
+    // outputs).
+    let array_forward = if ir.array_output.is_some() {
+        crate::forward::array_jvp_items(&jvp_parts)
     } else {
-        crate::forward::jvp_items(&crate::forward::JvpParts {
-            func,
-            ir,
-            g: &g_jvp,
-            an: &an_all,
-            inputs: &inputs,
-            lints: &lints,
-        })
+        None
+    };
+    let jvp_items = match &array_forward {
+        Some(items) => items.clone(),
+        None if ir.array_output.is_some() => crate::array_outputs::jvp(&array_parts),
+        None => crate::forward::jvp_items(&jvp_parts),
     };
     let hessian_items = match hessian {
         Some(at) => crate::hessian::items(
@@ -301,7 +310,10 @@ fn generate(
         lints: &lints,
     });
     if ir.array_output.is_some() {
-        vjp_items.extend(crate::array_outputs::jacobian(&array_parts));
+        vjp_items.extend(crate::array_outputs::jacobian(
+            &array_parts,
+            array_forward.is_some(),
+        ));
     }
     quote! {
         #emitted

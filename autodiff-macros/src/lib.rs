@@ -34,6 +34,7 @@ mod split_at_mut;
 mod structs;
 mod stubs;
 mod tuple_vars;
+mod unit_tangents;
 mod widen;
 
 use proc_macro::TokenStream;

@@ -310,9 +310,13 @@ fn generate(
         lints: &lints,
     });
     if ir.array_output.is_some() {
+        // Unit tangents are vectors: a matrix parameter keeps the rows by reverse sweeps.
+        let matrices = ps
+            .iter()
+            .any(|q| matches!(q.kind, ParamKind::Nd { dims, .. } if dims != 1));
         vjp_items.extend(crate::array_outputs::jacobian(
             &array_parts,
-            array_forward.is_some(),
+            array_forward.is_some() && !matrices,
         ));
     }
     quote! {

@@ -104,8 +104,8 @@ impl<'a> Fwd<'a> {
                         .iter()
                         .all(|c| !self.an.active[c.entry] || !self.is_array(c.entry))
             }
-            // A local array's tangent is written where it is.
-            Stmt::Write(_) => true,
+            // A local vector's tangent is written where it is (matrices: not yet).
+            Stmt::Write(w) => !self.an.active[w.arr] || self.f.values[w.arr].kind.dims() == 1,
         })
     }
 
@@ -126,7 +126,7 @@ impl<'a> Fwd<'a> {
             }
             Op::Inactive(_) => true,
             // A new local array: its tangent is made the same way from the elements' tangents.
-            Op::NewArray(_) => true,
+            Op::NewArray(_) => self.f.values[l.dst].kind.dims() == 1,
             Op::Array(..) => false,
         }
     }

@@ -237,7 +237,7 @@ impl Gen<'_> {
 
     /// An operand as the reverse sweep reads it: `&y` of a restored array is borrowed afresh,
     /// since the reverse sweep writes to `y` between the forward borrow and this use.
-    fn rev_operand(&self, o: &Operand) -> TokenStream {
+    pub(super) fn rev_operand(&self, o: &Operand) -> TokenStream {
         if let Operand::Val(v) = o
             && self.root[*v] != *v
             && self.f.values[self.root[*v]].restore
@@ -315,17 +315,7 @@ impl Gen<'_> {
         // won when it was read takes the adjoint (see `analyse::selection`).
         let selections: Vec<Option<selections::Selected>> =
             act.iter().map(|c| self.selected(l, c)).collect();
-        if selections.iter().any(Option::is_some) {
-            let (pos, total) = self.positions(l);
-            let LoopHead::Range { range, .. } = &l.head else {
-                unreachable!("replayed loops are range loops")
-            };
-            let seq = self.range_seq(range);
-            out.extend(quote!(let mut #pos: usize = 0; let #total: usize = #seq.len();));
-        }
-        for won in selections.iter().flatten().filter_map(|s| s.won.as_ref()) {
-            out.extend(quote!(let mut #won = false;));
-        }
+        out.extend(self.declare_selections(l, &selections));
         let mut body = TokenStream::new();
         // A replayed loop (see `analyse/order_free.rs`) runs forward from the initial values of
         // the carried values its reverse reads, and updates them as the forward sweep did.
@@ -378,27 +368,9 @@ impl Gen<'_> {
             match sel {
                 None => flows.push((&c.next, quote!(#k))),
                 Some(s) => {
-                    let (won, pick, elem, pf) = (&s.won, &s.pick, &s.elem, &s.picks_first);
-                    let (e, fin) = (self.ident(c.entry), self.ident(c.out));
-                    let (pos, total) = self.positions(l);
-                    let x = self.rev_operand(elem);
-                    let x = if self.kind(elem) == Kind::ScalarRef {
-                        quote!((*#x))
-                    } else {
-                        x
-                    };
-                    // A NaN final value means every element was NaN and each won: the last.
-                    body.extend(quote! {
-                        let #pick: bool = if #fin.is_nan() {
-                            #pos + 1 == #total
-                        } else {
-                            !#rt::#pf(#e, #x) && #x == #fin
-                        };
-                    });
-                    if let Some(won) = won {
-                        body.extend(quote!(#won |= #pick;));
-                    }
-                    flows.push((elem, quote!(if #pick { #k } else { 0.0 })));
+                    body.extend(self.pick(l, c, s));
+                    let pick = &s.pick;
+                    flows.push((&s.elem, quote!(if #pick { #k } else { 0.0 })));
                 }
             }
         }
